@@ -1,0 +1,39 @@
+"""lifdsl: spiking neurons from equation strings.
+
+Write the membrane equation as a textbook does (``tau*dU/dt = -U + R*I``), and lifdsl parses
+it, discretizes it (Euler, exact, ...), generates code for it and runs networks of such neurons.
+"""
+
+from lifdsl import models, units
+from lifdsl.core import (
+    Clock,
+    Network,
+    NeuronGroup,
+    PopulationRateMonitor,
+    SpikeMonitor,
+    StateMonitor,
+    TimedArray,
+    collect,
+    defaultclock,
+    magic_network,
+    prefs,
+    restore,
+    run,
+    seed,
+    start_scope,
+    store,
+)
+from lifdsl.equations import EquationError, Equations
+from lifdsl.explain import explain
+from lifdsl.methods import DiscretizationError
+from lifdsl.units import *  # noqa: F403 - units are part of the star-import, as in Brian2
+from lifdsl.units import UNIT_NAMES as _UNIT_NAMES
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Clock", "DiscretizationError", "EquationError", "Equations", "Network", "NeuronGroup",
+    "PopulationRateMonitor", "SpikeMonitor", "StateMonitor", "TimedArray", "collect",
+    "defaultclock", "explain", "magic_network", "models", "prefs", "restore", "run", "seed",
+    "start_scope", "store", "units", *sorted(_UNIT_NAMES),
+]

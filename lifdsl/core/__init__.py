@@ -1,0 +1,23 @@
+"""Simulation objects and the network that runs them."""
+
+from lifdsl.core.clock import Clock, defaultclock
+from lifdsl.core.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+from lifdsl.core.network import (
+    Network,
+    collect,
+    magic_network,
+    prefs,
+    restore,
+    run,
+    start_scope,
+    store,
+)
+from lifdsl.core.neurongroup import NeuronGroup, Subgroup
+from lifdsl.core.random import seed
+from lifdsl.core.timedarray import TimedArray
+
+__all__ = [
+    "Clock", "defaultclock", "Network", "NeuronGroup", "PopulationRateMonitor", "SpikeMonitor",
+    "StateMonitor", "Subgroup", "TimedArray", "collect", "magic_network", "prefs", "restore",
+    "run", "seed", "start_scope", "store",
+]

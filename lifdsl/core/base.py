@@ -1,0 +1,108 @@
+"""What every simulated object shares: a name, a creation rank, scheduled runners."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: the slots of one time step, in the order they run
+SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end")
+
+_creation = itertools.count()
+
+
+class Runner:
+    """One scheduled operation of an object (state update, threshold, reset, recording).
+
+    ``when`` picks the slot of the step, ``order`` the position inside the slot (lower first;
+    ties keep creation order).
+    """
+
+    def __init__(self, owner: SimObject, kind: str, when: str, order: int = 0) -> None:
+        self.owner = owner
+        self.kind = kind
+        self.when = when
+        self.order = order
+        self._rank = next(_creation)
+        self.run = None  # set by the owner's _prepare: a callable (step, t) -> None
+
+    @property
+    def when(self) -> str:
+        """The slot this runs in: one of start, groups, thresholds, synapses, resets, end."""
+        return self._when
+
+    @when.setter
+    def when(self, value: str) -> None:
+        if value not in SLOTS:
+            raise ValueError(f"when must be one of {', '.join(SLOTS)}; got {value!r}")
+        self._when = value
+
+    def sort_key(self) -> tuple[int, int, int]:
+        """Position in the schedule."""
+        return (SLOTS.index(self._when), self.order, self._rank)
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} of {self.owner.name}: when={self._when!r}, order={self.order}>"
+
+
+@dataclass
+class RunContext:
+    """What objects need to know when a run starts."""
+
+    dt: float
+    step0: int
+    n_steps: int
+    namespaces: list[dict[str, Any]] = field(default_factory=list)
+    rng: np.random.Generator | None = None
+
+
+class SimObject:
+    """Base of groups and monitors: a unique name and a place in the creation order."""
+
+    _prefix = "object"
+    _names_taken: dict[str, int] = {}
+
+    def __init__(self, name: str | None = None, dt: float | None = None) -> None:
+        self._creation = next(_creation)
+        if name is None:
+            n = SimObject._names_taken.get(self._prefix, 0)
+            SimObject._names_taken[self._prefix] = n + 1
+            name = f"{self._prefix}_{n}" if n else self._prefix
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"name must be an identifier, got {name!r}")
+        self.name = name
+        self._dt = None if dt is None else float(dt)
+        if self._dt is not None and not self._dt > 0:
+            raise ValueError(f"dt must be positive, got {dt!r}")
+        self.active = True
+
+    # -- overridden by subclasses ---------------------------------------------------------------
+    def _runners(self) -> list[Runner]:
+        return []
+
+    def _dependencies(self) -> list[SimObject]:
+        """Objects that must be part of the same network."""
+        return []
+
+    def _prepare(self, ctx: RunContext) -> None:
+        """Resolve names, generate code, allocate buffers for a run of ctx.n_steps steps."""
+
+    def _finish(self, steps_done: int) -> None:
+        """Called after a run (also an interrupted one) with the number of steps done."""
+
+    def _get_state(self) -> dict[str, Any]:
+        return {}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        pass
+
+    @property
+    def dt(self) -> float | None:
+        """This object's own time step, or None to use the default clock's."""
+        return self._dt
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

@@ -1,0 +1,291 @@
+"""Network: runs objects step by step in schedule order; the magic ``run()`` of a script."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import pickle
+import sys
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from lifdsl.core.base import RunContext, Runner, SimObject
+from lifdsl.core.clock import defaultclock, steps_in
+from lifdsl.core.neurongroup import Subgroup
+from lifdsl.core.random import get_rng
+
+logger = logging.getLogger("lifdsl")
+
+_TARGETS = ("auto", "numpy", "cython")
+
+
+class Preferences:
+    """Global settings: ``prefs.target`` is 'auto' (default), 'numpy' or 'cython'."""
+
+    def __init__(self) -> None:
+        self._target = "auto"
+
+    @property
+    def target(self) -> str:
+        """Code generation target used by networks that do not set their own."""
+        return self._target
+
+    @target.setter
+    def target(self, value: str) -> None:
+        if value not in _TARGETS:
+            raise ValueError(f"target must be one of {', '.join(map(repr, _TARGETS))}; "
+                             f"got {value!r}")
+        self._target = value
+
+
+prefs = Preferences()
+
+
+def _resolve_target(target: str) -> str:
+    if target == "cython":
+        raise NotImplementedError(
+            "the Cython target is not available in this version; use target='numpy'"
+        )
+    if target == "auto":
+        logger.debug("target 'auto': using numpy")
+        return "numpy"
+    return target
+
+
+def _flatten(objs: Iterable[Any]) -> list[SimObject]:
+    out: list[SimObject] = []
+    for o in objs:
+        if isinstance(o, (list, tuple, set)):
+            out.extend(_flatten(o))
+        elif isinstance(o, dict):
+            out.extend(_flatten(o.values()))
+        elif isinstance(o, Subgroup):
+            out.append(o.parent)
+        elif isinstance(o, SimObject):
+            out.append(o)
+        else:
+            raise TypeError(f"a Network holds lifdsl objects, got {type(o).__name__}: {o!r}")
+    return out
+
+
+class Network:
+    """A set of objects simulated together on one clock."""
+
+    def __init__(self, *objects: Any, target: str | None = None, name: str = "network") -> None:
+        self.objects: list[SimObject] = []
+        self.name = name
+        if target is not None and target not in _TARGETS:
+            raise ValueError(f"target must be one of {_TARGETS}, got {target!r}")
+        self.target = target
+        self._step = 0
+        self._dt: float | None = None
+        self._stored: dict[str, dict[str, Any]] = {}
+        self.add(*objects)
+
+    def add(self, *objects: Any) -> None:
+        """Add objects (or lists/dicts of them); adding one twice is harmless."""
+        for o in _flatten(objects):
+            if all(o is not x for x in self.objects):
+                self.objects.append(o)
+
+    def remove(self, *objects: Any) -> None:
+        """Take objects out of the network."""
+        for o in _flatten(objects):
+            self.objects = [x for x in self.objects if x is not o]
+
+    @property
+    def t(self) -> float:
+        """Simulated time in seconds."""
+        return self._step * (self._dt if self._dt is not None else defaultclock.dt)
+
+    def _clock_dt(self) -> float:
+        dts = {o.dt for o in self.objects if o.dt is not None}
+        if len(dts) > 1:
+            raise ValueError(
+                "all objects of a network must share one dt; got "
+                + ", ".join(f"{o.name}: {o.dt!r}" for o in self.objects if o.dt is not None)
+            )
+        return dts.pop() if dts else defaultclock.dt
+
+    def _schedule(self) -> list[Runner]:
+        for o in self.objects:
+            for dep in o._dependencies():
+                if all(dep is not x for x in self.objects):
+                    raise ValueError(
+                        f"{o.name!r} uses {dep.name!r}, which is not part of the network; "
+                        f"add it too"
+                    )
+        runners = [r for o in self.objects if o.active for r in o._runners()]
+        return sorted(runners, key=Runner.sort_key)
+
+    def run(self, duration: float, report: str | None = None, namespace: dict | None = None,
+            level: int = 0, report_period: float = 10.0) -> None:
+        """Advance the simulation by ``duration`` seconds (a whole number of steps).
+
+        Names in model strings not found in the objects' ``namespace=`` are looked up in
+        ``namespace`` and then in the scope that called ``run`` (``level`` frames further up).
+        """
+        frame = inspect.currentframe()
+        try:
+            for _ in range(level + 1):
+                frame = frame.f_back
+            scope = [dict(frame.f_locals), frame.f_globals]
+        finally:
+            del frame
+        self._run(duration, report, namespace, scope, report_period)
+
+    def _run(self, duration, report, namespace, scope, report_period) -> None:
+        if report not in (None, "text", "stdout", "stderr"):
+            raise ValueError(f"report must be None, 'text', 'stdout' or 'stderr'; got {report!r}")
+        target = _resolve_target(self.target or prefs.target)
+        dt = self._clock_dt()
+        if self._dt is not None and dt != self._dt and self._step:
+            t_now = self._step * self._dt
+            self._step = steps_in(t_now, dt, "the current time")
+        self._dt = dt
+        n_steps = steps_in(duration, dt)
+        namespaces = ([dict(namespace)] if namespace else []) + scope
+        ctx = RunContext(dt=dt, step0=self._step, n_steps=n_steps, namespaces=namespaces,
+                         rng=get_rng())
+        runners = self._schedule()
+        for o in self.objects:
+            o._prepare(ctx)
+        logger.info("%s: running %d steps of %g s on target %s", self.name, n_steps, dt, target)
+        funcs = [r.run for r in runners if r.run is not None]
+        step0 = self._step
+        stream = sys.stderr if report == "stderr" else sys.stdout
+        start = time.perf_counter()
+        next_report = start + report_period
+        done = 0
+        try:
+            for step in range(step0, step0 + n_steps):
+                t = step * dt
+                for f in funcs:
+                    f(step, t)
+                done += 1
+                self._step = step + 1
+                if report is not None and (done == n_steps or time.perf_counter() >= next_report):
+                    elapsed = time.perf_counter() - start
+                    print(f"{self._step * dt:.4g} s simulated ({100 * done / n_steps:.0f}%) in "
+                          f"{elapsed:.2f} s", file=stream)
+                    next_report = time.perf_counter() + report_period
+        finally:
+            for o in self.objects:
+                o._finish(done)
+        if report is not None and n_steps == 0:
+            print("0 s simulated (100%)", file=stream)
+
+    # -- store / restore -----------------------------------------------------------------------
+    def store(self, name: str = "default", filename: str | None = None) -> None:
+        """Snapshot every object's state, the time and the random generator."""
+        snap = {
+            "step": self._step,
+            "dt": self._dt,
+            "rng": get_rng().bit_generator.state,
+            "objects": {o.name: o._get_state() for o in self.objects},
+        }
+        if filename is not None:
+            try:
+                with open(filename, "rb") as fh:
+                    stored = pickle.load(fh)
+            except FileNotFoundError:
+                stored = {}
+            stored[name] = snap
+            with open(filename, "wb") as fh:
+                pickle.dump(stored, fh)
+        else:
+            self._stored[name] = snap
+
+    def restore(self, name: str = "default", filename: str | None = None) -> None:
+        """Return to a state saved with :meth:`store`."""
+        if filename is not None:
+            with open(filename, "rb") as fh:
+                stored = pickle.load(fh)
+        else:
+            stored = self._stored
+        if name not in stored:
+            raise KeyError(f"no stored state named {name!r}; stored: {sorted(stored)}")
+        snap = stored[name]
+        self._step = snap["step"]
+        self._dt = snap["dt"]
+        get_rng().bit_generator.state = snap["rng"]
+        for o in self.objects:
+            if o.name not in snap["objects"]:
+                raise KeyError(f"{o.name!r} was not part of the stored state {name!r}")
+            o._set_state(snap["objects"][o.name])
+
+    def __repr__(self) -> str:
+        return f"<Network {self.name!r}: {', '.join(o.name for o in self.objects)}>"
+
+
+# -- the magic network of scripts -----------------------------------------------------------------
+_scope = {"start": 0}
+_magic = Network(name="magic_network")
+
+
+def collect(level: int = 0) -> list[SimObject]:
+    """The lifdsl objects the calling scope holds (created since the last start_scope())."""
+    frame = inspect.currentframe()
+    try:
+        for _ in range(level + 1):
+            frame = frame.f_back
+        values = list(frame.f_locals.values()) + list(frame.f_globals.values())
+    finally:
+        del frame
+    found: list[SimObject] = []
+    for v in values:
+        if isinstance(v, Subgroup):
+            v = v.parent
+        if isinstance(v, SimObject) and v._creation >= _scope["start"]:
+            if all(v is not x for x in found):
+                found.append(v)
+    return sorted(found, key=lambda o: o._creation)
+
+
+def start_scope() -> None:
+    """Forget the objects created so far: the next run() starts a fresh network at t = 0."""
+    from lifdsl.core import base
+
+    _scope["start"] = next(base._creation)
+    _magic.objects = []
+    _magic._step = 0
+    _magic._dt = None
+
+
+def run(duration: float, report: str | None = None, namespace: dict | None = None,
+        level: int = 0) -> None:
+    """Run the objects of the calling scope (Brian2's magic network); time carries over
+    between calls until start_scope()."""
+    objs = collect(level + 1)
+    if not objs:
+        raise ValueError("run() found no lifdsl objects in the calling scope")
+    _magic.objects = []
+    _magic.add(*objs)
+    frame = inspect.currentframe()
+    try:
+        for _ in range(level + 1):
+            frame = frame.f_back
+        scope = [dict(frame.f_locals), frame.f_globals]
+    finally:
+        del frame
+    _magic._run(duration, report, namespace, scope, 10.0)
+
+
+def magic_network() -> Network:
+    """The network that run() uses (for store/restore from scripts)."""
+    return _magic
+
+
+def store(name: str = "default", filename: str | None = None) -> None:
+    """Store the state of the magic network's objects (collected from the calling scope)."""
+    _magic.objects = []
+    _magic.add(*collect(1))
+    _magic.store(name, filename)
+
+
+def restore(name: str = "default", filename: str | None = None) -> None:
+    """Restore the magic network's objects to a stored state."""
+    _magic.objects = []
+    _magic.add(*collect(1))
+    _magic.restore(name, filename)

@@ -1,0 +1,501 @@
+"""NeuronGroup: a population of identical model neurons, and Subgroup, a contiguous slice."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from lifdsl.core.base import RunContext, Runner, SimObject
+from lifdsl.core.codeobject import CodeBlock
+from lifdsl.core.random import get_rng
+from lifdsl.equations import EquationError, Equations, parse_expression, parse_statements
+from lifdsl.equations.functions import SPECIAL_NAMES, symbol
+from lifdsl.equations.statements import Assign
+from lifdsl.units.resolve import resolve_constants, resolve_functions
+
+logger = logging.getLogger("lifdsl")
+
+_DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def _caller_namespaces(level: int) -> list[dict[str, Any]]:
+    """Locals and globals of the frame ``level`` frames above the caller of this function."""
+    frame = inspect.currentframe()
+    try:
+        for _ in range(level + 2):
+            frame = frame.f_back
+        return [dict(frame.f_locals), frame.f_globals]
+    finally:
+        del frame
+
+
+def _names_in(expr: sp.Basic) -> tuple[set[str], set[str]]:
+    ids = {s.name for s in expr.free_symbols}
+    funcs = {f.func.__name__ for f in expr.atoms(sp.core.function.AppliedUndef)}
+    return ids, funcs
+
+
+def _is_condition(expr: sp.Basic) -> bool:
+    return isinstance(expr, (sp.core.relational.Relational, sp.logic.boolalg.Boolean))
+
+
+def _choose_method(odes: dict[str, sp.Basic], method: str, where: str):
+    from lifdsl.methods import DiscretizationError, discretize
+
+    if method != "auto":
+        return discretize(odes, method)
+    try:
+        upd = discretize(odes, "exact")
+        logger.info("%s: method 'auto' chose 'exact' (the system is linear)", where)
+        return upd
+    except DiscretizationError as err:
+        logger.info("%s: method 'auto' chose 'euler' (%s)", where, err)
+        return discretize(odes, "euler")
+
+
+class NeuronGroup(SimObject):
+    """N neurons sharing one model: state variables, threshold, reset, refractoriness."""
+
+    _prefix = "neurongroup"
+
+    def __init__(
+        self,
+        N: int,
+        model: str | Equations,
+        threshold: str | None = None,
+        reset: str | None = None,
+        refractory: float | str | bool | None = False,
+        method: str = "auto",
+        namespace: dict[str, Any] | None = None,
+        dt: float | None = None,
+        dtype: str = "float64",
+        name: str | None = None,
+    ) -> None:
+        if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or N < 1:
+            raise ValueError(f"N must be a positive integer number of neurons, got {N!r}")
+        if str(dtype) not in _DTYPES:
+            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        eqs = model if isinstance(model, Equations) else Equations(model)
+        thr = self._parse_threshold(threshold, eqs)
+        resets = self._parse_reset(reset, eqs)
+        ref_value, ref_cond = self._parse_refractory(refractory, eqs)
+        from lifdsl.methods import METHODS
+
+        if method != "auto" and method not in METHODS:
+            raise ValueError(
+                f"unknown method {method!r}; known: 'auto', {', '.join(map(repr, METHODS))}"
+            )
+        super().__init__(name, dt)
+        object.__setattr__(self, "_frozen", False)
+        self.N = int(N)
+        self.equations = eqs
+        self.method = method
+        self.namespace = dict(namespace or {})
+        self.dtype = np.dtype(_DTYPES[str(dtype)])
+        self._threshold = thr
+        self._threshold_text = threshold
+        self._resets = resets
+        self._reset_text = reset
+        self._refractory = ref_value
+        self._refractory_cond = ref_cond
+        self._has_refractory = ref_value is not None or ref_cond is not None
+        self._arrays: dict[str, np.ndarray] = {}
+        for nm in eqs.diff_names + eqs.param_names:
+            shape = (1,) if "shared" in eqs[nm].flags else (self.N,)
+            self._arrays[nm] = np.zeros(shape, dtype=self.dtype)
+        self._arrays["i"] = np.arange(self.N, dtype=np.int64)
+        if self._has_refractory:
+            self._arrays["lastspike"] = np.full(self.N, -np.inf)
+            self._arrays["not_refractory"] = np.ones(self.N, dtype=bool)
+        self._spikes = np.empty(0, dtype=np.int64)
+        self.state_updater = Runner(self, "state_updater", "groups")
+        self.thresholder = Runner(self, "thresholder", "thresholds") if thr is not None else None
+        self.resetter = Runner(self, "resetter", "resets") if resets else None
+        self._blocks: dict[str, CodeBlock] | None = None
+        self._discrete = None
+        self._ns: dict[str, Any] = {}
+        self._frozen = True
+
+    # -- parsing of the strings besides the equations -------------------------------------------
+    @staticmethod
+    def _parse_threshold(threshold: str | None, eqs: Equations) -> sp.Basic | None:
+        if threshold is None:
+            return None
+        if not isinstance(threshold, str):
+            raise TypeError(f"threshold must be a string such as 'U > 1', got {threshold!r}")
+        expr = parse_expression(threshold, what="threshold")
+        if not _is_condition(expr):
+            raise EquationError(
+                "the threshold must be a condition such as 'U > U_thr'",
+                what="threshold", lineno=1, line=threshold, column=0,
+            )
+        return expr
+
+    @staticmethod
+    def _parse_reset(reset: str | None, eqs: Equations):
+        if reset is None:
+            return []
+        if not isinstance(reset, str):
+            raise TypeError(f"reset must be a string such as 'U = 0', got {reset!r}")
+        stmts = parse_statements(reset, what="reset")
+        for st in stmts:
+            NeuronGroup._check_target(st.target, eqs, "reset", st.lineno, st.source)
+        return stmts
+
+    @staticmethod
+    def _check_target(target: str, eqs: Equations, what: str, lineno: int, line: str) -> None:
+        col = max(line.find(target), 0)
+        if target in eqs.subexpr_names:
+            raise EquationError(
+                f"{target!r} is a subexpression (computed, not stored): it cannot be assigned",
+                what=what, lineno=lineno, line=line, column=col,
+            )
+        if target in eqs.param_names and "shared" in eqs[target].flags:
+            raise EquationError(
+                f"{target!r} is shared: a {what} cannot write it per neuron",
+                what=what, lineno=lineno, line=line, column=col,
+            )
+        if target not in eqs.diff_names and target not in eqs.param_names:
+            raise EquationError(
+                f"{target!r} is not a variable of the model; variables: "
+                + ", ".join(eqs.diff_names + eqs.param_names),
+                what=what, lineno=lineno, line=line, column=col,
+            )
+
+    @staticmethod
+    def _parse_refractory(refractory, eqs: Equations):
+        if refractory is None or refractory is False:
+            return None, None
+        if isinstance(refractory, str):
+            expr = parse_expression(refractory, what="refractory")
+            if not _is_condition(expr):
+                # a string expression of time such as '5*ms'
+                return expr, None
+            return None, expr
+        value = float(refractory)
+        if value < 0:
+            raise ValueError(f"refractory must be a non-negative time, got {refractory!r}")
+        return sp.Float(value), None
+
+    # -- state access -----------------------------------------------------------------------------
+    @property
+    def variables(self) -> list[str]:
+        """Stored variables (differential equations, then parameters)."""
+        return self.equations.diff_names + self.equations.param_names
+
+    def __len__(self) -> int:
+        return self.N
+
+    def __getattr__(self, name: str):
+        arrays = self.__dict__.get("_arrays")
+        if arrays is not None and name in arrays:
+            return arrays[name]
+        eqs = self.__dict__.get("equations")
+        if eqs is not None and name in eqs.subexpr_names:
+            return self._evaluate(name, slice(None), self.N, _caller_namespaces(0))
+        raise AttributeError(
+            f"{type(self).__name__} {self.__dict__.get('name', '?')!r} has no attribute or "
+            f"state variable {name!r}"
+        )
+
+    def __setattr__(self, name: str, value) -> None:
+        if not self.__dict__.get("_frozen", False) or name.startswith("_"):
+            object.__setattr__(self, name, value)
+            return
+        if name in self._arrays or name in self.equations.subexpr_names:
+            self._assign(name, slice(None), self.N, value, _caller_namespaces(0))
+            return
+        if name in type(self).__dict__ or name in self.__dict__ or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(
+            f"{self.name!r} has no state variable {name!r} (variables: "
+            f"{', '.join(self.variables)}); declare it in the equations as '{name} : unit'"
+        )
+
+    def __getitem__(self, item) -> Subgroup:
+        if isinstance(item, (int, np.integer)):
+            if item < 0:
+                item += self.N
+            if not 0 <= item < self.N:
+                raise IndexError(f"neuron {item} out of range for {self.N} neurons")
+            return Subgroup(self, int(item), int(item) + 1)
+        if not isinstance(item, slice):
+            raise TypeError("subgroups are contiguous: index with an int or a slice, e.g. G[:10]")
+        start, stop, step = item.indices(self.N)
+        if step != 1:
+            raise IndexError("subgroups are contiguous: slices with a step are not supported")
+        if stop <= start:
+            raise IndexError(f"empty subgroup {item!r} of a group of {self.N} neurons")
+        return Subgroup(self, start, stop)
+
+    def _assign(self, name, idx, n, value, namespaces) -> None:
+        if name in self.equations.subexpr_names:
+            raise AttributeError(
+                f"{name!r} is a subexpression of {self.name!r}: it is computed, not stored"
+            )
+        if name in ("i", "lastspike", "not_refractory"):
+            raise AttributeError(f"{name!r} is maintained by lifdsl and cannot be assigned")
+        arr = self._arrays[name]
+        shared = arr.shape[0] == 1 and "shared" in self.equations[name].flags
+        if isinstance(value, str):
+            values = self._evaluate_string(value, idx if not shared else slice(None),
+                                           1 if shared else n, namespaces, name)
+            arr[slice(None) if shared else idx] = values
+            return
+        value = np.asarray(value)
+        target = arr[slice(None) if shared else idx]
+        if value.ndim > 0 and value.shape != target.shape and value.size != 1:
+            raise ValueError(
+                f"cannot set {name!r} of {n} neuron(s) from an array of shape {value.shape}"
+            )
+        target[...] = value.reshape(target.shape) if value.size == target.size else value
+
+    def _evaluate_string(self, text: str, idx, n, namespaces, target: str | None = None):
+        expr = parse_expression(text, what=f"value of {target}" if target else "expression")
+        expr = self.equations.substituted(expr)
+        block = CodeBlock("_assign", [Assign("_value", expr)], self._array_names(), "_value")
+        ns = self._namespace_for([expr], namespaces, what=f"the assignment {text!r}",
+                                 line=text)
+        return block(ns, idx, n, 0.0, 0.0, get_rng())
+
+    def _evaluate(self, name: str, idx, n, namespaces):
+        expr = self.equations.substituted(symbol(name))
+        block = CodeBlock("_evaluate", [Assign("_value", expr)], self._array_names(), "_value")
+        ns = self._namespace_for([expr], namespaces, what=name, line=None)
+        return np.array(block(ns, idx, n, 0.0, 0.0, get_rng()))
+
+    # -- code generation --------------------------------------------------------------------------
+    def _array_names(self) -> set[str]:
+        return {nm for nm, a in self._arrays.items()
+                if not (nm in self.equations.param_names and "shared" in self.equations[nm].flags)}
+
+    def _model_names(self) -> set[str]:
+        return set(self._arrays) | set(self.equations.subexpr_names) | set(SPECIAL_NAMES)
+
+    def _build(self) -> dict[str, CodeBlock]:
+        if self._blocks is not None:
+            return self._blocks
+        eqs = self.equations
+        arrays = self._array_names()
+        blocks: dict[str, CodeBlock] = {}
+        stmts: list[Assign] = []
+        nr = symbol("not_refractory")
+        if self._refractory is not None:
+            t, dt, last = symbol("t"), symbol("dt"), symbol("lastspike")
+            stmts.append(Assign("not_refractory",
+                                sp.GreaterThan(t - last + dt / 2, eqs.substituted(self._refractory),
+                                               evaluate=False)))
+        elif self._refractory_cond is not None:
+            stmts.append(Assign("not_refractory",
+                                sp.Not(eqs.substituted(self._refractory_cond))))
+        if eqs.diff_names:
+            self._discrete = _choose_method(eqs.odes(), self.method, self.name)
+            stmts.extend(self._discrete.statements)
+            for var in eqs.diff_names:
+                new = symbol(f"{var}_new")
+                if self._has_refractory and "unless refractory" in eqs[var].flags:
+                    new = sp.Piecewise((new, nr), (symbol(var), True))
+                stmts.append(Assign(var, new))
+        else:
+            self._discrete = None
+        blocks["state_updater"] = CodeBlock("state_update", stmts, arrays)
+        if self._threshold is not None:
+            cond = eqs.substituted(self._threshold)
+            if self._has_refractory:
+                cond = sp.And(cond, nr)
+            blocks["thresholder"] = CodeBlock("threshold", [Assign("_cond", cond)], arrays,
+                                              "_cond")
+        if self._resets:
+            rs = [Assign(a.target, eqs.substituted(a.expr))
+                  for a in (st.as_assign() for st in self._resets)]
+            blocks["resetter"] = CodeBlock("reset", rs, arrays)
+        self._blocks = blocks
+        return blocks
+
+    @property
+    def discrete_update(self):
+        """The discretized state update (SymPy statements; ``str()`` reads as ``U_new = ...``)."""
+        self._build()
+        return self._discrete
+
+    def generated_code(self, target: str = "numpy") -> str:
+        """The source that runs for this group's state update, threshold and reset."""
+        if target != "numpy":
+            raise ValueError(f"target {target!r} is not available yet; use target='numpy'")
+        blocks = self._build()
+        return "\n".join(b.source for b in blocks.values())
+
+    # -- name resolution --------------------------------------------------------------------------
+    def _locate(self, name: str):
+        line = self.equations.line_using(name)
+        if line is not None:
+            return ("equations", line.lineno, line.source)
+        for what, text in (("threshold", self._threshold_text), ("reset", self._reset_text)):
+            if isinstance(text, str):
+                for k, ln in enumerate(text.splitlines(), 1):
+                    if name in ln:
+                        return (what, k, ln)
+        return None
+
+    def _namespace_for(self, exprs, namespaces, what: str, line: str | None) -> dict[str, Any]:
+        ids: set[str] = set()
+        funcs: set[str] = set()
+        for e in exprs:
+            a, b = _names_in(e)
+            ids |= a
+            funcs |= b
+        return self._make_ns(ids, funcs, namespaces, what, line)
+
+    def _make_ns(self, ids, funcs, namespaces, what, line) -> dict[str, Any]:
+        model = self._model_names()
+        external = {nm for nm in ids if nm not in model and not nm.endswith("_new")
+                    and not nm.startswith("_")}
+        nss = [self.namespace, *namespaces]
+
+        def locate(name):
+            found = self._locate(name)
+            if found is None and line is not None:
+                return (what, 1, line)
+            return found
+
+        consts = resolve_constants(external, nss, owner=f"{self.name}", locate=locate)
+        fobjs = resolve_functions(funcs, nss, owner=f"{self.name}", locate=locate)
+        ns: dict[str, Any] = dict(self._arrays)
+        for nm in self.equations.param_names:
+            if "shared" in self.equations[nm].flags:
+                ns[nm] = float(self._arrays[nm][0])
+        ns.update(consts)
+        ns.update({k: v.numpy_function() for k, v in fobjs.items()})
+        ns["N"] = self.N
+        return ns
+
+    def _prepare(self, ctx: RunContext) -> None:
+        blocks = self._build()
+        ids: set[str] = set()
+        funcs: set[str] = set()
+        for b in blocks.values():
+            for st in b.statements:
+                a, f = _names_in(st.expr)
+                ids |= a
+                funcs |= f
+        self._ns = self._make_ns(ids, funcs, ctx.namespaces, "model", None)
+        rng = ctx.rng
+        ns = self._ns
+        n = self.N
+        full = slice(None)
+        upd = blocks["state_updater"]
+
+        def run_update(step, t, _u=upd, _dt=ctx.dt):
+            _u(ns, full, n, t, _dt, rng)
+
+        self.state_updater.run = run_update
+        if self.thresholder is not None:
+            thr = blocks["thresholder"]
+            has_ref = self._has_refractory
+            last = self._arrays.get("lastspike")
+            nr = self._arrays.get("not_refractory")
+
+            def run_threshold(step, t, _c=thr, _dt=ctx.dt):
+                spikes = np.flatnonzero(_c(ns, full, n, t, _dt, rng))
+                self._spikes = spikes
+                if has_ref and spikes.size:
+                    last[spikes] = t
+                    nr[spikes] = False
+
+            self.thresholder.run = run_threshold
+        if self.resetter is not None:
+            rst = blocks["resetter"]
+
+            def run_reset(step, t, _r=rst, _dt=ctx.dt):
+                spikes = self._spikes
+                if spikes.size:
+                    _r(ns, spikes, spikes.size, t, _dt, rng)
+
+            self.resetter.run = run_reset
+
+    def _runners(self) -> list[Runner]:
+        return [r for r in (self.state_updater, self.thresholder, self.resetter) if r is not None]
+
+    def _get_state(self) -> dict[str, Any]:
+        return {"arrays": {k: v.copy() for k, v in self._arrays.items()},
+                "spikes": self._spikes.copy()}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        for k, v in state["arrays"].items():
+            self._arrays[k][...] = v
+        self._spikes = state["spikes"].copy()
+
+    @property
+    def spikes(self) -> np.ndarray:
+        """Indices of the neurons that spiked in the last step."""
+        return self._spikes
+
+    def __repr__(self) -> str:
+        return f"<NeuronGroup {self.name!r} of {self.N} neurons: {', '.join(self.variables)}>"
+
+
+class Subgroup:
+    """Neurons ``start..stop-1`` of a group: reads and writes go to the parent's arrays."""
+
+    def __init__(self, parent: NeuronGroup, start: int, stop: int) -> None:
+        object.__setattr__(self, "parent", parent)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "stop", stop)
+        object.__setattr__(self, "N", stop - start)
+        object.__setattr__(self, "name", f"{parent.name}_sub_{start}_{stop}")
+
+    def __len__(self) -> int:
+        return self.N
+
+    @property
+    def equations(self) -> Equations:
+        """The parent's equations."""
+        return self.parent.equations
+
+    @property
+    def variables(self) -> list[str]:
+        """The parent's stored variables."""
+        return self.parent.variables
+
+    def _slice(self) -> slice:
+        return slice(self.start, self.stop)
+
+    def __getattr__(self, name: str):
+        parent = self.parent
+        if name in parent._arrays:
+            arr = parent._arrays[name]
+            return arr if arr.shape[0] == 1 and parent.N != 1 else arr[self.start:self.stop]
+        if name in parent.equations.subexpr_names:
+            return parent._evaluate(name, self._slice(), self.N, _caller_namespaces(0))
+        raise AttributeError(f"subgroup of {parent.name!r} has no state variable {name!r}")
+
+    def __setattr__(self, name: str, value) -> None:
+        parent = self.parent
+        if name in parent._arrays or name in parent.equations.subexpr_names:
+            parent._assign(name, self._slice(), self.N, value, _caller_namespaces(0))
+            return
+        raise AttributeError(f"subgroup of {parent.name!r} has no state variable {name!r}")
+
+    def __getitem__(self, item) -> Subgroup:
+        sub = self.parent[self.start:self.stop]
+        if isinstance(item, (int, np.integer)):
+            if item < 0:
+                item += self.N
+            if not 0 <= item < self.N:
+                raise IndexError(f"neuron {item} out of range for {self.N} neurons")
+            return Subgroup(self.parent, self.start + int(item), self.start + int(item) + 1)
+        start, stop, step = item.indices(self.N)
+        if step != 1 or stop <= start:
+            raise IndexError("subgroups are contiguous and non-empty")
+        return Subgroup(sub.parent, self.start + start, self.start + stop)
+
+    def _dependencies(self):
+        return [self.parent]
+
+    def __repr__(self) -> str:
+        return f"<Subgroup {self.start}:{self.stop} of {self.parent.name!r}>"

@@ -1,0 +1,646 @@
+"""``Equations``: a model string cut into Brian2's three kinds of line (differential equation,
+subexpression, parameter), each parsed, solved for ``dX/dt`` where needed, and checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import EquationError
+from .functions import BUILTIN_FUNCTIONS, SPECIAL_NAMES, symbol
+from .grammar import (
+    ExpressionParser,
+    Source,
+    Token,
+    derivative_symbol,
+    format_expression,
+    split_logical_lines,
+    tokenize,
+)
+
+__all__ = ["EquationLine", "Equations", "FLAGS"]
+
+#: The flags each kind of line accepts.
+FLAGS: dict[str, tuple[str, ...]] = {
+    "diff": ("unless refractory",),
+    "param": ("constant", "shared"),
+    "subexpr": ("shared", "constant over dt"),
+}
+_ALL_FLAGS = frozenset(f for flags in FLAGS.values() for f in flags)
+_KIND_WORDS = {
+    "diff": "a differential equation",
+    "param": "a parameter",
+    "subexpr": "a subexpression",
+}
+
+
+@dataclass(frozen=True)
+class EquationLine:
+    """One equation as parsed: its kind, the name it defines, its (solved) expression, unit
+    text, flags and where it came from, plus the names it uses (for later stages' errors)."""
+
+    kind: str
+    name: str
+    expr: sp.Basic | None
+    unit: str | None
+    flags: frozenset[str]
+    lineno: int
+    source: str
+    lhs: sp.Basic | None = None
+    rhs: sp.Basic | None = None
+    identifiers: frozenset[str] = frozenset()
+    functions: frozenset[str] = frozenset()
+
+    def __str__(self) -> str:
+        if self.kind == "diff":
+            text = f"d{self.name}/dt = {format_expression(self.expr)}"
+        elif self.kind == "subexpr":
+            text = f"{self.name} = {format_expression(self.expr)}"
+        else:
+            text = self.name
+        if self.unit is not None:
+            text += f" : {self.unit}"
+        elif self.flags:
+            text += " :"
+        elif self.kind == "param":
+            text += " : 1"
+        if self.flags:
+            text += f" ({', '.join(sorted(self.flags))})"
+        return text
+
+
+# -- parsing one logical line ----------------------------------------------------------------
+
+
+def _eof_at(pos: int) -> Token:
+    return Token("EOF", "", pos, pos)
+
+
+def _is_op(tok: Token, *texts: str) -> bool:
+    return tok.kind in ("OP", "KW") and tok.text in texts
+
+
+def _top_level(tokens: list[Token], text: str) -> list[int]:
+    """Indices of the operator ``text`` outside parentheses."""
+    found, depth = [], 0
+    for k, tok in enumerate(tokens):
+        if _is_op(tok, "("):
+            depth += 1
+        elif _is_op(tok, ")"):
+            depth -= 1
+        elif depth == 0 and _is_op(tok, text):
+            found.append(k)
+    return found
+
+
+def _trailing_group(tokens: list[Token]) -> int | None:
+    """Index of the '(' that the final ')' of ``tokens`` closes, if the tokens end with ')'."""
+    if not tokens or not _is_op(tokens[-1], ")"):
+        return None
+    depth = 0
+    for k in range(len(tokens) - 1, -1, -1):
+        if _is_op(tokens[k], ")"):
+            depth += 1
+        elif _is_op(tokens[k], "("):
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def _flag_phrases(tokens: list[Token]) -> list[tuple[str, Token]] | None:
+    """``a b, c`` -> [('a b', tok_a), ('c', tok_c)], or None if not a list of word groups."""
+    phrases: list[tuple[str, Token]] = []
+    words: list[Token] = []
+    for tok in [*tokens, _eof_at(tokens[-1].end if tokens else 0)]:
+        if tok.kind in ("NAME", "KW") and tok.kind != "EOF" and tok.text not in ("True", "False"):
+            words.append(tok)
+        elif tok.kind == "EOF" or _is_op(tok, ","):
+            if not words:
+                return None
+            phrases.append((" ".join(w.text for w in words), words[0]))
+            words = []
+        else:
+            return None
+    return phrases
+
+
+class _UnitChecker:
+    """Checks the syntax of a unit: names, '1', '*', '/', '**' integer, parentheses."""
+
+    def __init__(self, tokens: list[Token], source: Source):
+        self.tokens = [*tokens, _eof_at(tokens[-1].end)]
+        self.source = source
+        self.k = 0
+
+    def check(self) -> None:
+        self.term()
+        tok = self.tokens[self.k]
+        if tok.kind != "EOF":
+            raise self.source.error(
+                f"expected '*', '/', '**' or the end of the unit, found {tok.describe()}",
+                tok.pos,
+            )
+
+    def term(self) -> None:
+        self.factor()
+        while _is_op(self.tokens[self.k], "*", "/"):
+            self.k += 1
+            self.factor()
+
+    def factor(self) -> None:
+        self.atom()
+        if _is_op(self.tokens[self.k], "**"):
+            self.k += 1
+            tok = self.tokens[self.k]
+            paren = _is_op(tok, "(")
+            if paren:
+                self.k += 1
+            if _is_op(self.tokens[self.k], "-", "+"):
+                self.k += 1
+            tok = self.tokens[self.k]
+            if tok.kind != "NUM" or not tok.text.isdigit():
+                raise self.source.error(
+                    f"expected an integer power in the unit, found {tok.describe()}", tok.pos
+                )
+            self.k += 1
+            if paren:
+                self._close()
+
+    def atom(self) -> None:
+        tok = self.tokens[self.k]
+        if tok.kind == "NAME" or (tok.kind == "NUM" and tok.text == "1"):
+            self.k += 1
+            return
+        if _is_op(tok, "("):
+            self.k += 1
+            self.term()
+            self._close()
+            return
+        raise self.source.error(
+            f"expected a unit name, '1' or '(' in the unit, found {tok.describe()}", tok.pos
+        )
+
+    def _close(self) -> None:
+        tok = self.tokens[self.k]
+        if not _is_op(tok, ")"):
+            raise self.source.error(f"expected ')' in the unit, found {tok.describe()}", tok.pos)
+        self.k += 1
+
+
+class _LineParser:
+    """Turns one logical line's tokens into an EquationLine (and the token naming it)."""
+
+    def __init__(self, tokens: list[Token], source: Source):
+        self.tokens = tokens
+        self.source = source
+
+    def error(self, message: str, tok: Token) -> EquationError:
+        return self.source.error(message, tok.pos)
+
+    def parse(self) -> tuple[EquationLine, Token]:
+        tokens = self.tokens
+        colons = _top_level(tokens, ":")
+        if len(colons) > 1:
+            raise self.error("only one ':' is allowed in an equation", tokens[colons[1]])
+        flags_tokens: list[Token] | None = None
+        unit_tokens: list[Token] | None = None
+        if colons:
+            expr_tokens, unit_tokens = tokens[: colons[0]], tokens[colons[0] + 1 :]
+            start = _trailing_group(unit_tokens)
+            if start is not None:
+                inner = unit_tokens[start + 1 : -1]
+                phrases = _flag_phrases(inner)
+                after_unit = start > 0 and (
+                    unit_tokens[start - 1].kind in ("NAME", "NUM")
+                    or _is_op(unit_tokens[start - 1], ")")
+                )
+                all_known = phrases is not None and all(p in _ALL_FLAGS for p, _ in phrases)
+                if after_unit or (start == 0 and all_known):
+                    flags_tokens = unit_tokens[start:]
+                    unit_tokens = unit_tokens[:start]
+            if not unit_tokens and flags_tokens is None:
+                raise self.error(
+                    "expected a unit after ':' (for example ': volt' or ': 1')",
+                    _eof_at(tokens[colons[0]].end),
+                )
+        else:
+            expr_tokens = tokens
+            start = _trailing_group(expr_tokens)
+            if start is not None and start > 0:
+                phrases = _flag_phrases(expr_tokens[start + 1 : -1])
+                gap = expr_tokens[start].pos > expr_tokens[start - 1].end
+                if (
+                    phrases
+                    and all(p in _ALL_FLAGS for p, _ in phrases)
+                    and (gap or any(" " in p for p, _ in phrases))
+                    and any(_is_op(t, "=") for t in expr_tokens[:start])
+                ):
+                    flags_tokens = expr_tokens[start:]
+                    expr_tokens = expr_tokens[:start]
+        if not expr_tokens:
+            raise self.error("expected a variable name or an equation before ':'", tokens[0])
+
+        unit = None
+        if unit_tokens:
+            _UnitChecker(unit_tokens, self.source).check()
+            unit = self.source.span_text(unit_tokens[0].pos, unit_tokens[-1].end)
+
+        line, name_tok = self.definition(expr_tokens, has_colon=bool(colons))
+        flags = self.flags(flags_tokens, line.kind) if flags_tokens else frozenset()
+        source = self.source.span_text(tokens[0].pos, tokens[-1].end)
+        return (
+            EquationLine(
+                kind=line.kind,
+                name=line.name,
+                expr=line.expr,
+                unit=unit,
+                flags=flags,
+                lineno=self.source.lineno(tokens[0].pos),
+                source=source,
+                lhs=line.lhs,
+                rhs=line.rhs,
+                identifiers=line.identifiers,
+                functions=line.functions,
+            ),
+            name_tok,
+        )
+
+    def flags(self, group: list[Token], kind: str) -> frozenset[str]:
+        inner = group[1:-1]
+        if not inner:
+            raise self.error("expected a flag inside '( )'", group[0])
+        phrases = _flag_phrases(inner)
+        if phrases is None:
+            raise self.error(
+                "expected flags as comma-separated words, like (constant, shared)", group[0]
+            )
+        allowed = FLAGS[kind]
+        for phrase, tok in phrases:
+            if phrase not in allowed:
+                raise self.error(
+                    f"unknown flag '{phrase}' for {_KIND_WORDS[kind]}; allowed: "
+                    + ", ".join(allowed),
+                    tok,
+                )
+        return frozenset(p for p, _ in phrases)
+
+    def definition(self, tokens: list[Token], *, has_colon: bool) -> tuple[EquationLine, Token]:
+        equals = _top_level(tokens, "=")
+        for tok in tokens:
+            if tok.kind == "OP" and tok.text in ("+=", "-=", "*=", "/=", ";"):
+                raise self.error(f"unexpected '{tok.text}' in an equation", tok)
+        if len(equals) > 1:
+            raise self.error("only one '=' is allowed in an equation", tokens[equals[1]])
+        if not equals:
+            return self.parameter(tokens, has_colon=has_colon)
+        lhs_tokens, rhs_tokens = tokens[: equals[0]], tokens[equals[0] + 1 :]
+        eq_tok = tokens[equals[0]]
+        if not lhs_tokens:
+            raise self.error("expected a variable name or dX/dt before '='", eq_tok)
+        if not rhs_tokens:
+            raise self.error("expected an expression after '='", _eof_at(eq_tok.end))
+        rhs_parser = ExpressionParser([*rhs_tokens, _eof_at(rhs_tokens[-1].end)], self.source)
+        derivs = [t for t in lhs_tokens if t.kind == "DERIV"]
+        if len(derivs) > 1:
+            raise self.error(
+                "two derivatives on one line: a differential equation contains exactly one "
+                "dX/dt",
+                derivs[1],
+            )
+        if derivs:
+            return self.differential(lhs_tokens, derivs[0], rhs_parser)
+        first = lhs_tokens[0]
+        if first.kind != "NAME":
+            raise self.error(f"expected a variable name, found {first.describe()}", first)
+        if len(lhs_tokens) > 1:
+            raise self.error(
+                "the left-hand side must be a variable name (subexpression) or contain one "
+                "derivative dX/dt (differential equation)",
+                lhs_tokens[1],
+            )
+        self.check_name(first.text, first)
+        expr = rhs_parser.parse_all()
+        return (
+            EquationLine(
+                kind="subexpr",
+                name=first.text,
+                expr=expr,
+                unit=None,
+                flags=frozenset(),
+                lineno=0,
+                source="",
+                identifiers=frozenset(rhs_parser.names),
+                functions=frozenset(rhs_parser.calls),
+            ),
+            first,
+        )
+
+    def parameter(self, tokens: list[Token], *, has_colon: bool) -> tuple[EquationLine, Token]:
+        first = tokens[0]
+        if first.kind == "DERIV":
+            raise self.error(f"expected '=' and a right-hand side after {first.text}", first)
+        if first.kind != "NAME":
+            raise self.error(f"expected a variable name, found {first.describe()}", first)
+        if len(tokens) > 1:
+            raise self.error(
+                f"expected '=' or ':' after '{first.text}', found {tokens[1].describe()}",
+                tokens[1],
+            )
+        if not has_colon:
+            raise self.error(
+                f"a parameter needs a unit: write '{first.text} : <unit>' "
+                f"(or '{first.text} : 1' without units)",
+                _eof_at(first.end),
+            )
+        self.check_name(first.text, first)
+        line = EquationLine("param", first.text, None, None, frozenset(), 0, "")
+        return line, first
+
+    def differential(
+        self, lhs_tokens: list[Token], deriv: Token, rhs_parser: ExpressionParser
+    ) -> tuple[EquationLine, Token]:
+        name = deriv.value
+        assert isinstance(name, str)
+        self.check_name(name, deriv)
+        lhs_parser = ExpressionParser(
+            [*lhs_tokens, _eof_at(lhs_tokens[-1].end)], self.source, allow_derivative=True
+        )
+        lhs = lhs_parser.parse_all()
+        rhs = rhs_parser.parse_all()
+        if not isinstance(rhs, sp.Expr):
+            raise self.error(
+                "the right-hand side of a differential equation must be a number, "
+                "not a true/false condition",
+                rhs_parser.tokens[0],
+            )
+        solved = _solve_linear(lhs, rhs, derivative_symbol(name))
+        if solved is None:
+            raise self.error(
+                f"the left-hand side must be linear in {deriv.text} (like "
+                f"'tau*{deriv.text}' or '{deriv.text} + {name}/tau'), so that it can be "
+                f"solved for {deriv.text}",
+                deriv,
+            )
+        return (
+            EquationLine(
+                kind="diff",
+                name=name,
+                expr=solved,
+                unit=None,
+                flags=frozenset(),
+                lineno=0,
+                source="",
+                lhs=lhs,
+                rhs=rhs,
+                identifiers=frozenset(lhs_parser.names | rhs_parser.names),
+                functions=frozenset(lhs_parser.calls | rhs_parser.calls),
+            ),
+            deriv,
+        )
+
+    def check_name(self, name: str, tok: Token) -> None:
+        _check_definable(name, lambda message: self.error(message, tok))
+
+
+def _check_definable(name: str, error: Callable[[str], EquationError]) -> None:
+    if name in SPECIAL_NAMES:
+        raise error(f"'{name}' is a special name (t, dt, i, N, xi, ...) and cannot be defined")
+    if name in BUILTIN_FUNCTIONS:
+        raise error(f"'{name}' is the name of a function and cannot be used as a variable")
+
+
+def _solve_linear(lhs: sp.Basic, rhs: sp.Basic, d: sp.Symbol) -> sp.Basic | None:
+    """Solve ``lhs(d) = rhs`` for ``d`` when lhs is ``a*d + c`` (a nonzero, a and c free of
+    d); None when it is not."""
+    try:
+        if not isinstance(lhs, sp.Expr) or not lhs.has(d):
+            return None
+        a = sp.diff(lhs, d)
+        if a == 0 or a.has(d):
+            return None
+        c = lhs.xreplace({d: sp.Integer(0)})
+        rest = sp.expand(lhs - a * d - c)
+        if rest != 0 and sp.simplify(rest) != 0:
+            return None
+        if a == 1 and c == 0:
+            return rhs
+        return (rhs - c) / a
+    except (TypeError, ValueError, AttributeError, NotImplementedError):
+        return None
+
+
+def _parse_text(text: str) -> list[EquationLine]:
+    source = Source(text, "equations", 1)
+    lines: list[EquationLine] = []
+    name_tokens: dict[int, Token] = {}
+    for group in split_logical_lines(tokenize(source)):
+        line, name_tok = _LineParser(group, source).parse()
+        name_tokens[len(lines)] = name_tok
+        lines.append(line)
+
+    def locate(k: int, message: str) -> EquationError:
+        return source.error(message, name_tokens[k].pos)
+
+    _validate(lines, locate)
+    return lines
+
+
+def _validate(lines: list[EquationLine], error: Callable[[int, str], EquationError]) -> None:
+    """Names defined once and definable; subexpressions free of cycles."""
+    first: dict[str, EquationLine] = {}
+    for k, line in enumerate(lines):
+        _check_definable(line.name, lambda message, k=k: error(k, message))
+        if line.name in first:
+            raise error(
+                k,
+                f"'{line.name}' is defined twice (first on line {first[line.name].lineno})",
+            )
+        first[line.name] = line
+    subexprs = {line.name: k for k, line in enumerate(lines) if line.kind == "subexpr"}
+    for name in subexprs:
+        cycle = _find_cycle(name, lines, subexprs)
+        if cycle is not None:
+            raise error(
+                subexprs[cycle[0]],
+                "subexpressions refer to each other in a cycle: " + " -> ".join(cycle),
+            )
+
+
+def _find_cycle(
+    start: str, lines: list[EquationLine], subexprs: dict[str, int]
+) -> list[str] | None:
+    path: list[str] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> list[str] | None:
+        if name in path:
+            return path[path.index(name) :] + [name]
+        if name in done:
+            return None
+        path.append(name)
+        for dep in sorted(lines[subexprs[name]].identifiers & subexprs.keys()):
+            found = visit(dep)
+            if found is not None:
+                return found
+        path.pop()
+        done.add(name)
+        return None
+
+    return visit(start)
+
+
+class Equations:
+    """A set of model equations (Brian2's syntax), immutable once built.
+
+    Accepts a model string, another Equations, or a list of EquationLine. ``+`` concatenates.
+    """
+
+    def __init__(self, eqs: str | Equations | Iterable[EquationLine] = "") -> None:
+        if isinstance(eqs, str):
+            lines = _parse_text(eqs)
+        elif isinstance(eqs, Equations):
+            lines = list(eqs.lines)
+        else:
+            lines = list(eqs)
+            for line in lines:
+                if not isinstance(line, EquationLine):
+                    raise TypeError(
+                        f"Equations() takes a string, Equations or EquationLines, not {line!r}"
+                    )
+
+            def locate(k: int, message: str) -> EquationError:
+                line = lines[k]
+                return EquationError(message, lineno=line.lineno, line=line.source,
+                                     what="equations")
+
+            _validate(lines, locate)
+        object.__setattr__(self, "_lines", tuple(lines))
+        object.__setattr__(self, "_by_name", {line.name: line for line in lines})
+        object.__setattr__(self, "_expanded", self._expand_subexpressions())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Equations are immutable; build a new one (e.g. with +)")
+
+    def _expand_subexpressions(self) -> dict[sp.Symbol, sp.Basic]:
+        """symbol -> subexpression with every subexpression inside it substituted."""
+        subexprs = {line.name: line for line in self._lines if line.kind == "subexpr"}
+        expanded: dict[str, sp.Basic] = {}
+
+        def expand(name: str) -> sp.Basic:
+            if name not in expanded:
+                line = subexprs[name]
+                deps = sorted(line.identifiers & subexprs.keys())
+                mapping = {symbol(dep): expand(dep) for dep in deps}
+                expanded[name] = line.expr.xreplace(mapping) if mapping else line.expr
+            return expanded[name]
+
+        for name in subexprs:
+            expand(name)
+        return {symbol(name): expr for name, expr in expanded.items()}
+
+    # -- container protocol ---------------------------------------------------------------
+    @property
+    def lines(self) -> tuple[EquationLine, ...]:
+        """The equations in the order written."""
+        return self._lines
+
+    def __getitem__(self, name: str) -> EquationLine:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"no equation defines {name!r}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self) -> Iterator[EquationLine]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __add__(self, other: Equations | str) -> Equations:
+        if isinstance(other, str):
+            other = Equations(other)
+        if not isinstance(other, Equations):
+            return NotImplemented
+        return Equations([*self._lines, *other.lines])
+
+    def __radd__(self, other: str) -> Equations:
+        if isinstance(other, str):
+            return Equations(other) + self
+        return NotImplemented
+
+    # -- names ------------------------------------------------------------------------------
+    def _names_of(self, kind: str) -> list[str]:
+        return [line.name for line in self._lines if line.kind == kind]
+
+    @property
+    def diff_names(self) -> list[str]:
+        """Variables with a differential equation, in order."""
+        return self._names_of("diff")
+
+    @property
+    def subexpr_names(self) -> list[str]:
+        """Subexpression names, in order."""
+        return self._names_of("subexpr")
+
+    @property
+    def param_names(self) -> list[str]:
+        """Parameter names, in order."""
+        return self._names_of("param")
+
+    @property
+    def names(self) -> list[str]:
+        """Every name defined here, in order."""
+        return [line.name for line in self._lines]
+
+    @property
+    def identifiers(self) -> set[str]:
+        """External names used anywhere: neither defined here nor special (t, dt, ...)."""
+        used: set[str] = set()
+        for line in self._lines:
+            used |= line.identifiers
+        return used - self._by_name.keys() - SPECIAL_NAMES
+
+    @property
+    def functions(self) -> set[str]:
+        """Non-builtin function names called anywhere (TimedArrays, user functions)."""
+        called: set[str] = set()
+        for line in self._lines:
+            called |= line.functions
+        return called
+
+    def line_using(self, name: str) -> EquationLine | None:
+        """The first line that uses ``name`` as an identifier or function (for errors)."""
+        for line in self._lines:
+            if name in line.identifiers or name in line.functions:
+                return line
+        return None
+
+    # -- maths ------------------------------------------------------------------------------
+    def substituted(self, expr: sp.Basic) -> sp.Basic:
+        """``expr`` with every subexpression replaced by its definition (recursively)."""
+        return expr.xreplace(self._expanded) if self._expanded else expr
+
+    def odes(self) -> dict[str, sp.Basic]:
+        """X -> dX/dt for every differential equation, subexpressions substituted."""
+        return {
+            line.name: self.substituted(line.expr) for line in self._lines if line.kind == "diff"
+        }
+
+    def discretize(self, method: str = "euler"):
+        """The discrete update of these ODEs by ``method`` (see :mod:`lifdsl.methods`)."""
+        from lifdsl.methods import discretize
+
+        return discretize(self.odes(), method)
+
+    # -- text -------------------------------------------------------------------------------
+    def __str__(self) -> str:
+        return "\n".join(str(line) for line in self._lines)
+
+    def __repr__(self) -> str:
+        return f"Equations({str(self)!r})"

@@ -1,0 +1,50 @@
+"""Abstract code: the one intermediate form between methods/ and codegen/.
+
+A block of abstract code is an ordered list of :class:`Assign`. Names ending in ``_new`` or
+starting with ``_`` are temporaries; every other target is a model variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+
+@dataclass(frozen=True)
+class Assign:
+    """``target = expr``: one statement of abstract code, target-free (SymPy on the right)."""
+
+    target: str
+    expr: sp.Basic
+
+    def __str__(self) -> str:
+        return f"{self.target} = {sp.sstr(self.expr)}"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A user statement as written (reset, ``on_pre``): ``target op expr`` with op one of
+    ``= += -= *= /=``. ``lineno``/``source`` locate it for error messages."""
+
+    target: str
+    op: str
+    expr: sp.Basic
+    lineno: int = 1
+    source: str = ""
+
+    def as_assign(self) -> Assign:
+        """The statement as a plain assignment (``U -= x`` becomes ``U = U - x``)."""
+        if self.op == "=":
+            return Assign(self.target, self.expr)
+        cur = sp.Symbol(self.target, real=True)
+        rhs = {
+            "+=": lambda: cur + self.expr,
+            "-=": lambda: cur - self.expr,
+            "*=": lambda: cur * self.expr,
+            "/=": lambda: cur / self.expr,
+        }[self.op]()
+        return Assign(self.target, rhs)
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.op} {sp.sstr(self.expr)}"

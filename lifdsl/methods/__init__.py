@@ -1,0 +1,69 @@
+"""ODE -> discrete update: turn ``X -> dX/dt`` (SymPy) into abstract code for one step.
+
+``discretize(odes, method)`` returns a :class:`DiscreteUpdate` whose statements compute
+``X_new`` for every state ``X``. Methods are small classes registered in :data:`METHODS`;
+add one by subclassing :class:`Method` and calling :func:`register`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy as sp
+
+from .base import DiscreteUpdate, DiscretizationError, Method
+from .euler import Euler
+from .exact import Exact
+
+__all__ = [
+    "METHODS",
+    "DiscreteUpdate",
+    "DiscretizationError",
+    "Method",
+    "discretize",
+    "register",
+]
+
+#: Registered methods: name -> instance.
+METHODS: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    """Add ``method`` to :data:`METHODS` under its ``name`` (replacing one of the same name)."""
+    METHODS[method.name] = method
+    return method
+
+
+register(Euler())
+register(Exact())
+
+
+def discretize(odes: Mapping[str, sp.Basic], method: str) -> DiscreteUpdate:
+    """The discrete update of ``odes`` (state name -> dX/dt) by the method named ``method``.
+
+    External calls such as ``I_in(t)`` are held constant over the step by every method. The
+    statements never assign a state variable: they end with one ``X_new = ...`` per state,
+    in the order of ``odes``, and the caller commits ``X = X_new``.
+    """
+    if not isinstance(method, str) or method not in METHODS:
+        known = ", ".join(repr(k) for k in sorted(METHODS))
+        raise DiscretizationError(f"unknown integration method {method!r}; known: {known}")
+    if not odes:
+        raise DiscretizationError("no differential equations to discretize")
+    checked: dict[str, sp.Expr] = {}
+    for name, rhs in odes.items():
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            raise DiscretizationError(f"invalid state variable name {name!r}")
+        try:
+            checked[name] = sp.sympify(rhs, strict=True)
+        except sp.SympifyError as err:
+            raise DiscretizationError(
+                f"the right-hand side for {name!r} is not a SymPy expression: {rhs!r}"
+            ) from err
+    solver = METHODS[method]
+    statements = tuple(solver.discretize(checked))
+    targets = [s.target for s in statements if not s.target.startswith("_")]
+    expected = [f"{name}_new" for name in checked]
+    if targets != expected:  # a method's bug, not the user's
+        raise AssertionError(f"method {method!r} produced targets {targets}, expected {expected}")
+    return DiscreteUpdate(statements, solver.name, solver.order)

@@ -1,0 +1,5 @@
+"""Force the headless Agg backend before any plotting test imports pyplot."""
+
+import matplotlib
+
+matplotlib.use("Agg")
