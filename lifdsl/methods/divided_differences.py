@@ -143,8 +143,7 @@ def exp_divided_difference(nodes: Sequence[sp.Expr], h: sp.Expr) -> sp.Expr:
                 ) / (nodes[p] - nodes[q])
     if k == 1:
         a, b = nodes
-        # exprel grows like exp(x)/x, so put the (structurally) larger rate in the exponent
-        # prefactor only by convention; both orders are exact.
+        # (exp(h a) - exp(h b))/(a - b) = h exp(h b) exprel(h (a - b)): finite when a == b.
         return h * sp.exp(h * b) * exprel(h * (a - b))
     return h**k * expdd(*[h * x for x in nodes])
 
