@@ -115,7 +115,7 @@ def _flag_phrases(tokens: list[Token]) -> list[tuple[str, Token]] | None:
     phrases: list[tuple[str, Token]] = []
     words: list[Token] = []
     for tok in [*tokens, _eof_at(tokens[-1].end if tokens else 0)]:
-        if tok.kind in ("NAME", "KW") and tok.kind != "EOF" and tok.text not in ("True", "False"):
+        if tok.kind in ("NAME", "KW") and tok.text not in ("True", "False"):
             words.append(tok)
         elif tok.kind == "EOF" or _is_op(tok, ","):
             if not words:
@@ -306,8 +306,7 @@ class _LineParser:
         derivs = [t for t in lhs_tokens if t.kind == "DERIV"]
         if len(derivs) > 1:
             raise self.error(
-                "two derivatives on one line: a differential equation contains exactly one "
-                "dX/dt",
+                "two derivatives on one line: a differential equation contains exactly one dX/dt",
                 derivs[1],
             )
         if derivs:
@@ -513,8 +512,9 @@ class Equations:
 
             def locate(k: int, message: str) -> EquationError:
                 line = lines[k]
-                return EquationError(message, lineno=line.lineno, line=line.source,
-                                     what="equations")
+                return EquationError(
+                    message, lineno=line.lineno, line=line.source, what="equations"
+                )
 
             _validate(lines, locate)
         object.__setattr__(self, "_lines", tuple(lines))

@@ -57,8 +57,9 @@ _BAD_CHAR_HINTS = {
 #: Binary operators: a logical line goes on after one of these at the end of a physical line.
 _BINARY = frozenset({"+", "-", "*", "/", "**", "%", "<", ">", "<=", ">=", "==", "!=", "and", "or"})
 _CONTINUE_AFTER = _BINARY | {"=", "+=", "-=", "*=", "/=", ",", "(", ":"}
-_CONTINUE_BEFORE = frozenset({"+", "-", "*", "/", "**", "%", ")", "<", ">", "<=", ">=", "==",
-                              "!=", "and", "or"})
+_CONTINUE_BEFORE = frozenset(
+    {"+", "-", "*", "/", "**", "%", ")", "<", ">", "<=", ">=", "==", "!=", "and", "or"}
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class Source:
         start = self._starts[idx]
         stop = self.text.find("\n", start)
         line = self.text[start:] if stop < 0 else self.text[start:stop]
+        line = line.rstrip("\r")
         return self.first_lineno + idx, line, pos - start
 
     def error(self, message: str, pos: int) -> EquationError:
@@ -174,12 +176,7 @@ def tokenize(source: Source) -> list[Token]:
         if m is not None:
             name = m.group()
             tail = _DERIV_TAIL.match(text, m.end())
-            if (
-                tail is not None
-                and len(name) > 1
-                and name[0] == "d"
-                and _NAME.fullmatch(name[1:])
-            ):
+            if tail is not None and len(name) > 1 and name[0] == "d" and _NAME.fullmatch(name[1:]):
                 var = name[1:]
                 tokens.append(Token("DERIV", f"d{var}/dt", pos, tail.end(), var))
                 pos = tail.end()
@@ -219,9 +216,9 @@ def _number_token(source: Source, text: str, pos: int, end: int) -> Token:
     return Token("NUM", text, pos, end, value)
 
 
-def split_logical_lines(tokens: list[Token], *, separators: tuple[str, ...] = ()) -> list[
-    list[Token]
-]:
+def split_logical_lines(
+    tokens: list[Token], *, separators: tuple[str, ...] = ()
+) -> list[list[Token]]:
     """Group tokens (without NL/EOF) into logical lines. A line goes on past a newline while a
     parenthesis is open, after a trailing binary operator or '=', or before a leading binary
     operator. ``separators`` (e.g. ';') also end a line at depth 0. Empty lines are dropped."""
@@ -338,8 +335,7 @@ class ExpressionParser:
         """Consume ``text`` or raise 'expected ...'."""
         tok = self.peek()
         if not self._is(tok, text):
-            raise self.source.error(f"expected '{text}' {context}, found {tok.describe()}",
-                                    tok.pos)
+            raise self.source.error(f"expected '{text}' {context}, found {tok.describe()}", tok.pos)
         return self.advance()
 
     # -- grammar ------------------------------------------------------------------------
@@ -508,8 +504,9 @@ def parse_statements(text: str, *, what: str = "reset") -> list[Statement]:
                 first.pos,
             )
         if first.text in _READONLY_TARGETS:
-            raise source.error(f"'{first.text}' is a special name and cannot be assigned",
-                               first.pos)
+            raise source.error(
+                f"'{first.text}' is a special name and cannot be assigned", first.pos
+            )
         if len(group) < 2 or group[1].kind != "OP" or group[1].text not in ASSIGN_OPS:
             nxt = group[1] if len(group) > 1 else Token("EOF", "", first.end, first.end)
             raise source.error(
@@ -558,7 +555,7 @@ class _ModelPrinter(StrPrinter):
     """StrPrinter speaking the model grammar: ``and``/``or``/``not``, ``==``, ``%``,
     ``abs``/``ceil``/``arcsin`` names and floats as Python writes them."""
 
-    def parenthesize(self, item, level, strict=False):  # noqa: D102 - StrPrinter hook
+    def parenthesize(self, item, level, strict=False):
         prec = _precedence(item)
         if prec < level or (not strict and prec <= level):
             return f"({self._print(item)})"
