@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
+from lifdsl.codegen.optimize import affine_parts
 from lifdsl.equations.functions import clip, exprel, rand, randn
 from lifdsl.equations.statements import Assign
 from lifdsl.methods.divided_differences import NUMPY_FUNCTIONS
@@ -75,6 +76,21 @@ class NumpyCodePrinter(NumPyPrinter):
         name = py_name(expr.func.__name__)
         return f"{name}(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
+    def _print_And(self, expr) -> str:
+        out = self._print(expr.args[0])
+        for a in expr.args[1:]:
+            out = f"numpy.logical_and({out}, {self._print(a)})"
+        return out
+
+    def _print_Or(self, expr) -> str:
+        out = self._print(expr.args[0])
+        for a in expr.args[1:]:
+            out = f"numpy.logical_or({out}, {self._print(a)})"
+        return out
+
+    def _print_Not(self, expr) -> str:
+        return f"numpy.logical_not({self._print(expr.args[0])})"
+
     def _print_BooleanTrue(self, expr) -> str:
         return "True"
 
@@ -111,31 +127,49 @@ def generate_numpy(
     arrays: Iterable[str],
     returns: str | None = None,
     doc: str = "",
+    full: bool = False,
 ) -> str:
     """Source of a function running ``statements`` over the selected neurons.
 
     ``arrays`` names the per-neuron arrays of ``_ns`` (read with ``[_idx]``, written back when a
     statement targets them); every other free name is looked up in ``_ns`` as is (constants,
-    functions). ``returns`` names a value to return, broadcast to ``_n`` neurons.
+    functions). ``returns`` names a value to return, broadcast to ``_n`` neurons. A ``full``
+    block always runs on every neuron: it works on the arrays themselves and updates
+    ``X = a*X + b`` (``a`` neuron-independent) in place, with no temporaries.
     """
     arrays = set(arrays)
     lines = [f"def {name}(_ns, _idx, _n, t, dt, _rng):"]
     if doc:
         lines.append(f"    {doc!r}")
     written: list[str] = []
+    aliased: set[str] = set()
     for nm in _free_names(statements):
         if nm in ("t", "dt"):
             continue
         if nm in arrays:
-            lines.append(f"    {py_name(nm)} = _ns[{nm!r}][_idx]")
+            lines.append(f"    {py_name(nm)} = _ns[{nm!r}]" + ("" if full else "[_idx]"))
         else:
             lines.append(f"    {py_name(nm)} = _ns[{nm!r}]")
     for st in statements:
+        if isinstance(st.expr, sp.Symbol):
+            aliased.add(st.expr.name)
+        inplace = None
+        if full and st.target in arrays and st.target not in aliased \
+                and st.target not in written:
+            inplace = affine_parts(st.expr, sp.Symbol(st.target, real=True), arrays)
+        if inplace is not None:
+            a, b = inplace
+            x = py_name(st.target)
+            if a != 1:
+                lines.append(f"    numpy.multiply({x}, {print_expr(a)}, out={x})")
+            if b != 0:
+                lines.append(f"    numpy.add({x}, {print_expr(b)}, out={x})")
+            continue
         lines.append(f"    {py_name(st.target)} = {print_expr(st.expr)}")
         if st.target in arrays and st.target not in written:
             written.append(st.target)
     for nm in written:
-        lines.append(f"    _ns[{nm!r}][_idx] = {py_name(nm)}")
+        lines.append(f"    _ns[{nm!r}][" + ("..." if full else "_idx") + f"] = {py_name(nm)}")
     if returns is not None:
         lines.append(f"    return numpy.broadcast_to({py_name(returns)}, (_n,))")
     if len(lines) == 1 or (doc and len(lines) == 2):

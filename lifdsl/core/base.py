@@ -93,6 +93,11 @@ class SimObject:
     def _finish(self, steps_done: int) -> None:
         """Called after a run (also an interrupted one) with the number of steps done."""
 
+    def _set_time(self, t: float, dt: float) -> None:
+        """The network's time after a run (for expressions evaluated between runs)."""
+        self._t_now = t
+        self._dt_now = dt
+
     def _get_state(self) -> dict[str, Any]:
         return {}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from lifdsl.codegen import compile_numpy, generate_numpy
+from lifdsl.codegen.random_draws import predraw
 from lifdsl.equations.statements import Assign
 
 _compiled: dict[str, Callable] = {}
@@ -23,10 +24,11 @@ class CodeBlock:
         statements: Sequence[Assign],
         arrays: Iterable[str],
         returns: str | None = None,
+        full: bool = False,
     ) -> None:
         self.name = name
-        self.statements = tuple(statements)
-        self.source = generate_numpy(name, self.statements, arrays, returns=returns)
+        self.statements = tuple(predraw(statements))
+        self.source = generate_numpy(name, self.statements, arrays, returns=returns, full=full)
         fn = _compiled.get(self.source)
         if fn is None:
             fn = compile_numpy(self.source, name)

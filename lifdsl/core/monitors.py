@@ -89,10 +89,13 @@ class StateMonitor(SimObject):
         self.record_variables = variables
         self.record = rec
         self._abs = rec + start
+        self._offset = start
+        self._n_source = n
         self._t = _Chunks()
         self._data = {v: _Chunks() for v in variables}
         self._runner = Runner(self, "recorder", when, order)
         self._blocks: dict[str, CodeBlock] = {}
+        self._functions: dict[str, object] = {}
 
     @property
     def when(self) -> str:
@@ -124,7 +127,13 @@ class StateMonitor(SimObject):
                 expr = g.equations.substituted(symbol(v))
                 block = CodeBlock("_record", [Assign("_value", expr)], g._array_names(), "_value")
                 self._blocks[v] = block
-                getters.append((buf, lambda b=block: b(g._ns, idx, nrec, self._now, ctx.dt,
+                ns = g._namespace_for([expr], ctx.namespaces, what=f"recorded {v!r}", line=None)
+                self._functions.update(ns.pop("_functions"))
+                if self._offset or nrec != g.N:
+                    # inside a subgroup, i counts from 0 and N is the subgroup's size
+                    ns["i"] = g._arrays["i"] - self._offset
+                    ns["N"] = self._n_source
+                getters.append((buf, lambda b=block, ns=ns: b(ns, idx, nrec, self._now, ctx.dt,
                                                         ctx.rng)))
         chunks = [self._t] + [self._data[v] for v in self.record_variables]
         self._now = 0.0

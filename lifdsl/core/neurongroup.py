@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from lifdsl.codegen.optimize import affine_commits
 from lifdsl.core.base import RunContext, Runner, SimObject
 from lifdsl.core.codeobject import CodeBlock
 from lifdsl.core.random import get_rng
@@ -40,7 +41,9 @@ def _names_in(expr: sp.Basic) -> tuple[set[str], set[str]]:
 
 
 def _is_condition(expr: sp.Basic) -> bool:
-    return isinstance(expr, (sp.core.relational.Relational, sp.logic.boolalg.Boolean))
+    """True for comparisons and their logical combinations (a bare name is not a condition)."""
+    return isinstance(expr, (sp.core.relational.Relational, sp.And, sp.Or, sp.Not,
+                             sp.logic.boolalg.BooleanAtom))
 
 
 def _choose_method(odes: dict[str, sp.Basic], method: str, where: str):
@@ -117,6 +120,9 @@ class NeuronGroup(SimObject):
         self.resetter = Runner(self, "resetter", "resets") if resets else None
         self._blocks: dict[str, CodeBlock] | None = None
         self._discrete = None
+        self._functions: dict[str, Any] = {}
+        self._t_now = 0.0
+        self._dt_now = float(dt) if dt is not None else 0.0
         self._ns: dict[str, Any] = {}
         self._frozen = True
 
@@ -257,17 +263,29 @@ class NeuronGroup(SimObject):
 
     def _evaluate_string(self, text: str, idx, n, namespaces, target: str | None = None):
         expr = parse_expression(text, what=f"value of {target}" if target else "expression")
-        expr = self.equations.substituted(expr)
-        block = CodeBlock("_assign", [Assign("_value", expr)], self._array_names(), "_value")
-        ns = self._namespace_for([expr], namespaces, what=f"the assignment {text!r}",
-                                 line=text)
-        return block(ns, idx, n, 0.0, 0.0, get_rng())
+        return self._run_expression(expr, idx, n, namespaces, f"the assignment {text!r}", text)
 
     def _evaluate(self, name: str, idx, n, namespaces):
-        expr = self.equations.substituted(symbol(name))
+        return np.array(self._run_expression(symbol(name), idx, n, namespaces, name, None))
+
+    def _run_expression(self, expr, idx, n, namespaces, what, line):
+        """Evaluate ``expr`` for the neurons ``idx`` now: inside a subgroup ``i`` counts from 0
+        and ``N`` is the subgroup's size, as in Brian2; ``t`` is the current time."""
+        expr = self.equations.substituted(expr)
         block = CodeBlock("_evaluate", [Assign("_value", expr)], self._array_names(), "_value")
-        ns = self._namespace_for([expr], namespaces, what=name, line=None)
-        return np.array(block(ns, idx, n, 0.0, 0.0, get_rng()))
+        ns = self._namespace_for([expr], namespaces, what=what, line=line)
+        ns.pop("_functions")
+        if isinstance(idx, slice):
+            start, stop, _ = idx.indices(self.N)
+            if (start, stop) != (0, self.N):
+                ns["i"] = self._arrays["i"] - start
+                ns["N"] = stop - start
+        return block(ns, idx, n, self._t_now, self._dt_now, get_rng())
+
+    @property
+    def t(self) -> float:
+        """The time of the group's network (seconds) after its last run."""
+        return self._t_now
 
     # -- code generation --------------------------------------------------------------------------
     def _array_names(self) -> set[str]:
@@ -303,13 +321,14 @@ class NeuronGroup(SimObject):
                 stmts.append(Assign(var, new))
         else:
             self._discrete = None
-        blocks["state_updater"] = CodeBlock("state_update", stmts, arrays)
+        stmts = affine_commits(stmts, eqs.diff_names, arrays)
+        blocks["state_updater"] = CodeBlock("state_update", stmts, arrays, full=True)
         if self._threshold is not None:
             cond = eqs.substituted(self._threshold)
             if self._has_refractory:
                 cond = sp.And(cond, nr)
             blocks["thresholder"] = CodeBlock("threshold", [Assign("_cond", cond)], arrays,
-                                              "_cond")
+                                              "_cond", full=True)
         if self._resets:
             rs = [Assign(a.target, eqs.substituted(a.expr))
                   for a in (st.as_assign() for st in self._resets)]
@@ -371,6 +390,7 @@ class NeuronGroup(SimObject):
                 ns[nm] = float(self._arrays[nm][0])
         ns.update(consts)
         ns.update({k: v.numpy_function() for k, v in fobjs.items()})
+        ns["_functions"] = fobjs
         ns["N"] = self.N
         return ns
 
@@ -384,6 +404,7 @@ class NeuronGroup(SimObject):
                 ids |= a
                 funcs |= f
         self._ns = self._make_ns(ids, funcs, ctx.namespaces, "model", None)
+        self._functions = self._ns.pop("_functions")
         rng = ctx.rng
         ns = self._ns
         n = self.N

@@ -27,6 +27,7 @@ class TimedArray:
         self.values = arr
         self.values.setflags(write=False)
         self.dt = dt
+        self.inv_dt = 1.0 / dt
         self.name = name
 
     @property
@@ -36,7 +37,7 @@ class TimedArray:
 
     def _step(self, t):
         # a tiny relative slack keeps t = k*dt on step k despite rounding in k*dt/dt
-        k = np.floor(np.asarray(t, dtype=float) / self.dt + 1e-6).astype(np.int64)
+        k = np.floor(np.asarray(t, dtype=float) * self.inv_dt + 1e-6).astype(np.int64)
         return np.clip(k, 0, self.values.shape[0] - 1)
 
     def __call__(self, t, i=None):

@@ -1,0 +1,246 @@
+"""Running a network on the Cython target: describe it to codegen, fill the kernel's
+arguments from the objects' arrays, call the kernel in chunks, hand results back."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from lifdsl.codegen import kernel as K
+from lifdsl.core.base import RunContext, Runner
+from lifdsl.core.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+from lifdsl.core.neurongroup import NeuronGroup
+from lifdsl.core.timedarray import TimedArray
+from lifdsl.equations.functions import symbol
+
+
+def _group_spec(g: NeuronGroup, key: str) -> K.GroupSpec:
+    arrays = {}
+    for nm in sorted(g._array_names()):
+        a = g._arrays[nm]
+        arrays[nm] = "bool" if a.dtype == np.bool_ else a.dtype.name
+    scalars = sorted(nm for nm, v in g._ns.items() if isinstance(v, float) and nm not in arrays)
+    functions = {nm: obj.ndim for nm, obj in g._functions.items()}
+    return K.GroupSpec(key=key, arrays=arrays, scalars=scalars, functions=functions,
+                       value_dtype=g.dtype.name)
+
+
+def _ops(runners: list[Runner], keys: dict[int, str], mkeys: dict[int, str]) -> list:
+    ops: list = []
+    for r in runners:
+        o = r.owner
+        if isinstance(o, NeuronGroup):
+            blocks = o._build()
+            key = keys[id(o)]
+            if r.kind == "state_updater":
+                ops.append(K.UpdateOp(key, blocks["state_updater"].statements))
+            elif r.kind == "thresholder":
+                ops.append(K.ThresholdOp(key, blocks["thresholder"].statements,
+                                         refractory=o._has_refractory))
+            elif r.kind == "resetter":
+                ops.append(K.ResetOp(key, blocks["resetter"].statements))
+        elif isinstance(o, StateMonitor):
+            g = o.group
+            variables = []
+            scalars = []
+            for v in o.record_variables:
+                if v in g._array_names():
+                    variables.append((v, None))
+                elif v in g._arrays:  # shared parameter
+                    variables.append((v, None))
+                    scalars.append(v)
+                else:
+                    variables.append((v, g.equations.substituted(symbol(v))))
+            ops.append(K.StateRecordOp(mkeys[id(o)], keys[id(g)], variables, tuple(scalars)))
+        elif isinstance(o, SpikeMonitor):
+            ops.append(K.SpikeRecordOp(mkeys[id(o)], keys[id(o.group)], o._start, o._stop))
+        elif isinstance(o, PopulationRateMonitor):
+            ops.append(K.RateRecordOp(mkeys[id(o)], keys[id(o.group)], o._lo, o._hi))
+        else:
+            raise NotImplementedError(f"the Cython target cannot run {o!r} yet")
+    return ops
+
+
+class CythonRun:
+    """One network run on the Cython target."""
+
+    def __init__(self, network, runners: list[Runner], ctx: RunContext) -> None:
+        from lifdsl.codegen.cache import compile_cython
+
+        self.ctx = ctx
+        objects = network.objects
+        groups = [o for o in objects if isinstance(o, NeuronGroup)]
+        self.keys = {id(g): f"g{k}" for k, g in enumerate(groups)}
+        monitors = [o for o in objects if not isinstance(o, NeuronGroup)]
+        self.mkeys = {id(m): f"m{k}" for k, m in enumerate(monitors)}
+        self.groups = {self.keys[id(g)]: g for g in groups}
+        self.monitors = {self.mkeys[id(m)]: m for m in monitors}
+        signature = tuple((id(r), r.when, r.order) for r in runners) + tuple(
+            (id(g), id(g._blocks), tuple(sorted(g._ns))) for g in groups)
+        cached = network._kernel_cache
+        if cached is not None and cached[0] == signature:
+            self.source, self.layout, self.module = cached[1:]
+        else:
+            specs = [_group_spec(g, self.keys[id(g)]) for g in groups]
+            self.source, self.layout = K.generate_kernel(specs, _ops(runners, self.keys,
+                                                                       self.mkeys))
+            self.module = compile_cython(self.source, "network")
+            network._kernel_cache = (signature, self.source, self.layout, self.module)
+        self._scratch: dict[tuple, np.ndarray] = {}
+        self._smon: dict[str, dict[str, Any]] = {}
+        for key, m in self.monitors.items():
+            if isinstance(m, SpikeMonitor):
+                cap = max(1024, 4 * (m._stop - m._start))
+                self._smon[key] = {"i": np.empty(cap, np.int64), "s": np.empty(cap, np.int64),
+                                   "n": np.array([0, cap], np.int64)}
+        self._spk: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for key, g in self.groups.items():
+            buf = np.empty(g.N, np.int64)
+            buf[: g._spikes.size] = g._spikes
+            self._spk[key] = (buf, np.array([g._spikes.size], np.int64))
+        self._fill()
+
+    def _pointer(self, spec: tuple) -> np.ndarray:
+        kind = spec[0]
+        if kind == "array":
+            return self.groups[spec[1]]._arrays[spec[2]]
+        if kind == "spikes":
+            return self._spk[spec[1]][0]
+        if kind == "nspikes":
+            return self._spk[spec[1]][1]
+        if kind == "ta":
+            return self.groups[spec[1]]._functions[spec[2]].values
+        if kind == "scratch":
+            arr = self._scratch.get(spec)
+            if arr is None:
+                n = max(g.N for g in self.groups.values())
+                arr = self._scratch[spec] = np.empty(n, np.float64)
+            return arr
+        m = self.monitors[spec[1]]
+        if kind == "rec_t":
+            return m._t.chunks[-1]
+        if kind == "rec":
+            return m._data[spec[2]].chunks[-1]
+        if kind == "rec_idx":
+            return m._abs
+        if kind == "smon_i":
+            return self._smon[spec[1]]["i"]
+        if kind == "smon_step":
+            return self._smon[spec[1]]["s"]
+        if kind == "smon_count":
+            return m._count
+        if kind == "smon_n":
+            return self._smon[spec[1]]["n"]
+        if kind == "rate_t":
+            return m._t.chunks[-1]
+        if kind == "rate":
+            return m._rate.chunks[-1]
+        raise KeyError(spec)
+
+    def _double(self, spec: tuple) -> float:
+        if spec[0] == "dt":
+            return self.ctx.dt
+        if spec[0] == "scalar":
+            return float(self.groups[spec[1]]._ns[spec[2]])
+        if spec[0] == "ta_inv":
+            return self.groups[spec[1]]._functions[spec[2]].inv_dt
+        if spec[0] == "rate_scale":
+            m = self.monitors[spec[1]]
+            return 1.0 / ((m._hi - m._lo) * self.ctx.dt)
+        raise KeyError(spec)
+
+    def _int(self, spec: tuple) -> int:
+        if spec[0] == "rec_step0":
+            return self.ctx.step0
+        if spec[0] == "N":
+            return self.groups[spec[1]].N
+        if spec[0] == "ta_n":
+            return self.groups[spec[1]]._functions[spec[2]].values.shape[0]
+        if spec[0] == "ta_ncol":
+            v = self.groups[spec[1]]._functions[spec[2]].values
+            return v.shape[1] if v.ndim == 2 else 1
+        if spec[0] == "nrec":
+            return self.monitors[spec[1]]._abs.size
+        if spec[0] == "smon_record":
+            return int(self.monitors[spec[1]].record)
+        raise KeyError(spec)
+
+    def _fill(self) -> None:
+        arrays = [self._pointer(s) for s in self.layout.pointers]
+        for s, a in zip(self.layout.pointers, arrays, strict=True):
+            if not a.flags.c_contiguous:
+                raise AssertionError(f"kernel argument {s} is not contiguous")
+        self._keep = arrays
+        self.P = np.array([a.ctypes.data for a in arrays] or [0], dtype=np.int64)
+        self.D = np.array([self._double(s) for s in self.layout.doubles] or [0.0])
+        self.L = np.array([self._int(s) for s in self.layout.ints] or [0], dtype=np.int64)
+
+    def _grow_spike_buffers(self) -> None:
+        for key, st in self._smon.items():
+            m = self.monitors[key]
+            n, cap = st["n"]
+            if n + (m._stop - m._start) > cap:
+                new = max(2 * cap, n + 2 * (m._stop - m._start))
+                for f in ("i", "s"):
+                    arr = np.empty(new, np.int64)
+                    arr[:n] = st[f][:n]
+                    st[f] = arr
+                st["n"][1] = new
+        self._fill()
+
+    def run(self, n_steps: int, report, report_period: float, set_step) -> int:
+        """Advance n_steps; returns how many were done."""
+        ctx = self.ctx
+        capsule = ctx.rng.bit_generator.capsule
+        step = ctx.step0
+        end = ctx.step0 + n_steps
+        chunk = n_steps if report is None else max(1, min(n_steps, 1000))
+        start = time.perf_counter()
+        next_report = start + report_period
+        try:
+            while step < end:
+                stop = min(end, step + chunk)
+                with ctx.rng.bit_generator.lock:
+                    reached = int(self.module.run(self.P, self.D, self.L, capsule, step,
+                                                  stop - step))
+                if reached < stop:
+                    self._grow_spike_buffers()
+                if report is not None and reached > step:
+                    elapsed = time.perf_counter() - start
+                    if reached == end or time.perf_counter() >= next_report:
+                        report(reached, elapsed)
+                        next_report = time.perf_counter() + report_period
+                    if elapsed > 0 and chunk < n_steps:
+                        rate = (reached - ctx.step0) / max(elapsed, 1e-9)
+                        chunk = int(max(1, min(n_steps, rate * min(report_period, 1.0))))
+                step = reached
+                set_step(step)
+        finally:
+            self._collect(step - ctx.step0)
+        return step - ctx.step0
+
+    def _collect(self, done: int) -> None:
+        for key, m in self.monitors.items():
+            if isinstance(m, StateMonitor):
+                for c in [m._t, *m._data.values()]:
+                    c.filled[-1] = done
+                    c._joined = None
+            elif isinstance(m, PopulationRateMonitor):
+                m._t.filled[-1] = m._rate.filled[-1] = done
+                m._t._joined = m._rate._joined = None
+            elif isinstance(m, SpikeMonitor):
+                st = self._smon[key]
+                n = int(st["n"][0])
+                if n and m.record:
+                    m._i.append(st["i"][:n].copy())
+                    m._t.append(st["s"][:n] * self.ctx.dt)
+                    m._cache = None
+                st["n"][0] = 0
+        for key, g in self.groups.items():
+            buf, cnt = self._spk[key]
+            g._spikes = buf[: int(cnt[0])].copy()
+
+
+__all__ = ["CythonRun", "TimedArray"]
