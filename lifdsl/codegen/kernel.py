@@ -58,6 +58,8 @@ class StateRecordOp:
     group: str
     variables: list[tuple[str, sp.Basic | None]]   # (name, expression or None for a stored array)
     scalar_vars: tuple[str, ...] = ()               # recorded shared parameters
+    offset: int = 0                                 # first neuron of a recorded subgroup
+    size: int | None = None                         # its size (N inside the subgroup)
 
 
 @dataclass
@@ -187,7 +189,8 @@ class _Kernel:
     # -- loop blocks -------------------------------------------------------------------------
     def loop(self, g: GroupSpec, parts: list[tuple[str, tuple[Assign, ...]]], *,
              index: tuple[str, str] | None, tag: str, on_spike: tuple[Assign, ...] = (),
-             record: list[tuple[str, str]] | None = None, refractory: bool = False) -> None:
+             record: list[tuple[str, str]] | None = None, refractory: bool = False,
+             offset: int = 0, size: int | None = None) -> None:
         """Emit one loop over neurons running ``parts`` in order for each neuron.
 
         ``parts`` are (kind, statements) with kind 'plain' or 'threshold' (statements end in
@@ -199,7 +202,7 @@ class _Kernel:
         vtype = CTYPES[g.value_dtype]
         arrays = set(g.arrays)
         names: dict[str, str] = {nm: self.gscalar(g, nm) for nm in g.scalars}
-        names["N"] = self.gN(g)
+        names["N"] = self.gN(g) if size is None else str(size)
         count = index[1] if index else self.gN(g)
         pre: list[str] = []
         per_neuron: set[str] = set(arrays) | {"i"}
@@ -226,8 +229,8 @@ class _Kernel:
             used |= {nm for nm, _ in record if nm in arrays}
         inner.append(f"const int64_t _i = {index[0] + '[_j]' if index else '_j'};")
         if "i" in used:
-            names["i"] = "_i"
-        for nm in sorted(arrays & (used | written)):
+            names["i"] = f"(_i - {offset})" if offset else "_i"
+        for nm in sorted((arrays - {"i"}) & (used | written)):
             ctype = CTYPES[g.arrays[nm]]
             lname = f"_v_{c_name(nm)}"
             inner.append(f"{ctype} {lname} = {self.garray(g, nm)}[_i];")
@@ -268,12 +271,16 @@ class _Kernel:
                 if refractory:
                     inner.append(f"    {names['lastspike']} = t;")
                     inner.append(f"    {names['not_refractory']} = 0;")
-                block: list[str] = []
-                for st in on_spike:
-                    assign(st, block)
-                inner.extend("    " + ln for ln in block)
                 inner.append("}")
-                del names["_cond"]
+                cond_name = names.pop("_cond")
+        if on_spike:
+            # the reset comes after every other part (the update may follow the threshold)
+            block: list[str] = []
+            for st in on_spike:
+                assign(st, block)
+            inner.append(f"if ({cond_name}) {{")
+            inner.extend("    " + ln for ln in block)
+            inner.append("}")
         if record:
             for nm, target in record:
                 inner.append(f"{target} = {names[nm]};")
@@ -324,12 +331,12 @@ class _KernelPrinter(CCodePrinter):
                 and not self._depends(expr)):
             name = self._hoist_names.get(expr)
             if name is None:
-                name = f"{self._prefix}{len(self._hoisted)}"
                 self._parents.append(None)
                 try:
                     text = super()._print(expr, **kwargs)
                 finally:
                     self._parents.pop()
+                name = f"{self._prefix}{len(self._hoisted)}"  # after the inner ones
                 self._hoisted.append(f"const double {name} = {text};")
                 self._hoist_names[expr] = name
             return name
@@ -504,7 +511,8 @@ def _state_record(k: _Kernel, g: GroupSpec, op: StateRecordOp) -> None:
     if exprs:
         sts = tuple(Assign(f"_rec_{nm}", e) for nm, e, _ in exprs)
         rec = [(f"_rec_{nm}", f"{buf}[_k*{nrec} + _j]") for nm, _, buf in exprs]
-        k.loop(g, [("plain", sts)], index=(idx, nrec), tag=f"op{k.n_ops}", record=rec)
+        k.loop(g, [("plain", sts)], index=(idx, nrec), tag=f"op{k.n_ops}", record=rec,
+               offset=op.offset, size=op.size)
 
 
 def _spike_record(k: _Kernel, g: GroupSpec, op: SpikeRecordOp) -> None:

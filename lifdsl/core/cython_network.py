@@ -16,13 +16,17 @@ from lifdsl.core.timedarray import TimedArray
 from lifdsl.equations.functions import symbol
 
 
-def _group_spec(g: NeuronGroup, key: str) -> K.GroupSpec:
+def _group_spec(g: NeuronGroup, key: str, monitors) -> K.GroupSpec:
     arrays = {}
     for nm in sorted(g._array_names()):
         a = g._arrays[nm]
         arrays[nm] = "bool" if a.dtype == np.bool_ else a.dtype.name
     scalars = sorted(nm for nm, v in g._ns.items() if isinstance(v, float) and nm not in arrays)
-    functions = {nm: obj.ndim for nm, obj in g._functions.items()}
+    funcs = dict(g._functions)
+    for m in monitors:
+        if isinstance(m, StateMonitor) and m.group is g:
+            funcs.update(m._functions)
+    functions = {nm: obj.ndim for nm, obj in funcs.items()}
     return K.GroupSpec(key=key, arrays=arrays, scalars=scalars, functions=functions,
                        value_dtype=g.dtype.name)
 
@@ -53,7 +57,9 @@ def _ops(runners: list[Runner], keys: dict[int, str], mkeys: dict[int, str]) -> 
                     scalars.append(v)
                 else:
                     variables.append((v, g.equations.substituted(symbol(v))))
-            ops.append(K.StateRecordOp(mkeys[id(o)], keys[id(g)], variables, tuple(scalars)))
+            sub = o._offset != 0 or o._n_source != g.N
+            ops.append(K.StateRecordOp(mkeys[id(o)], keys[id(g)], variables, tuple(scalars),
+                                       offset=o._offset, size=o._n_source if sub else None))
         elif isinstance(o, SpikeMonitor):
             ops.append(K.SpikeRecordOp(mkeys[id(o)], keys[id(o.group)], o._start, o._stop))
         elif isinstance(o, PopulationRateMonitor):
@@ -83,7 +89,7 @@ class CythonRun:
         if cached is not None and cached[0] == signature:
             self.source, self.layout, self.module = cached[1:]
         else:
-            specs = [_group_spec(g, self.keys[id(g)]) for g in groups]
+            specs = [_group_spec(g, self.keys[id(g)], monitors) for g in groups]
             self.source, self.layout = K.generate_kernel(specs, _ops(runners, self.keys,
                                                                        self.mkeys))
             self.module = compile_cython(self.source, "network")
@@ -111,7 +117,7 @@ class CythonRun:
         if kind == "nspikes":
             return self._spk[spec[1]][1]
         if kind == "ta":
-            return self.groups[spec[1]]._functions[spec[2]].values
+            return self._function(spec[1], spec[2]).values
         if kind == "scratch":
             arr = self._scratch.get(spec)
             if arr is None:
@@ -139,13 +145,22 @@ class CythonRun:
             return m._rate.chunks[-1]
         raise KeyError(spec)
 
+    def _function(self, gkey: str, name: str) -> TimedArray:
+        g = self.groups[gkey]
+        if name in g._functions:
+            return g._functions[name]
+        for m in self.monitors.values():
+            if isinstance(m, StateMonitor) and m.group is g and name in m._functions:
+                return m._functions[name]
+        raise KeyError(name)
+
     def _double(self, spec: tuple) -> float:
         if spec[0] == "dt":
             return self.ctx.dt
         if spec[0] == "scalar":
             return float(self.groups[spec[1]]._ns[spec[2]])
         if spec[0] == "ta_inv":
-            return self.groups[spec[1]]._functions[spec[2]].inv_dt
+            return self._function(spec[1], spec[2]).inv_dt
         if spec[0] == "rate_scale":
             m = self.monitors[spec[1]]
             return 1.0 / ((m._hi - m._lo) * self.ctx.dt)
@@ -157,9 +172,9 @@ class CythonRun:
         if spec[0] == "N":
             return self.groups[spec[1]].N
         if spec[0] == "ta_n":
-            return self.groups[spec[1]]._functions[spec[2]].values.shape[0]
+            return self._function(spec[1], spec[2]).values.shape[0]
         if spec[0] == "ta_ncol":
-            v = self.groups[spec[1]]._functions[spec[2]].values
+            v = self._function(spec[1], spec[2]).values
             return v.shape[1] if v.ndim == 2 else 1
         if spec[0] == "nrec":
             return self.monitors[spec[1]]._abs.size

@@ -44,7 +44,9 @@ prefs = Preferences()
 
 def _resolve_target(target: str) -> str:
     if target == "auto":
-        chosen = "numpy"  # the Cython target is being wired in
+        from lifdsl.codegen.cache import compiler_available
+
+        chosen = "cython" if compiler_available() else "numpy"
         logger.info("target 'auto': using %s", chosen)
         return chosen
     return target

@@ -185,7 +185,7 @@ class NeuronGroup(SimObject):
         value = float(refractory)
         if value < 0:
             raise ValueError(f"refractory must be a non-negative time, got {refractory!r}")
-        return sp.Float(value), None
+        return value, None
 
     # -- state access -----------------------------------------------------------------------------
     @property
@@ -305,9 +305,10 @@ class NeuronGroup(SimObject):
         nr = symbol("not_refractory")
         if self._refractory is not None:
             t, dt, last = symbol("t"), symbol("dt"), symbol("lastspike")
+            ref = (symbol("_refractory") if isinstance(self._refractory, float)
+                   else eqs.substituted(self._refractory))
             stmts.append(Assign("not_refractory",
-                                sp.GreaterThan(t - last + dt / 2, eqs.substituted(self._refractory),
-                                               evaluate=False)))
+                                sp.GreaterThan(t - last + dt / 2, ref, evaluate=False)))
         elif self._refractory_cond is not None:
             stmts.append(Assign("not_refractory",
                                 sp.Not(eqs.substituted(self._refractory_cond))))
@@ -392,6 +393,8 @@ class NeuronGroup(SimObject):
         ns.update({k: v.numpy_function() for k, v in fobjs.items()})
         ns["_functions"] = fobjs
         ns["N"] = self.N
+        if isinstance(self._refractory, float):
+            ns["_refractory"] = self._refractory
         return ns
 
     def _prepare(self, ctx: RunContext) -> None:
