@@ -22,7 +22,7 @@ TAU, R, I_DRIVE, THR, DT = 10e-3, 1.0, 1.5, 1.0, 1e-4
 
 C_LOOP = r'''
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uintptr_t
 cdef extern from *:
     """
 #include <stdint.h>
@@ -46,11 +46,11 @@ static int64_t lif_loop(double *restrict v, int64_t n, int64_t steps, double dt,
     int64_t lif_loop(double *v, int64_t n, int64_t steps, double dt, double tau, double RI,
                      double thr, int64_t *spk) nogil
 
-def run(double[::1] v, int64_t steps, double dt, double tau, double RI, double thr,
-        int64_t[::1] spk):
+def run(uintptr_t v, int64_t n, int64_t steps, double dt, double tau, double RI, double thr,
+        uintptr_t spk):
     cdef int64_t r
     with nogil:
-        r = lif_loop(&v[0], v.shape[0], steps, dt, tau, RI, thr, &spk[0])
+        r = lif_loop(<double*> v, n, steps, dt, tau, RI, thr, <int64_t*> spk)
     return r
 '''
 
@@ -92,9 +92,10 @@ def bench_c(n: int, steps: int) -> tuple[float, int]:
     mod = compile_cython(C_LOOP, "bench_c_loop")
     v = initial(n)
     spk = np.empty(n, np.int64)
-    mod.run(v.copy(), 1, DT, TAU, R * I_DRIVE, THR, spk)
+    warm = v.copy()
+    mod.run(warm.ctypes.data, n, 1, DT, TAU, R * I_DRIVE, THR, spk.ctypes.data)
     t0 = time.perf_counter()
-    total = mod.run(v, steps, DT, TAU, R * I_DRIVE, THR, spk)
+    total = mod.run(v.ctypes.data, n, steps, DT, TAU, R * I_DRIVE, THR, spk.ctypes.data)
     return time.perf_counter() - t0, int(total)
 
 

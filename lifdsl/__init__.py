@@ -5,6 +5,7 @@ it, discretizes it (Euler, exact, ...), generates code for it and runs networks 
 """
 
 from lifdsl import models, units
+from lifdsl.codegen.cache import CompilerNotFoundError, clear_cache
 from lifdsl.core import (
     Clock,
     Network,
@@ -32,8 +33,8 @@ from lifdsl.units import UNIT_NAMES as _UNIT_NAMES
 __version__ = "0.1.0"
 
 __all__ = [
-    "Clock", "DiscretizationError", "EquationError", "Equations", "Network", "NeuronGroup",
-    "PopulationRateMonitor", "SpikeMonitor", "StateMonitor", "TimedArray", "collect",
-    "defaultclock", "explain", "magic_network", "models", "prefs", "restore", "run", "seed",
-    "start_scope", "store", "units", *sorted(_UNIT_NAMES),
+    "Clock", "CompilerNotFoundError", "DiscretizationError", "EquationError", "Equations",
+    "Network", "NeuronGroup", "PopulationRateMonitor", "SpikeMonitor", "StateMonitor",
+    "TimedArray", "clear_cache", "collect", "defaultclock", "explain", "magic_network", "models",
+    "prefs", "restore", "run", "seed", "start_scope", "store", "units", *sorted(_UNIT_NAMES),
 ]

@@ -218,7 +218,8 @@ class CythonRun:
             while step < end:
                 stop = min(end, step + chunk)
                 with ctx.rng.bit_generator.lock:
-                    reached = int(self.module.run(self.P, self.D, self.L, capsule, step,
+                    reached = int(self.module.run(self.P.ctypes.data, self.D.ctypes.data,
+                                                  self.L.ctypes.data, capsule, step,
                                                   stop - step))
                 if reached < stop:
                     self._grow_spike_buffers()
