@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from lifdsl.codegen import kernel as K
 from lifdsl.core.base import RunContext, Runner
@@ -17,18 +18,36 @@ from lifdsl.equations.functions import symbol
 
 
 def _group_spec(g: NeuronGroup, key: str, monitors) -> K.GroupSpec:
+    """The group as the kernel sees it, from its code alone (no values needed)."""
     arrays = {}
     for nm in sorted(g._array_names()):
         a = g._arrays[nm]
         arrays[nm] = "bool" if a.dtype == np.bool_ else a.dtype.name
-    scalars = sorted(nm for nm, v in g._ns.items() if isinstance(v, float) and nm not in arrays)
-    funcs = dict(g._functions)
+    exprs = [st.expr for b in g._build().values() for st in b.statements]
+    targets = {st.target for b in g._build().values() for st in b.statements}
     for m in monitors:
         if isinstance(m, StateMonitor) and m.group is g:
-            funcs.update(m._functions)
-    functions = {nm: obj.ndim for nm, obj in funcs.items()}
+            exprs += [g.equations.substituted(symbol(v)) for v in m.record_variables
+                      if v not in g._arrays]
+    names: set[str] = set()
+    functions: dict[str, int] = {}
+    for e in exprs:
+        names |= {x.name for x in e.free_symbols}
+        for call in e.atoms(sp.core.function.AppliedUndef):
+            functions[call.func.__name__] = 2 if len(call.args) == 2 else 1
+    special = {"t", "dt", "i", "N"}
+    scalars = sorted(n for n in names - set(arrays) - special - targets
+                     if not n.startswith("_draw_"))
     return K.GroupSpec(key=key, arrays=arrays, scalars=scalars, functions=functions,
                        value_dtype=g.dtype.name)
+
+
+def standalone_source(g: NeuronGroup) -> str:
+    """The kernel source of a network holding only ``g`` (what ``generated_code`` shows
+    before the group has run)."""
+    runners = sorted(g._runners(), key=Runner.sort_key)
+    spec = _group_spec(g, "g0", [])
+    return K.generate_kernel([spec], _ops(runners, {id(g): "g0"}, {}))[0]
 
 
 def _ops(runners: list[Runner], keys: dict[int, str], mkeys: dict[int, str]) -> list:
@@ -94,6 +113,8 @@ class CythonRun:
                                                                        self.mkeys))
             self.module = compile_cython(self.source, "network")
             network._kernel_cache = (signature, self.source, self.layout, self.module)
+        for g in groups:
+            g._kernel_source = self.source
         self._scratch: dict[tuple, np.ndarray] = {}
         self._smon: dict[str, dict[str, Any]] = {}
         for key, m in self.monitors.items():

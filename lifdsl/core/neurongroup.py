@@ -121,6 +121,7 @@ class NeuronGroup(SimObject):
         self._blocks: dict[str, CodeBlock] | None = None
         self._discrete = None
         self._functions: dict[str, Any] = {}
+        self._kernel_source: str | None = None
         self._t_now = 0.0
         self._dt_now = float(dt) if dt is not None else 0.0
         self._ns: dict[str, Any] = {}
@@ -344,9 +345,16 @@ class NeuronGroup(SimObject):
         return self._discrete
 
     def generated_code(self, target: str = "numpy") -> str:
-        """The source that runs for this group's state update, threshold and reset."""
+        """The source that runs: NumPy functions for the update, threshold and reset, or the
+        Cython module of the network the group last ran in (of the group alone before)."""
+        if target == "cython":
+            if self._kernel_source is not None:
+                return self._kernel_source
+            from lifdsl.core.cython_network import standalone_source
+
+            return standalone_source(self)
         if target != "numpy":
-            raise ValueError(f"target {target!r} is not available yet; use target='numpy'")
+            raise ValueError(f"target must be 'numpy' or 'cython', got {target!r}")
         blocks = self._build()
         return "\n".join(b.source for b in blocks.values())
 
