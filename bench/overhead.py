@@ -18,7 +18,7 @@ import time
 import lifdsl as ld
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_overhead_model import make_net  # noqa: E402
+from bench_overhead_model import brian2_net, make_net  # noqa: E402
 
 
 def per_step(target: str, steps: int) -> float:
@@ -70,21 +70,33 @@ def _python(code: str, env: dict) -> str:
     return out.stdout
 
 
-def brian2_per_step(steps: int) -> float | None:
-    if importlib.util.find_spec("brian2") is None:
-        return None
-    import brian2 as b2
-
-    b2.start_scope()
-    b2.prefs.codegen.target = "cython"
-    G = b2.NeuronGroup(1, "dU/dt = (-U + R*I)/tau : 1", threshold="U > 1", reset="U -= 1",
-                       method="euler", dt=1e-3 * b2.second,
-                       namespace={"tau": 5.1 * 5e-3 * b2.second, "R": 5.1, "I": 0.3})
-    net = b2.Network(G, b2.SpikeMonitor(G))
-    net.run(1e-3 * b2.second)
+def brian2_per_step(steps: int) -> float:
+    b2, net = brian2_net()
     t0 = time.perf_counter()
     net.run(steps * 1e-3 * b2.second)
     return (time.perf_counter() - t0) / steps * 1e6
+
+
+def brian2_per_call(calls: int) -> float:
+    b2, net = brian2_net()
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        net.run(1e-3 * b2.second)
+    return (time.perf_counter() - t0) / calls * 1e3
+
+
+def brian2_cold_compile() -> float:
+    """Brian2's first run of the same neuron with an empty Cython cache, in a new process."""
+    with tempfile.TemporaryDirectory() as cache:
+        code = textwrap.dedent(f"""
+            import time, brian2 as b2
+            b2.prefs.codegen.runtime.cython.cache_dir = {cache!r}
+            t0 = time.perf_counter()
+            import bench_overhead_model as m
+            m.brian2_net()
+            print(time.perf_counter() - t0)
+        """)
+        return float(_python(code, dict(os.environ)).strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -93,25 +105,28 @@ def main() -> None:
     args = ap.parse_args()
     steps = 2_000 if args.quick else 100_000
     calls = 20 if args.quick else 200
+    b2 = importlib.util.find_spec("brian2") is not None and not args.quick
     rows = [
-        ("per step, one neuron, cython (us)", per_step("cython", steps), 0.5),
-        ("per step, one neuron, numpy (us)", per_step("numpy", steps // 10), None),
-        ("run() call, warm cache, cython (ms)", per_call("cython", calls), 5.0),
-        ("run() call, numpy (ms)", per_call("numpy", calls), None),
+        ("per step, one neuron, cython (us)", per_step("cython", steps),
+         brian2_per_step(steps // 20) if b2 else None, 0.5),
+        ("per step, one neuron, numpy (us)", per_step("numpy", steps // 10), None, None),
+        ("run() call, warm cache, cython (ms)", per_call("cython", calls),
+         brian2_per_call(calls // 4) if b2 else None, 5.0),
+        ("run() call, numpy (ms)", per_call("numpy", calls), None, None),
     ]
     if not args.quick:
-        rows.append(("cold compile of the tutorial neuron (s)", cold_compile(), 5.0))
+        rows.append(("cold compile of the tutorial neuron (s)", cold_compile(),
+                     brian2_cold_compile() if b2 else None, 5.0))
         rows.append(("fresh process to results, warm cache (s)",
-                     fresh_process(dict(os.environ)), None))
-        b2 = brian2_per_step(steps // 10)
-        if b2 is not None:
-            rows.append(("per step, one neuron, Brian2 cython (us)", b2, None))
+                     fresh_process(dict(os.environ)), None, None))
     width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}} | {'value':>10} | goal")
-    print("-" * (width + 22))
-    for name, value, goal in rows:
+    print(f"{'measure':<{width}} | {'lifdsl':>9} | {'Brian2':>9} | {'Brian2/us':>9} | goal")
+    print("-" * (width + 50))
+    for name, value, other, goal in rows:
         g = f"<= {goal:g}" if goal is not None else ""
-        print(f"{name:<{width}} | {value:10.3f} | {g}")
+        o = f"{other:9.3f}" if other is not None else f"{'':>9}"
+        r = f"{other / value:9.0f}" if other is not None else f"{'':>9}"
+        print(f"{name:<{width}} | {value:9.3f} | {o} | {r} | {g}")
 
 
 if __name__ == "__main__":
