@@ -1,6 +1,6 @@
 """snnTorch Tutorial 2 (the leaky integrate-and-fire neuron), every experiment, with lifdsl.
 
-Run:  python examples/tutorial2_lapicque.py [--out figures/tutorial2]
+Run:  python examples/tutorial2_lapicque.py [--out figures/tutorial2] [--target numpy]
 
 Each experiment of the tutorial is written the lifdsl way: the membrane equation as a string,
 run by a NeuronGroup with snnTorch's update order (threshold tested at the start of the step).
@@ -170,4 +170,7 @@ def main(out: Path) -> None:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("figures/tutorial2"))
-    main(ap.parse_args().out)
+    ap.add_argument("--target", default="auto", choices=["auto", "numpy", "cython"])
+    args = ap.parse_args()
+    ld.prefs.target = args.target
+    main(args.out)

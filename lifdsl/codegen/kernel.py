@@ -59,7 +59,7 @@ class StateRecordOp:
     variables: list[tuple[str, sp.Basic | None]]   # (name, expression or None for a stored array)
     scalar_vars: tuple[str, ...] = ()               # recorded shared parameters
     offset: int = 0                                 # first neuron of a recorded subgroup
-    size: int | None = None                         # its size (N inside the subgroup)
+    size: int | None = None                         # its size (None: the whole group)
 
 
 @dataclass
@@ -190,7 +190,7 @@ class _Kernel:
     def loop(self, g: GroupSpec, parts: list[tuple[str, tuple[Assign, ...]]], *,
              index: tuple[str, str] | None, tag: str, on_spike: tuple[Assign, ...] = (),
              record: list[tuple[str, str]] | None = None, refractory: bool = False,
-             offset: int = 0, size: int | None = None) -> None:
+             offset: str | None = None, size: str | None = None) -> None:
         """Emit one loop over neurons running ``parts`` in order for each neuron.
 
         ``parts`` are (kind, statements) with kind 'plain' or 'threshold' (statements end in
@@ -202,7 +202,7 @@ class _Kernel:
         vtype = CTYPES[g.value_dtype]
         arrays = set(g.arrays)
         names: dict[str, str] = {nm: self.gscalar(g, nm) for nm in g.scalars}
-        names["N"] = self.gN(g) if size is None else str(size)
+        names["N"] = self.gN(g) if size is None else size
         count = index[1] if index else self.gN(g)
         pre: list[str] = []
         per_neuron: set[str] = set(arrays) | {"i"}
@@ -229,7 +229,7 @@ class _Kernel:
             used |= {nm for nm, _ in record if nm in arrays}
         inner.append(f"const int64_t _i = {index[0] + '[_j]' if index else '_j'};")
         if "i" in used:
-            names["i"] = f"(_i - {offset})" if offset else "_i"
+            names["i"] = f"(_i - {offset})" if offset is not None else "_i"
         for nm in sorted((arrays - {"i"}) & (used | written)):
             ctype = CTYPES[g.arrays[nm]]
             lname = f"_v_{c_name(nm)}"
@@ -511,8 +511,10 @@ def _state_record(k: _Kernel, g: GroupSpec, op: StateRecordOp) -> None:
     if exprs:
         sts = tuple(Assign(f"_rec_{nm}", e) for nm, e, _ in exprs)
         rec = [(f"_rec_{nm}", f"{buf}[_k*{nrec} + _j]") for nm, _, buf in exprs]
+        sub = op.offset or op.size is not None
         k.loop(g, [("plain", sts)], index=(idx, nrec), tag=f"op{k.n_ops}", record=rec,
-               offset=op.offset, size=op.size)
+               offset=k.int_arg(f"{op.key}_lo", "lo", op.key) if sub else None,
+               size=k.int_arg(f"{op.key}_size", "size", op.key) if sub else None)
 
 
 def _spike_record(k: _Kernel, g: GroupSpec, op: SpikeRecordOp) -> None:
@@ -523,11 +525,13 @@ def _spike_record(k: _Kernel, g: GroupSpec, op: SpikeRecordOp) -> None:
     mc = k.ptr_arg(f"{op.key}_c", "int64_t", "smon_count", op.key)
     mn = k.ptr_arg(f"{op.key}_n", "int64_t", "smon_n", op.key)
     rec = k.int_arg(f"{op.key}_rec", "smon_record", op.key)
-    k.capacity_checks.append(f"if ({mn}[0] + {op.hi - op.lo} > {mn}[1]) return step;")
+    lo = k.int_arg(f"{op.key}_lo", "lo", op.key)
+    size = k.int_arg(f"{op.key}_size", "size", op.key)
+    k.capacity_checks.append(f"if ({mn}[0] + {size} > {mn}[1]) return step;")
     w(f"for (int64_t _j = 0; _j < {cnt}[0]; ++_j) {{")
     with w.block():
-        w(f"const int64_t _s = {buf}[_j] - {op.lo};")
-        w(f"if (_s < 0 || _s >= {op.hi - op.lo}) continue;")
+        w(f"const int64_t _s = {buf}[_j] - {lo};")
+        w(f"if (_s < 0 || _s >= {size}) continue;")
         w(f"{mc}[_s]++;")
         w(f"if ({rec}) {{ {mi}[{mn}[0]] = _s; {ms}[{mn}[0]] = step; {mn}[0]++; }}")
 
@@ -538,11 +542,13 @@ def _rate_record(k: _Kernel, g: GroupSpec, op: RateRecordOp) -> None:
     rt = k.ptr_arg(f"{op.key}_t", "double", "rate_t", op.key)
     rr = k.ptr_arg(f"{op.key}_r", "double", "rate", op.key)
     sc = k.dbl_arg(f"{op.key}_scale", "rate_scale", op.key)
+    lo = k.int_arg(f"{op.key}_lo", "lo", op.key)
+    size = k.int_arg(f"{op.key}_size", "size", op.key)
     w("{")
     with w.block():
         w("int64_t _c = 0;")
         w(f"for (int64_t _j = 0; _j < {cnt}[0]; ++_j)")
-        w(f"    _c += ({buf}[_j] >= {op.lo} && {buf}[_j] < {op.hi});")
+        w(f"    _c += ({buf}[_j] >= {lo} && {buf}[_j] < {lo} + {size});")
         w(f"{rt}[_k] = t;")
         w(f"{rr}[_k] = _c * {sc};")
 

@@ -199,6 +199,15 @@ class CythonRun:
             return v.shape[1] if v.ndim == 2 else 1
         if spec[0] == "nrec":
             return self.monitors[spec[1]]._abs.size
+        if spec[0] in ("lo", "size"):
+            m = self.monitors[spec[1]]
+            if isinstance(m, SpikeMonitor):
+                lo, hi = m._start, m._stop
+            elif isinstance(m, PopulationRateMonitor):
+                lo, hi = m._lo, m._hi
+            else:
+                lo, hi = m._offset, m._offset + m._n_source
+            return lo if spec[0] == "lo" else hi - lo
         if spec[0] == "smon_record":
             return int(self.monitors[spec[1]].record)
         raise KeyError(spec)

@@ -69,6 +69,9 @@ class rand(sp.Function):
     def _sympystr(self, printer):
         return "rand()"
 
+    def _eval_evalf(self, prec):
+        return None  # a draw has no value until it runs (mpmath's own 'rand' must not answer)
+
 
 class randn(sp.Function):
     """A standard normal random number, drawn anew per neuron and per evaluation (see rand)."""
@@ -78,6 +81,9 @@ class randn(sp.Function):
 
     def _sympystr(self, printer):
         return "randn()"
+
+    def _eval_evalf(self, prec):
+        return None  # a draw has no value until it runs (mpmath's own 'randn' must not answer)
 
 
 _draws = itertools.count()

@@ -1,0 +1,106 @@
+"""The Cython target against the NumPy target, and what the network kernel promises."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lifdsl as ld
+from lifdsl.codegen import cache
+
+pytestmark = pytest.mark.skipif(not cache.compiler_available(), reason="no C compiler")
+
+MODEL = """
+tau*dU/dt = -U + R*I + sigma*randn() : 1 (unless refractory)
+dI_s/dt = -I_s/tau_s : 1
+I = I_in(t, i) + I_s : 1
+R : 1 (constant)
+drive = 2*U + i : 1
+"""
+
+
+def _network(target: str, seed: int = 3):
+    ld.seed(seed)
+    n = 40
+    values = np.random.default_rng(0).random((30, n)) * 2.0
+    G = ld.NeuronGroup(n, MODEL, threshold="U > 1 and rand() < 0.9",
+                       reset="U = 0.1*rand(); I_s += 0.3", refractory="t_ref",
+                       method="euler", dt=1e-4,
+                       namespace={"tau": 10e-3, "tau_s": 5e-3, "sigma": 0.05, "t_ref": 2e-3,
+                                  "I_in": ld.TimedArray(values, dt=1e-3)})
+    G.R = "0.8 + 0.4*rand()"
+    G.U = "rand()"
+    M = ld.StateMonitor(G, ["U", "I", "drive"], record=[0, 5, 39])
+    S = ld.SpikeMonitor(G)
+    Ssub = ld.SpikeMonitor(G[10:20])
+    P = ld.PopulationRateMonitor(G)
+    net = ld.Network(G, M, S, Ssub, P, target=target)
+    net.run(0.03)
+    return G, M, S, Ssub, P
+
+
+def test_targets_give_the_same_spikes_states_and_random_numbers():
+    a = _network("numpy")
+    b = _network("cython")
+    Ga, Ma, Sa, Sua, Pa = a
+    Gb, Mb, Sb, Sub, Pb = b
+    assert Sa.num_spikes > 20  # the model does spike, randomly
+    np.testing.assert_array_equal(Sa.i, Sb.i)
+    np.testing.assert_array_equal(Sa.t, Sb.t)
+    np.testing.assert_array_equal(Sua.i, Sub.i)
+    np.testing.assert_array_equal(Pa.rate, Pb.rate)
+    for v in ("U", "I", "drive"):
+        np.testing.assert_allclose(getattr(Ma, v), getattr(Mb, v), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(Ga.U, Gb.U, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(Ga.lastspike, Gb.lastspike)
+    # and the generator is left in the same state
+    assert ld.core.random.get_rng().random() == pytest.approx(
+        (ld.seed(3), _network("numpy"), ld.core.random.get_rng().random())[2])
+
+
+def test_new_values_and_durations_do_not_recompile():
+    G = ld.NeuronGroup(5, "tau*dU/dt = -U + RI : 1", threshold="U > 1", reset="U = 0",
+                       method="exact", namespace={"tau": 10e-3})
+    S = ld.SpikeMonitor(G)
+    net = ld.Network(G, S, target="cython")
+    RI = 1.5
+    net.run(0.01)
+    builds = cache.build_count()
+    first = S.num_spikes
+    RI = 3.0  # noqa: F841 - read by run() from this scope
+    net.run(0.02)
+    G2 = ld.NeuronGroup(50, "tau*dU/dt = -U + RI : 1", threshold="U > 1", reset="U = 0",
+                        method="exact", namespace={"tau": 20e-3, "RI": 2.0})
+    ld.Network(G2, ld.SpikeMonitor(G2), target="cython").run(0.005)
+    assert cache.build_count() == builds
+    assert S.num_spikes > first
+
+
+def test_generated_code_is_the_source_that_runs():
+    G = ld.NeuronGroup(3, "tau*dU/dt = -U + 1.5 : 1", threshold="U > 1", reset="U = 0",
+                       method="exact", namespace={"tau": 10e-3})
+    before = G.generated_code(target="cython")
+    assert "lifdsl_kernel" in before and "for (int64_t step" in before
+    net = ld.Network(G, ld.StateMonitor(G, "U"), target="cython")
+    net.run(1e-3)
+    after = G.generated_code(target="cython")
+    assert after == net._kernel_cache[1] and after != before   # now with the monitor
+    module = cache.compile_cython(after, "network")
+    assert module is net._kernel_cache[3]
+
+
+def test_progress_report(capsys):
+    G = ld.NeuronGroup(3, "tau*dU/dt = -U + 1.5 : 1", namespace={"tau": 10e-3})
+    ld.Network(G, target="cython").run(0.01, report="text")
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out and out[-1].startswith("0.01 s simulated (100%)")
+
+
+def test_spike_buffers_grow_during_a_run():
+    # every neuron fires every step: far more spikes than the first buffer holds
+    G = ld.NeuronGroup(2000, "dU/dt = 0/second : 1", threshold="True", dt=1e-4)
+    S = ld.SpikeMonitor(G)
+    ld.Network(G, S, target="cython").run(0.005)
+    assert S.num_spikes == 2000 * 50
+    np.testing.assert_array_equal(S.i[:2000], np.arange(2000))
+    np.testing.assert_allclose(S.t[-1], 49e-4)
