@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     except (EquationError, ValueError) as err:
         print(f"lifdsl: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
     return 0
 
 

@@ -23,9 +23,9 @@ def explain(equations: str | Equations, method: str = "exact", target: str = "nu
     out.extend(f"    {line.source.strip()}" for line in eqs.lines)
     if eqs.subexpr_names:
         out.append("Subexpressions (substituted before discretizing):")
-        out.extend(f"    {nm} = {sp.sstr(eqs[nm].expr)}" for nm in eqs.subexpr_names)
+        out.extend(f"    {nm} = {sp.sstr(eqs[nm].expr, order='old')}" for nm in eqs.subexpr_names)
     out.append("Solved for the derivatives:")
-    out.extend(f"    d{nm}/dt = {sp.sstr(eqs[nm].expr)}" for nm in eqs.diff_names)
+    out.extend(f"    d{nm}/dt = {sp.sstr(eqs[nm].expr, order='old')}" for nm in eqs.diff_names)
     upd = G.discrete_update
     if upd is not None:
         kind = ("no step-size error while inputs are constant over the step"

@@ -423,9 +423,7 @@ def _fusion_plan(ops: list[Op]) -> list[tuple[str, list[Op]]]:
                     j += 1
                     continue
                 break
-            if len(chain) > 1 and not (isinstance(chain[-1], ResetOp) is False and
-                                       len(chain) == 1):
-                # a reset can only join a chain that contains the threshold
+            if len(chain) > 1:
                 plan.extend(("single", [b]) for b in before)
                 plan.append(("fused", chain))
                 plan.extend(("single", [a]) for a in after)

@@ -289,4 +289,4 @@ class CythonRun:
             g._spikes = buf[: int(cnt[0])].copy()
 
 
-__all__ = ["CythonRun", "TimedArray"]
+__all__ = ["CythonRun", "standalone_source"]

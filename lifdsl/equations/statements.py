@@ -19,7 +19,8 @@ class Assign:
     expr: sp.Basic
 
     def __str__(self) -> str:
-        return f"{self.target} = {sp.sstr(self.expr)}"
+        # 'old' ordering keeps terms as a person writes them: U + dt*(-U + I*R)/tau
+        return f"{self.target} = {sp.sstr(self.expr, order='old')}"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ LIF = {"U": (-U + R * I) / tau}
 
 def test_readable_form():
     upd = discretize(LIF, "euler")
-    assert str(upd) == "U_new = U + dt*(I*R - U)/tau"
+    assert str(upd) == "U_new = U + dt*(-U + I*R)/tau"
     assert upd.method == "euler" and upd.order == 1 == METHODS["euler"].order
     assert sp.simplify(upd.statements[0].expr - (U + dt * (-U + R * I) / tau)) == 0
 
