@@ -241,26 +241,29 @@ class CythonRun:
         capsule = ctx.rng.bit_generator.capsule
         step = ctx.step0
         end = ctx.step0 + n_steps
-        chunk = n_steps if report is None else max(1, min(n_steps, 1000))
+        # calls of about a quarter second: Ctrl-C and progress reports get through
+        chunk = max(1, min(n_steps, 1000))
         start = time.perf_counter()
         next_report = start + report_period
         try:
             while step < end:
                 stop = min(end, step + chunk)
+                t_call = time.perf_counter()
                 with ctx.rng.bit_generator.lock:
                     reached = int(self.module.run(self.P.ctypes.data, self.D.ctypes.data,
                                                   self.L.ctypes.data, capsule, step,
                                                   stop - step))
+                now = time.perf_counter()
                 if reached < stop:
                     self._grow_spike_buffers()
-                if report is not None and reached > step:
-                    elapsed = time.perf_counter() - start
-                    if reached == end or time.perf_counter() >= next_report:
-                        report(reached, elapsed)
-                        next_report = time.perf_counter() + report_period
-                    if elapsed > 0 and chunk < n_steps:
-                        rate = (reached - ctx.step0) / max(elapsed, 1e-9)
-                        chunk = int(max(1, min(n_steps, rate * min(report_period, 1.0))))
+                elif now - t_call < 0.1:
+                    chunk = min(n_steps, chunk * 4)
+                elif now - t_call > 0.5:
+                    chunk = max(1, chunk // 2)
+                if report is not None and reached > step and (reached == end
+                                                              or now >= next_report):
+                    report(reached, now - start)
+                    next_report = now + report_period
                 step = reached
                 set_step(step)
         finally:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from lifdsl.codegen.cache import BuildError, CompilerNotFoundError
 from lifdsl.core.base import RunContext, Runner, SimObject
 from lifdsl.core.clock import defaultclock, steps_in
 from lifdsl.core.neurongroup import Subgroup
@@ -168,6 +169,14 @@ class Network:
             done = 0
             try:
                 runner = CythonRun(self, runners, ctx)
+            except (BuildError, CompilerNotFoundError) as err:
+                if (self.target or prefs.target) != "auto":
+                    raise
+                logger.warning("target 'auto': the Cython kernel did not build (%s); "
+                               "running on numpy", err)
+                target = "numpy"
+        if target == "cython":
+            try:
                 done = runner.run(n_steps, show if report is not None else None,
                                   report_period, set_step)
             finally:
