@@ -377,7 +377,25 @@ class NeuronGroup(SimObject):
             a, b = _names_in(e)
             ids |= a
             funcs |= b
-        return self._make_ns(ids, funcs, namespaces, what, line)
+        ns = self._make_ns(ids, funcs, namespaces, what, line)
+        self._check_calls(exprs, ns["_functions"], what, line)
+        return ns
+
+    def _check_calls(self, exprs, functions, what: str, line: str | None) -> None:
+        """A TimedArray called with the wrong arguments is an error naming the line."""
+        for e in exprs:
+            for call in e.atoms(sp.core.function.AppliedUndef):
+                fname = call.func.__name__
+                obj = functions.get(fname)
+                want = getattr(obj, "ndim", None)
+                if want is not None and len(call.args) != want:
+                    form = f"{fname}(t)" if want == 1 else f"{fname}(t, i)"
+                    where = self._locate(fname) or (what, 1, line or "")
+                    raise EquationError(
+                        f"{fname!r} is a {want}-D TimedArray: call it as {form}, "
+                        f"not with {len(call.args)} argument(s)",
+                        what=where[0], lineno=where[1], line=where[2],
+                        column=where[2].find(fname) if fname in where[2] else None)
 
     def _make_ns(self, ids, funcs, namespaces, what, line) -> dict[str, Any]:
         model = self._model_names()
@@ -416,6 +434,8 @@ class NeuronGroup(SimObject):
                 funcs |= f
         self._ns = self._make_ns(ids, funcs, ctx.namespaces, "model", None)
         self._functions = self._ns.pop("_functions")
+        self._check_calls([st.expr for b in blocks.values() for st in b.statements],
+                          self._functions, "model", None)
         rng = ctx.rng
         ns = self._ns
         n = self.N
