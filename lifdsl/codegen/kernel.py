@@ -37,6 +37,7 @@ class GroupSpec:
 class UpdateOp:
     group: str
     statements: tuple[Assign, ...]
+    every: str | None = None          # key of a run_regularly op: runs when step % period == 0
 
 
 @dataclass
@@ -394,17 +395,18 @@ def _fusion_plan(ops: list[Op]) -> list[tuple[str, list[Op]]]:
     i = 0
     while i < len(ops):
         op = ops[i]
-        if isinstance(op, (UpdateOp, ThresholdOp)):
+        if isinstance(op, (UpdateOp, ThresholdOp)) and getattr(op, "every", None) is None:
             g = op.group
             chain = [op]
             before: list[Op] = []
             after: list[Op] = []
             j = i + 1
-            want = [ThresholdOp] if isinstance(op, UpdateOp) else [UpdateOp]
+            want: list[type] = [ThresholdOp] if isinstance(op, UpdateOp) else [UpdateOp]
             want.append(ResetOp)
             while j < len(ops) and want:
                 nxt = ops[j]
-                if isinstance(nxt, want[0]) and nxt.group == g:
+                if isinstance(nxt, want[0]) and nxt.group == g \
+                        and getattr(nxt, "every", None) is None:
                     if isinstance(nxt, ResetOp) and _has_draws(nxt):
                         break
                     chain.append(nxt)
@@ -462,7 +464,12 @@ def generate_kernel(groups: list[GroupSpec], ops: list[Op]) -> tuple[str, ArgLay
                    refractory=refractory)
             continue
         op = first
-        if isinstance(op, UpdateOp):
+        if isinstance(op, UpdateOp) and op.every is not None:
+            period = k.int_arg(f"{op.every}_period", "period", op.every)
+            w(f"if (step % {period} == 0) {{")
+            with w.block():
+                k.loop(g, [("plain", op.statements)], index=None, tag=f"op{k.n_ops}")
+        elif isinstance(op, UpdateOp):
             k.loop(g, [("plain", op.statements)], index=None, tag=f"op{k.n_ops}")
         elif isinstance(op, ThresholdOp):
             _, cnt = k.spikes(g)

@@ -64,6 +64,10 @@ def _ops(runners: list[Runner], keys: dict[int, str], mkeys: dict[int, str]) -> 
                                          refractory=o._has_refractory))
             elif r.kind == "resetter":
                 ops.append(K.ResetOp(key, blocks["resetter"].statements))
+            elif r.kind == "regular":
+                k = o._regular.index(r)
+                ops.append(K.UpdateOp(key, blocks[f"regular_{k}"].statements,
+                                      every=f"{key}_r{k}"))
         elif isinstance(o, StateMonitor):
             g = o.group
             variables = []
@@ -208,6 +212,9 @@ class CythonRun:
             else:
                 lo, hi = m._offset, m._offset + m._n_source
             return lo if spec[0] == "lo" else hi - lo
+        if spec[0] == "period":
+            gkey, _, k = spec[1].rpartition("_r")
+            return self.groups[gkey]._regular[int(k)].period
         if spec[0] == "smon_record":
             return int(self.monitors[spec[1]].record)
         raise KeyError(spec)

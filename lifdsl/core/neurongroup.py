@@ -118,6 +118,7 @@ class NeuronGroup(SimObject):
         self.state_updater = Runner(self, "state_updater", "groups")
         self.thresholder = Runner(self, "thresholder", "thresholds") if thr is not None else None
         self.resetter = Runner(self, "resetter", "resets") if resets else None
+        self._regular: list[Runner] = []
         self._blocks: dict[str, CodeBlock] | None = None
         self._discrete = None
         self._functions: dict[str, Any] = {}
@@ -187,6 +188,29 @@ class NeuronGroup(SimObject):
         if value < 0:
             raise ValueError(f"refractory must be a non-negative time, got {refractory!r}")
         return value, None
+
+    def run_regularly(self, code: str, dt: float | None = None, when: str = "groups",
+                      order: int = 0) -> Runner:
+        """Run statements (``'U = beta*U + I'``, several with ``;`` or newlines) for every
+        neuron every ``dt`` (default: every step), in slot ``when``; returns the runner.
+
+        Discrete-time models (snnTorch's Leaky, Synaptic) are written this way.
+        """
+        if not isinstance(code, str):
+            raise TypeError(f"run_regularly takes statements as a string, got {code!r}")
+        stmts = parse_statements(code, what="run_regularly")
+        for st in stmts:
+            self._check_target(st.target, self.equations, "run_regularly", st.lineno, st.source)
+        if dt is not None and not float(dt) > 0:
+            raise ValueError(f"run_regularly dt must be a positive time, got {dt!r}")
+        runner = Runner(self, "regular", when, order)
+        runner.statements = stmts
+        runner.code = code
+        runner.period_dt = None if dt is None else float(dt)
+        self._regular.append(runner)
+        self._blocks = None
+        self._kernel_source = None
+        return runner
 
     # -- state access -----------------------------------------------------------------------------
     @property
@@ -335,6 +359,10 @@ class NeuronGroup(SimObject):
             rs = [Assign(a.target, eqs.substituted(a.expr))
                   for a in (st.as_assign() for st in self._resets)]
             blocks["resetter"] = CodeBlock("reset", rs, arrays)
+        for k, r in enumerate(self._regular):
+            rs = [Assign(a.target, eqs.substituted(a.expr))
+                  for a in (st.as_assign() for st in r.statements)]
+            blocks[f"regular_{k}"] = CodeBlock(f"regular_{k}", rs, arrays, full=True)
         self._blocks = blocks
         return blocks
 
@@ -363,7 +391,9 @@ class NeuronGroup(SimObject):
         line = self.equations.line_using(name)
         if line is not None:
             return ("equations", line.lineno, line.source)
-        for what, text in (("threshold", self._threshold_text), ("reset", self._reset_text)):
+        texts = [("threshold", self._threshold_text), ("reset", self._reset_text)]
+        texts += [("run_regularly", r.code) for r in self._regular]
+        for what, text in texts:
             if isinstance(text, str):
                 for k, ln in enumerate(text.splitlines(), 1):
                     if name in ln:
@@ -469,9 +499,29 @@ class NeuronGroup(SimObject):
                     _r(ns, spikes, spikes.size, t, _dt, rng)
 
             self.resetter.run = run_reset
+        for k, r in enumerate(self._regular):
+            r.period = self._period(r, ctx.dt)
+
+            def run_regular(step, t, _b=blocks[f"regular_{k}"], _p=r.period, _dt=ctx.dt):
+                if step % _p == 0:
+                    _b(ns, full, n, t, _dt, rng)
+
+            r.run = run_regular
+
+    @staticmethod
+    def _period(runner: Runner, dt: float) -> int:
+        if runner.period_dt is None:
+            return 1
+        from lifdsl.core.clock import steps_in
+
+        period = steps_in(runner.period_dt, dt, "run_regularly dt")
+        if period < 1:
+            raise ValueError("run_regularly dt must be at least one time step")
+        return period
 
     def _runners(self) -> list[Runner]:
-        return [r for r in (self.state_updater, self.thresholder, self.resetter) if r is not None]
+        return [r for r in (self.state_updater, self.thresholder, self.resetter, *self._regular)
+                if r is not None]
 
     def _get_state(self) -> dict[str, Any]:
         return {"arrays": {k: v.copy() for k, v in self._arrays.items()},
