@@ -316,6 +316,13 @@ class _KernelPrinter(CCodePrinter):
         self._hoist_names: dict[sp.Basic, str] = {}
         self._prefix = prefix
         self._parents: list[sp.Basic] = []
+        # float32 groups compute per-neuron arithmetic in float, as NumPy does with float32
+        # arrays and Python scalars; neuron-independent values are computed in double first
+        self._float = g.value_dtype == "float32"
+        self._hoist_depth = 0
+
+    def _cast(self, text: str) -> str:
+        return f"((float){text})" if self._float and self._hoist_depth == 0 else text
 
     def _depends(self, expr: sp.Basic) -> bool:
         if any(x.name in self._per_neuron for x in expr.free_symbols):
@@ -333,14 +340,16 @@ class _KernelPrinter(CCodePrinter):
             name = self._hoist_names.get(expr)
             if name is None:
                 self._parents.append(None)
+                self._hoist_depth += 1
                 try:
                     text = super()._print(expr, **kwargs)
                 finally:
                     self._parents.pop()
+                    self._hoist_depth -= 1
                 name = f"{self._prefix}{len(self._hoisted)}"  # after the inner ones
                 self._hoisted.append(f"const double {name} = {text};")
                 self._hoist_names[expr] = name
-            return name
+            return self._cast(name)
         self._parents.append(expr if isinstance(expr, sp.Basic) else None)
         try:
             return super()._print(expr, **kwargs)
@@ -348,17 +357,30 @@ class _KernelPrinter(CCodePrinter):
             self._parents.pop()
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return self._names.get(expr.name, c_name(expr.name))
+        text = self._names.get(expr.name, c_name(expr.name))
+        if expr.name in self._g.scalars or expr.name in ("t", "dt"):
+            return self._cast(text)
+        return text
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return self._cast(super()._print_Float(expr))
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return self._cast(super()._print_Rational(expr))
 
     def _print_AppliedUndef(self, expr) -> str:
         fname = expr.func.__name__
         if fname not in self._g.functions:
             raise ValueError(f"no C implementation for the function {fname!r}")
         v, n, ncol, inv = self._kernel.timed_array(self._g, fname)
-        args = ", ".join(self._print(a) for a in expr.args)
+        self._hoist_depth += 1  # times and indices stay double: they pick the sample
+        try:
+            args = ", ".join(self._print(a) for a in expr.args)
+        finally:
+            self._hoist_depth -= 1
         if self._g.functions[fname] == 2:
-            return f"lifdsl_ta2({v}, {n}, {ncol}, {inv}, {args})"
-        return f"lifdsl_ta1({v}, {n}, {inv}, {args})"
+            return self._cast(f"lifdsl_ta2({v}, {n}, {ncol}, {inv}, {args})")
+        return self._cast(f"lifdsl_ta1({v}, {n}, {inv}, {args})")
 
 
 def _reads_writes(op: Op) -> tuple[set[str], set[str]]:

@@ -446,7 +446,7 @@ class NeuronGroup(SimObject):
             if "shared" in self.equations[nm].flags:
                 ns[nm] = float(self._arrays[nm][0])
         ns.update(consts)
-        ns.update({k: v.numpy_function() for k, v in fobjs.items()})
+        ns.update({k: v.numpy_function(self.dtype) for k, v in fobjs.items()})
         ns["_functions"] = fobjs
         ns["N"] = self.N
         if isinstance(self._refractory, float):

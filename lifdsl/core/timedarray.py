@@ -56,9 +56,20 @@ class TimedArray:
             )
         return self.values[k, i]
 
-    def numpy_function(self) -> Callable:
-        """The callable generated NumPy code uses."""
-        return self.__call__
+    def numpy_function(self, dtype=np.float64) -> Callable:
+        """The callable generated NumPy code uses; for a float32 group its values are float32
+        (so the group computes in float32 throughout)."""
+        if np.dtype(dtype) == np.float64:
+            return self.__call__
+        values = self.values.astype(dtype)
+
+        def lookup(t, i=None):
+            k = self._step(t)
+            if values.ndim == 1:
+                return values[k]
+            return values[k, np.asarray(i, dtype=np.int64)]
+
+        return lookup
 
     def __repr__(self) -> str:
         return f"TimedArray(shape={self.values.shape}, dt={self.dt!r})"

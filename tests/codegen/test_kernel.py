@@ -104,3 +104,28 @@ def test_spike_buffers_grow_during_a_run():
     assert S.num_spikes == 2000 * 50
     np.testing.assert_array_equal(S.i[:2000], np.arange(2000))
     np.testing.assert_allclose(S.t[-1], 49e-4)
+
+
+def test_float32_groups_compute_alike_on_both_targets():
+    """float32 state: per-neuron arithmetic in float on both targets (Python scalars and
+    TimedArray values meet the float32 arrays as float32, as NumPy does)."""
+    def run(target):
+        ld.seed(1)
+        vals = np.random.default_rng(0).random((30, 20)) * 2
+        G = ld.NeuronGroup(20, "syn : 1\nU : 1\nI = I_in(t, i) : 1", threshold="U > 1",
+                           reset="U -= 1", dt=1e-3, dtype="float32",
+                           namespace={"I_in": ld.TimedArray(vals, dt=1e-3), "a": 0.9,
+                                      "b": 0.8})
+        G.run_regularly("syn = a*syn + I\nU = b*U + syn/7")
+        G.thresholder.when = "start"
+        M = ld.StateMonitor(G, "U")
+        S = ld.SpikeMonitor(G)
+        ld.Network(G, M, S, target=target).run(0.1)
+        return M.U, S.i, S.t
+
+    (ua, ia, ta), (ub, ib, tb) = run("numpy"), run("cython")
+    assert ua.dtype == ub.dtype == np.float32
+    assert ia.size > 100
+    np.testing.assert_array_equal(ia, ib)
+    np.testing.assert_array_equal(ta, tb)
+    np.testing.assert_allclose(ua, ub, rtol=1e-6, atol=1e-6)
