@@ -15,7 +15,7 @@ BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_python_blocks_run(page, capsys):
     blocks = BLOCK.findall(page.read_text())
-    if page.name == "index.md":
+    if page.name in ("index.md", "architecture.md"):  # pages without examples
         assert not blocks
         return
     assert blocks, f"{page.name} has no Python example"
