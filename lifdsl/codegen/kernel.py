@@ -9,7 +9,6 @@ by the returned :class:`ArgLayout`, so new values or durations never need a reco
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -635,8 +634,3 @@ def _module_source(k: _Kernel) -> str:
     ctext = "\n".join(c).replace('"""', "'''")
     ctext = "\n".join(("" if not ln.strip() else ln) for ln in ctext.splitlines())
     return _PYX_HEAD + ctext + "\n" + _PYX_TAIL
-
-
-def source_key(source: str) -> str:
-    """A short hash naming a kernel source."""
-    return hashlib.sha256(source.encode()).hexdigest()[:16]

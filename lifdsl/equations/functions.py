@@ -124,11 +124,6 @@ BUILTIN_FUNCTIONS: dict[str, tuple[object, tuple[int, ...]]] = {
 RANDOM_FUNCTIONS = (rand, randn)
 
 
-def is_builtin_function(name: str) -> bool:
-    """True if ``name`` is one of the functions every model string may call."""
-    return name in BUILTIN_FUNCTIONS
-
-
 def external_calls(expr: sp.Basic) -> set[sp.Basic]:
     """Applied functions in ``expr`` that are not builtins (TimedArrays, user functions)."""
     return {f for f in expr.atoms(sp.core.function.AppliedUndef)}
