@@ -243,8 +243,9 @@ class _Kernel:
             else:
                 lname = (c_name(st.target) if st.target.startswith("_")
                          else f"_t_{c_name(st.target)}")
-                is_bool = isinstance(st.expr, (sp.core.relational.Relational,
-                                               sp.logic.boolalg.Boolean))
+                # a bare Symbol is a SymPy Boolean too: only comparisons and logic are int
+                is_bool = isinstance(st.expr, (sp.core.relational.Relational, sp.And, sp.Or,
+                                               sp.Not, sp.logic.boolalg.BooleanAtom))
                 out.append(f"{'int' if is_bool else vtype} {lname} = {text};")
                 names[st.target] = lname
                 declared.add(st.target)

@@ -3,6 +3,11 @@
 ``discretize(odes, method)`` returns a :class:`DiscreteUpdate` whose statements compute
 ``X_new`` for every state ``X``. Methods are small classes registered in :data:`METHODS`;
 add one by subclassing :class:`Method` and calling :func:`register`.
+
+Registered: ``euler`` (order 1; Euler-Maruyama, Ito, for white noise), ``exact`` (linear
+systems), ``rk2``, ``rk4``, ``heun`` (explicit Runge-Kutta from a tableau, see
+:mod:`.runge_kutta`; heun also takes white noise, Stratonovich), ``exponential_euler``
+(equations linear in their own variable) and ``milstein`` (Ito, strong order 1).
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ import sympy as sp
 from .base import DiscreteUpdate, DiscretizationError, Method
 from .euler import Euler
 from .exact import Exact
+from .exponential_euler import ExponentialEuler
+from .milstein import Milstein
+from .runge_kutta import RK2, RK4, Heun
 
 __all__ = [
     "METHODS",
@@ -36,6 +44,11 @@ def register(method: Method) -> Method:
 
 register(Euler())
 register(Exact())
+register(RK2())
+register(RK4())
+register(Heun())
+register(ExponentialEuler())
+register(Milstein())
 
 
 def discretize(odes: Mapping[str, sp.Basic], method: str) -> DiscreteUpdate:

@@ -18,6 +18,7 @@ __all__ = [
     "FrozenCalls",
     "Method",
     "freeze_calls",
+    "hold_draws",
     "new_name",
     "random_calls",
     "state_symbols",
@@ -55,10 +56,15 @@ class DiscreteUpdate:
 
 class Method:
     """An integration method: a name, the global order of accuracy it claims (tests measure
-    it), and :meth:`discretize`. Subclass and add an instance to ``METHODS`` to add one."""
+    it), and :meth:`discretize`. Subclass and add an instance to ``METHODS`` to add one.
+
+    ``strong_order`` is the pathwise order for equations with white noise (``xi``), ``None``
+    for a method that refuses noise.
+    """
 
     name: ClassVar[str]
     order: ClassVar[int]
+    strong_order: ClassVar[float | None] = None
 
     def discretize(self, odes: Mapping[str, sp.Expr]) -> list[Assign]:
         """Statements computing ``X_new`` for every state ``X`` of ``odes`` (``X -> dX/dt``)."""
@@ -115,6 +121,29 @@ def freeze_calls(odes: Mapping[str, sp.Expr]) -> FrozenCalls:
 def random_calls(expr: sp.Expr) -> set[sp.Expr]:
     """The random draws (``rand()``, ``randn()``) in ``expr``."""
     return {f for f in expr.atoms(sp.Function) if isinstance(f, RANDOM_FUNCTIONS)}
+
+
+def hold_draws(
+    odes: Mapping[str, sp.Expr], taken: set[str]
+) -> tuple[dict[str, sp.Expr], list[Assign]]:
+    """Move every random draw of ``odes`` into a temporary (``_rand_0 = rand()``).
+
+    A draw in a right-hand side is one number per step. A method that evaluates the
+    right-hand side several times (stages) or writes a term twice would otherwise draw again at
+    each occurrence; after this, every occurrence reads the same temporary. Returns the ODEs
+    with the draws replaced and the statements that make the draws (``taken`` is updated).
+    """
+    draws: set[sp.Expr] = set()
+    for rhs in odes.values():
+        draws |= random_calls(rhs)
+    if not draws:
+        return dict(odes), []
+    temporaries, replace = [], {}
+    for draw in sp.ordered(draws):
+        name = new_name(draw.func.__name__, taken)
+        temporaries.append(Assign(name, draw))
+        replace[draw] = symbol(name)
+    return {name: rhs.xreplace(replace) for name, rhs in odes.items()}, temporaries
 
 
 def state_symbols(odes: Mapping[str, sp.Expr]) -> dict[str, sp.Symbol]:

@@ -16,7 +16,7 @@ from lifdsl.equations.statements import Assign
 
 from .base import DiscretizationError, Method, new_name, state_symbols
 
-__all__ = ["Euler", "noise_symbols"]
+__all__ = ["Euler", "noise_increments", "noise_symbols", "split_noise"]
 
 
 def noise_symbols(expr: sp.Expr) -> list[sp.Symbol]:
@@ -25,40 +25,63 @@ def noise_symbols(expr: sp.Expr) -> list[sp.Symbol]:
     return list(sp.ordered(found))
 
 
+def split_noise(name: str, rhs: sp.Expr) -> tuple[sp.Expr, dict[sp.Symbol, sp.Expr]]:
+    """``dX/dt = f + sum(g_j*xi_j)`` as the drift ``f`` and ``{xi_j: g_j}``; raises
+    :class:`DiscretizationError` naming ``name`` if a noise does not enter linearly."""
+    noises = noise_symbols(rhs)
+    if not noises:
+        return rhs, {}
+    drift = rhs.subs({xi: 0 for xi in noises})
+    diffusion = {}
+    for xi in noises:
+        g = sp.diff(rhs, xi)
+        if g.has(*noises):
+            raise DiscretizationError(
+                f"the equation of {name!r} is not linear in the noise {xi.name!r}: "
+                "white noise must enter as (expression)*xi"
+            )
+        diffusion[xi] = g
+    return drift, diffusion
+
+
+def noise_increments(
+    odes: Mapping[str, sp.Expr], taken: set[str]
+) -> tuple[dict[sp.Symbol, sp.Symbol], list[Assign]]:
+    """One Wiener increment per noise symbol of ``odes``: ``_dW_xi_0 = sqrt(dt)*randn()``,
+    shared by every equation that names the same symbol. Returns ``{xi: _dW}`` and the
+    statements that draw them (``taken`` is updated)."""
+    dt = symbol("dt")
+    noises: list[sp.Symbol] = []
+    for rhs in odes.values():
+        for xi in noise_symbols(rhs):
+            if xi not in noises:
+                noises.append(xi)
+    increments: dict[sp.Symbol, sp.Symbol] = {}
+    temporaries: list[Assign] = []
+    for xi in noises:
+        name = new_name(f"dW_{xi.name}", taken)
+        temporaries.append(Assign(name, sp.sqrt(dt) * randn()))
+        increments[xi] = symbol(name)
+    return increments, temporaries
+
+
 class Euler(Method):
     """Forward Euler, global order 1 (Euler-Maruyama where the equations contain ``xi``)."""
 
     name = "euler"
     order = 1
+    strong_order = 0.5
 
     def discretize(self, odes: Mapping[str, sp.Expr]) -> list[Assign]:
         """``X_new = X + dt*dX/dt`` for every state, right-hand sides at the step's start."""
         dt = symbol("dt")
         states = state_symbols(odes)
-        noises: list[sp.Symbol] = []
-        for rhs in odes.values():
-            for xi in noise_symbols(rhs):
-                if xi not in noises:
-                    noises.append(xi)
         taken = set(odes) | {f"{n}_new" for n in odes}
-        temporaries: list[Assign] = []
-        increments: dict[sp.Symbol, sp.Symbol] = {}
-        for xi in noises:
-            name = new_name(f"dW_{xi.name}", taken)
-            temporaries.append(Assign(name, sp.sqrt(dt) * randn()))
-            increments[xi] = symbol(name)
+        increments, temporaries = noise_increments(odes, taken)
         updates = []
         for name, rhs in odes.items():
-            drift = rhs.subs({xi: 0 for xi in noises}) if noises else rhs
-            diffusion = sp.S.Zero
-            for xi in noise_symbols(rhs):
-                g = sp.diff(rhs, xi)
-                if g.has(*noises):
-                    raise DiscretizationError(
-                        f"the equation of {name!r} is not linear in the noise {xi.name!r}: "
-                        "white noise must enter as (expression)*xi"
-                    )
-                diffusion = diffusion + g * increments[xi]
+            drift, diffusion = split_noise(name, rhs)
+            noise = sp.Add(*[g * increments[xi] for xi, g in diffusion.items()])
             step = sp.Mul(dt, drift) if drift != 0 else sp.S.Zero
-            updates.append(Assign(f"{name}_new", states[name] + step + diffusion))
+            updates.append(Assign(f"{name}_new", states[name] + step + noise))
         return temporaries + updates

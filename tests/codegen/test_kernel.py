@@ -129,3 +129,20 @@ def test_float32_groups_compute_alike_on_both_targets():
     np.testing.assert_array_equal(ia, ib)
     np.testing.assert_array_equal(ta, tb)
     np.testing.assert_allclose(ua, ub, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["euler", "exact", "rk2", "rk4", "heun", "exponential_euler"])
+def test_every_method_gives_the_same_numbers_on_both_targets(method):
+    """Including a rand() that the method keeps in a temporary for all its stages."""
+    def run(target):
+        ld.seed(7)
+        G = ld.NeuronGroup(5, "dm/dt = (-m + 0.1*rand() + I_in(t))/tau : 1", method=method,
+                           dt=1e-4, namespace={"tau": 10e-3,
+                                               "I_in": ld.TimedArray([0.0, 1.0, 0.5], dt=1e-3)})
+        M = ld.StateMonitor(G, "m")
+        ld.Network(G, M, target=target).run(3e-3)
+        return M.m
+
+    a, b = run("numpy"), run("cython")
+    assert np.ptp(a) > 0.01
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-13)
