@@ -267,8 +267,9 @@ class _Kernel:
                     continue
                 assign(st, inner)
             if kind == "threshold":
-                inner.append(f"if ({names['_cond']}) {{")
-                inner.append(f"    {spk[0]}[{spk[1]}[0]++] = _i;")
+                # spikes are rare: lay the loop out for the neurons that do not fire
+                inner.append(f"if (__builtin_expect({names['_cond']}, 0)) {{")
+                inner.append(f"    {spk[0]}[_nspk++] = _i;")
                 if refractory:
                     inner.append(f"    {names['lastspike']} = t;")
                     inner.append(f"    {names['not_refractory']} = 0;")
@@ -279,7 +280,7 @@ class _Kernel:
             block: list[str] = []
             for st in on_spike:
                 assign(st, block)
-            inner.append(f"if ({cond_name}) {{")
+            inner.append(f"if (__builtin_expect({cond_name}, 0)) {{")
             inner.extend("    " + ln for ln in block)
             inner.append("}")
         if record:
@@ -287,14 +288,22 @@ class _Kernel:
                 inner.append(f"{target} = {names[nm]};")
         for nm in sorted(written):
             inner.append(f"{self.garray(g, nm)}[_i] = {names[nm]};")
-        for ln in pre:
-            w(ln)
-        for ln in hoisted:
-            w(ln)
-        w(f"for (int64_t _j = 0; _j < {count}; ++_j) {{")
+        # one block per loop: its hoisted values and counters stay local, and the spike
+        # count lives in a register during the loop (a store per spike defeats the optimiser)
+        w("{")
         with w.block():
-            for ln in inner:
+            for ln in pre:
                 w(ln)
+            for ln in hoisted:
+                w(ln)
+            if spk is not None:
+                w(f"int64_t _nspk = {spk[1]}[0];")
+            w(f"for (int64_t _j = 0; _j < {count}; ++_j) {{")
+            with w.block():
+                for ln in inner:
+                    w(ln)
+            if spk is not None:
+                w(f"{spk[1]}[0] = _nspk;")
         self.n_ops += 1
 
 
@@ -555,12 +564,17 @@ def _spike_record(k: _Kernel, g: GroupSpec, op: SpikeRecordOp) -> None:
     lo = k.int_arg(f"{op.key}_lo", "lo", op.key)
     size = k.int_arg(f"{op.key}_size", "size", op.key)
     k.capacity_checks.append(f"if ({mn}[0] + {size} > {mn}[1]) return step;")
-    w(f"for (int64_t _j = 0; _j < {cnt}[0]; ++_j) {{")
+    w("{")
     with w.block():
-        w(f"const int64_t _s = {buf}[_j] - {lo};")
-        w(f"if (_s < 0 || _s >= {size}) continue;")
-        w(f"{mc}[_s]++;")
-        w(f"if ({rec}) {{ {mi}[{mn}[0]] = _s; {ms}[{mn}[0]] = step; {mn}[0]++; }}")
+        w(f"int64_t _n = {mn}[0];")
+        w(f"const int64_t _nspk = {cnt}[0];")
+        w("for (int64_t _j = 0; _j < _nspk; ++_j) {")
+        with w.block():
+            w(f"const int64_t _s = {buf}[_j] - {lo};")
+            w(f"if ((uint64_t)_s >= (uint64_t){size}) continue;")
+            w(f"{mc}[_s]++;")
+            w(f"if ({rec}) {{ {mi}[_n] = _s; {ms}[_n] = step; _n++; }}")
+        w(f"{mn}[0] = _n;")
 
 
 def _rate_record(k: _Kernel, g: GroupSpec, op: RateRecordOp) -> None:

@@ -234,7 +234,7 @@ class SpikeMonitor(SimObject):
                 s = s[(s >= lo) & (s < hi)] - lo
                 if not s.size:
                     return
-            np.add.at(count, s, 1)
+            count[s] += 1  # the spikes of one step are distinct neurons
             if record:
                 ilist.append(s.copy())
                 tlist.append(np.full(s.size, t))
