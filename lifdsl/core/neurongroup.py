@@ -86,17 +86,12 @@ class NeuronGroup(SimObject):
         thr = self._parse_threshold(threshold, eqs)
         resets = self._parse_reset(reset, eqs)
         ref_value, ref_cond = self._parse_refractory(refractory, eqs)
-        from lifdsl.methods import METHODS
-
-        if method != "auto" and method not in METHODS:
-            raise ValueError(
-                f"unknown method {method!r}; known: 'auto', {', '.join(map(repr, METHODS))}"
-            )
+        self._check_method(method)
         super().__init__(name, dt)
         object.__setattr__(self, "_frozen", False)
         self.N = int(N)
         self.equations = eqs
-        self.method = method
+        self._method = method
         self.namespace = dict(namespace or {})
         self.dtype = np.dtype(_DTYPES[str(dtype)])
         self._threshold = thr
@@ -127,6 +122,28 @@ class NeuronGroup(SimObject):
         self._dt_now = float(dt) if dt is not None else 0.0
         self._ns: dict[str, Any] = {}
         self._frozen = True
+
+    @staticmethod
+    def _check_method(method: str) -> None:
+        from lifdsl.methods import METHODS
+
+        if method != "auto" and method not in METHODS:
+            raise ValueError(
+                f"unknown method {method!r}; known: 'auto', {', '.join(map(repr, METHODS))}"
+            )
+
+    @property
+    def method(self) -> str:
+        """The integration method; setting it regenerates the code at the next run."""
+        return self._method
+
+    @method.setter
+    def method(self, value: str) -> None:
+        self._check_method(value)
+        self._method = value
+        self._blocks = None
+        self._discrete = None
+        self._kernel_source = None
 
     # -- parsing of the strings besides the equations -------------------------------------------
     @staticmethod
@@ -338,7 +355,7 @@ class NeuronGroup(SimObject):
             stmts.append(Assign("not_refractory",
                                 sp.Not(eqs.substituted(self._refractory_cond))))
         if eqs.diff_names:
-            self._discrete = _choose_method(eqs.odes(), self.method, self.name)
+            self._discrete = _choose_method(eqs.odes(), self._method, self.name)
             stmts.extend(self._discrete.statements)
             for var in eqs.diff_names:
                 new = symbol(f"{var}_new")
