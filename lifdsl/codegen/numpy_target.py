@@ -27,7 +27,7 @@ _RESERVED = {"numpy", "t", "dt"}
 def py_name(name: str) -> str:
     """The Python identifier used for a model name (keywords get a trailing underscore)."""
     if keyword.iskeyword(name) or name in {"numpy"}:
-        return name + "_"
+        return "_kw_" + name  # user names cannot start with '_', so this cannot clash
     return name
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 
 class Clock:
     """A time step ``dt`` in seconds; ``defaultclock`` serves every object without its own."""
@@ -17,7 +19,7 @@ class Clock:
     @dt.setter
     def dt(self, value: float) -> None:
         value = float(value)
-        if not value > 0:
+        if not (value > 0 and np.isfinite(value)):
             raise ValueError(f"dt must be a positive time in seconds, got {value!r}")
         self._dt = value
 
@@ -32,6 +34,8 @@ def steps_in(duration: float, dt: float, what: str = "duration") -> int:
     """``duration`` as a whole number of steps of ``dt``; anything else is an error, never a
     silent rounding."""
     duration = float(duration)
+    if not np.isfinite(duration):
+        raise ValueError(f"{what} must be a finite time in seconds, got {duration!r}")
     if duration < 0:
         raise ValueError(f"{what} must not be negative, got {duration!r} s")
     n = round(duration / dt)

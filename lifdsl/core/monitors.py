@@ -63,11 +63,12 @@ class StateMonitor(SimObject):
                  name: str | None = None) -> None:
         group, start, stop = _source_parts(source)
         super().__init__(name, group.dt)
-        if isinstance(variables, str):
+        if variables is True:
+            variables = group.variables  # Brian2: record every stored variable
+        elif isinstance(variables, str):
             variables = [variables]
-        variables = list(variables)
-        if variables == [True] or variables is True:
-            variables = group.variables
+        else:
+            variables = list(variables)
         known = set(group.variables) | set(group.equations.subexpr_names)
         for v in variables:
             if v not in known:
@@ -81,7 +82,12 @@ class StateMonitor(SimObject):
         elif record is False or record is None:
             rec = np.empty(0, dtype=np.int64)
         else:
-            rec = np.atleast_1d(np.asarray(record, dtype=np.int64))
+            raw = np.atleast_1d(np.asarray(record))
+            if raw.dtype.kind == "b":
+                raise TypeError("record takes True, False, an index or a list of indices")
+            if raw.size and (raw.dtype.kind not in "iuf" or np.any(raw != np.round(raw))):
+                raise TypeError(f"record indices must be integers, got {record!r}")
+            rec = raw.astype(np.int64)
             if rec.size and (rec.min() < 0 or rec.max() >= n):
                 raise IndexError(f"record indices must lie in 0..{n - 1}")
         self.source = source
@@ -162,6 +168,8 @@ class StateMonitor(SimObject):
         raise AttributeError(f"StateMonitor {self.__dict__.get('name')!r} does not record {name!r}")
 
     def __getitem__(self, neuron: int) -> _RecordedNeuron:
+        if isinstance(neuron, (bool, np.bool_)) or not isinstance(neuron, (int, np.integer)):
+            raise TypeError(f"M[k] takes a neuron index (M.U for the variable U), got {neuron!r}")
         pos = np.flatnonzero(self.record == int(neuron))
         if pos.size == 0:
             raise IndexError(f"neuron {neuron} is not recorded (record={self.record.tolist()})")
@@ -345,6 +353,8 @@ class PopulationRateMonitor(SimObject):
         of ``width`` seconds."""
         if width is None or self._dt_used is None:
             raise ValueError("smooth_rate needs width= in seconds, after a run")
+        if not (np.isfinite(width) and width > 0):
+            raise ValueError(f"width must be a positive time in seconds, got {width!r}")
         dt = self._dt_used
         if window == "gaussian":
             w = int(round(4 * width / dt))
@@ -356,7 +366,9 @@ class PopulationRateMonitor(SimObject):
         else:
             raise ValueError(f"window must be 'gaussian' or 'flat', got {window!r}")
         kernel /= kernel.sum()
-        return np.convolve(self.rate, kernel, mode="same")
+        rate = self.rate
+        full = np.convolve(rate, kernel, mode="full")  # centred window, same length as rate
+        return full[(kernel.size - 1) // 2:(kernel.size - 1) // 2 + rate.size]
 
     def _get_state(self):
         return {"t": self._t.state(), "rate": self._rate.state()}

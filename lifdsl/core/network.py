@@ -88,6 +88,12 @@ class Network:
         """Add objects (or lists/dicts of them); adding one twice is harmless."""
         for o in _flatten(objects):
             if all(o is not x for x in self.objects):
+                other = next((x for x in self.objects if x.name == o.name), None)
+                if other is not None:
+                    raise ValueError(
+                        f"two objects named {o.name!r} in one network ({other!r} and {o!r}); "
+                        f"give them different name= (store/restore tells them apart by name)"
+                    )
                 self.objects.append(o)
 
     def remove(self, *objects: Any) -> None:
@@ -242,12 +248,14 @@ class Network:
         if name not in stored:
             raise KeyError(f"no stored state named {name!r}; stored: {sorted(stored)}")
         snap = stored[name]
+        missing = [o.name for o in self.objects if o.name not in snap["objects"]]
+        if missing:  # check everything before changing anything
+            raise KeyError(f"{', '.join(map(repr, missing))} not part of the stored state "
+                           f"{name!r}")
         self._step = snap["step"]
         self._dt = snap["dt"]
         get_rng().bit_generator.state = snap["rng"]
         for o in self.objects:
-            if o.name not in snap["objects"]:
-                raise KeyError(f"{o.name!r} was not part of the stored state {name!r}")
             o._set_state(snap["objects"][o.name])
 
     def __repr__(self) -> str:

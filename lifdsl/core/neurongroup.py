@@ -80,6 +80,10 @@ class NeuronGroup(SimObject):
     ) -> None:
         if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or N < 1:
             raise ValueError(f"N must be a positive integer number of neurons, got {N!r}")
+        try:
+            dtype = np.dtype(dtype).name
+        except TypeError:
+            pass
         if str(dtype) not in _DTYPES:
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         eqs = model if isinstance(model, Equations) else Equations(model)
@@ -106,6 +110,7 @@ class NeuronGroup(SimObject):
             shape = (1,) if "shared" in eqs[nm].flags else (self.N,)
             self._arrays[nm] = np.zeros(shape, dtype=self.dtype)
         self._arrays["i"] = np.arange(self.N, dtype=np.int64)
+        self._arrays["i"].setflags(write=False)  # the neuron index is not for changing
         if self._has_refractory:
             self._arrays["lastspike"] = np.full(self.N, -np.inf)
             self._arrays["not_refractory"] = np.ones(self.N, dtype=bool)
@@ -201,9 +206,15 @@ class NeuronGroup(SimObject):
                 # a string expression of time such as '5*ms'
                 return expr, None
             return None, expr
-        value = float(refractory)
-        if value < 0:
-            raise ValueError(f"refractory must be a non-negative time, got {refractory!r}")
+        if isinstance(refractory, (bool, np.bool_)):
+            raise TypeError("refractory must be a time in seconds, a string or False; got True")
+        try:
+            value = float(refractory)
+        except (TypeError, ValueError):
+            raise TypeError(f"refractory must be a time in seconds or a string, got "
+                            f"{refractory!r}") from None
+        if not (value >= 0 and np.isfinite(value)):
+            raise ValueError(f"refractory must be a non-negative finite time, got {refractory!r}")
         return value, None
 
     def run_regularly(self, code: str, dt: float | None = None, when: str = "groups",
@@ -257,6 +268,8 @@ class NeuronGroup(SimObject):
         if name in self._arrays or name in self.equations.subexpr_names:
             self._assign(name, slice(None), self.N, value, _caller_namespaces(0))
             return
+        if name in ("N", "name", "dtype", "equations"):
+            raise AttributeError(f"{name!r} of a NeuronGroup is fixed when it is created")
         if name in type(self).__dict__ or name in self.__dict__ or hasattr(type(self), name):
             object.__setattr__(self, name, value)
             return
@@ -291,11 +304,25 @@ class NeuronGroup(SimObject):
         arr = self._arrays[name]
         shared = arr.shape[0] == 1 and "shared" in self.equations[name].flags
         if isinstance(value, str):
+            if shared:
+                expr = parse_expression(value, what=f"value of {name}")
+                per_neuron = ({s.name for s in self.equations.substituted(expr).free_symbols}
+                              & (self._array_names() | {"i"}))
+                if per_neuron:  # (a rand() is fine: one draw for the group)
+                    raise EquationError(
+                        f"{name!r} is shared (one value for the group): its value cannot "
+                        f"depend on the neuron ({', '.join(sorted(per_neuron))})",
+                        what=f"value of {name}", lineno=1, line=value)
             values = self._evaluate_string(value, idx if not shared else slice(None),
                                            1 if shared else n, namespaces, name)
             arr[slice(None) if shared else idx] = values
             return
+        if value is None or isinstance(value, (complex, np.complexfloating)):
+            raise TypeError(f"{name!r} takes real numbers or a string, got {value!r}")
         value = np.asarray(value)
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"{name!r} takes real numbers or a string, got an array of "
+                            f"{value.dtype}")
         target = arr[slice(None) if shared else idx]
         if value.ndim > 0 and value.shape != target.shape and value.size != 1:
             raise ValueError(
@@ -444,9 +471,17 @@ class NeuronGroup(SimObject):
                         what=where[0], lineno=where[1], line=where[2],
                         column=where[2].find(fname) if fname in where[2] else None)
 
-    def _make_ns(self, ids, funcs, namespaces, what, line) -> dict[str, Any]:
+    def _make_ns(self, ids, funcs, namespaces, what, line, targets=frozenset()
+                 ) -> dict[str, Any]:
         model = self._model_names()
-        external = {nm for nm in ids if nm not in model and not nm.endswith("_new")
+        for nm in sorted(ids & {"lastspike", "not_refractory", "xi"} - set(self._arrays)):
+            hint = ("white noise belongs in differential equations" if nm == "xi"
+                    else "it exists only for groups with refractory=")
+            raise EquationError(f"{nm!r} is not available here: {hint}", what=what,
+                                lineno=1 if line else None, line=line)
+        # temporaries of the generated code start with '_' or end in '_new' (users cannot
+        # define such names); everything else not in the model is an external constant
+        external = {nm for nm in ids if nm not in model and nm not in targets
                     and not nm.startswith("_")}
         nss = [self.namespace, *namespaces]
 
@@ -474,12 +509,15 @@ class NeuronGroup(SimObject):
         blocks = self._build()
         ids: set[str] = set()
         funcs: set[str] = set()
+        targets: set[str] = set()
         for b in blocks.values():
             for st in b.statements:
                 a, f = _names_in(st.expr)
                 ids |= a
                 funcs |= f
-        self._ns = self._make_ns(ids, funcs, ctx.namespaces, "model", None)
+                targets.add(st.target)
+        self._ns = self._make_ns(ids, funcs, ctx.namespaces, "model", None,
+                                 frozenset(targets - set(self._arrays)))
         self._functions = self._ns.pop("_functions")
         self._check_calls([st.expr for b in blocks.values() for st in b.statements],
                           self._functions, "model", None)
@@ -546,7 +584,8 @@ class NeuronGroup(SimObject):
 
     def _set_state(self, state: dict[str, Any]) -> None:
         for k, v in state["arrays"].items():
-            self._arrays[k][...] = v
+            if k != "i":  # the index never changes (and is read-only)
+                self._arrays[k][...] = v
         self._spikes = state["spikes"].copy()
 
     @property
@@ -608,6 +647,8 @@ class Subgroup:
             if not 0 <= item < self.N:
                 raise IndexError(f"neuron {item} out of range for {self.N} neurons")
             return Subgroup(self.parent, self.start + int(item), self.start + int(item) + 1)
+        if not isinstance(item, slice):
+            raise TypeError("subgroups are contiguous: index with an int or a slice, e.g. G[:10]")
         start, stop, step = item.indices(self.N)
         if step != 1 or stop <= start:
             raise IndexError("subgroups are contiguous and non-empty")

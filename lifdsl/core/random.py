@@ -10,6 +10,9 @@ _state = {"rng": np.random.default_rng()}
 
 def seed(value: int | None = None) -> None:
     """Seed lifdsl's generator (PCG64); ``None`` seeds it from the operating system."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                              or value < 0):
+        raise TypeError(f"seed must be a non-negative integer or None, got {value!r}")
     _state["rng"] = np.random.default_rng(value)
 
 

@@ -409,6 +409,8 @@ def _check_definable(name: str, error: Callable[[str], EquationError]) -> None:
         raise error(f"'{name}' is a special name (t, dt, i, N, xi, ...) and cannot be defined")
     if name in BUILTIN_FUNCTIONS:
         raise error(f"'{name}' is the name of a function and cannot be used as a variable")
+    if name.endswith("_new"):
+        raise error(f"names ending in '_new' are reserved for the discrete update: '{name}'")
 
 
 def _solve_linear(lhs: sp.Basic, rhs: sp.Basic, d: sp.Symbol) -> sp.Basic | None:
@@ -500,6 +502,10 @@ class Equations:
     def __init__(self, eqs: str | Equations | Iterable[EquationLine] = "") -> None:
         if isinstance(eqs, str):
             lines = _parse_text(eqs)
+        elif not isinstance(eqs, Equations) and not hasattr(eqs, "__iter__"):
+            raise TypeError(
+                f"equations must be a string such as 'dU/dt = -U/tau : 1', got {eqs!r}"
+            )
         elif isinstance(eqs, Equations):
             lines = list(eqs.lines)
         else:
@@ -517,6 +523,15 @@ class Equations:
                 )
 
             _validate(lines, locate)
+        diff = {line.name for line in lines if line.kind == "diff"}
+        for line in lines:
+            for name in sorted(line.identifiers):
+                if name.endswith("_new") and name[:-4] in diff:
+                    raise EquationError(
+                        f"'{name}' is the name the discrete update gives the new value of "
+                        f"'{name[:-4]}'; call this constant something else",
+                        lineno=line.lineno, line=line.source, what="equations",
+                        column=line.source.find(name))
         object.__setattr__(self, "_lines", tuple(lines))
         object.__setattr__(self, "_by_name", {line.name: line for line in lines})
         object.__setattr__(self, "_expanded", self._expand_subexpressions())

@@ -178,9 +178,16 @@ def tokenize(source: Source) -> list[Token]:
             tail = _DERIV_TAIL.match(text, m.end())
             if tail is not None and len(name) > 1 and name[0] == "d" and _NAME.fullmatch(name[1:]):
                 var = name[1:]
+                if var.startswith("_"):
+                    raise source.error(
+                        f"names starting with '_' are reserved for lifdsl's own code: {var!r}",
+                        pos + 1)
                 tokens.append(Token("DERIV", f"d{var}/dt", pos, tail.end(), var))
                 pos = tail.end()
                 continue
+            if name.startswith("_"):
+                raise source.error(
+                    f"names starting with '_' are reserved for lifdsl's own code: {name!r}", pos)
             kind = "KW" if name in KEYWORDS else "NAME"
             tokens.append(Token(kind, name, pos, m.end()))
             pos = m.end()
@@ -344,7 +351,10 @@ class ExpressionParser:
         tok = self.peek()
         if tok.kind == "EOF":
             raise self.source.error("expected an expression, found nothing", tok.pos)
-        expr = self.expression(0)
+        try:
+            expr = self.expression(0)
+        except RecursionError:
+            raise self.source.error("the expression is nested too deeply", tok.pos) from None
         tok = self.peek()
         if tok.kind != "EOF":
             hint = ""
