@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import runpy
 import sys
+from pathlib import Path
 
 from lifdsl.equations import EquationError
 
@@ -26,15 +27,25 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     from lifdsl.explain import explain, generated_code
 
+    if a.command == "run":
+        # the script runs as `python SCRIPT` would: its folder on sys.path, its own errors
+        # with their own traceback
+        path = Path(a.script)
+        if not path.is_file():
+            print(f"lifdsl: error: no such script: {a.script}", file=sys.stderr)
+            return 2
+        sys.argv = [a.script, *a.args]
+        sys.path.insert(0, str(path.resolve().parent))
+        runpy.run_path(str(path), run_name="__main__")
+        return 0
     try:
+        text = a.equation.replace("\\n", "\n")
+        if not text.strip():
+            raise ValueError("no equation given, e.g. 'tau*dU/dt = -U + R*I'")
         if a.command == "explain":
-            explain(a.equation.replace("\\n", "\n"), method=a.method)
-        elif a.command == "code":
-            print(generated_code(a.equation.replace("\\n", "\n"), method=a.method,
-                                 target=a.target))
+            explain(text, method=a.method)
         else:
-            sys.argv = [a.script, *a.args]
-            runpy.run_path(a.script, run_name="__main__")
+            print(generated_code(text, method=a.method, target=a.target))
     except (EquationError, ValueError) as err:
         print(f"lifdsl: error: {err}", file=sys.stderr)
         return 2

@@ -402,6 +402,8 @@ static inline double lifdsl_ta1(const double *v, int64_t n, double inv_dt, doubl
 static inline double lifdsl_ta2(const double *v, int64_t n, int64_t ncol, double inv_dt,
                                 double t, int64_t i)
 {
+    /* an index outside the columns gives NaN, never another row's value (NumPy raises) */
+    if (i < 0 || i >= ncol) return NAN;
     return v[lifdsl_ta_step(n, inv_dt, t) * ncol + i];
 }
 

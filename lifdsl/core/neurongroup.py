@@ -46,20 +46,6 @@ def _is_condition(expr: sp.Basic) -> bool:
                              sp.logic.boolalg.BooleanAtom))
 
 
-def _choose_method(odes: dict[str, sp.Basic], method: str, where: str):
-    from lifdsl.methods import DiscretizationError, discretize
-
-    if method != "auto":
-        return discretize(odes, method)
-    try:
-        upd = discretize(odes, "exact")
-        logger.info("%s: method 'auto' chose 'exact' (the system is linear)", where)
-        return upd
-    except DiscretizationError as err:
-        logger.info("%s: method 'auto' chose 'euler' (%s)", where, err)
-        return discretize(odes, "euler")
-
-
 class NeuronGroup(SimObject):
     """N neurons sharing one model: state variables, threshold, reset, refractoriness."""
 
@@ -103,6 +89,7 @@ class NeuronGroup(SimObject):
         self._resets = resets
         self._reset_text = reset
         self._refractory = ref_value
+        self._refractory_text = refractory if isinstance(refractory, str) else None
         self._refractory_cond = ref_cond
         self._has_refractory = ref_value is not None or ref_cond is not None
         self._arrays: dict[str, np.ndarray] = {}
@@ -382,7 +369,9 @@ class NeuronGroup(SimObject):
             stmts.append(Assign("not_refractory",
                                 sp.Not(eqs.substituted(self._refractory_cond))))
         if eqs.diff_names:
-            self._discrete = _choose_method(eqs.odes(), self._method, self.name)
+            self._discrete = eqs.discretize(self._method)
+            if self._method == "auto":
+                logger.info("%s: method 'auto' chose %r", self.name, self._discrete.method)
             stmts.extend(self._discrete.statements)
             for var in eqs.diff_names:
                 new = symbol(f"{var}_new")
@@ -435,7 +424,8 @@ class NeuronGroup(SimObject):
         line = self.equations.line_using(name)
         if line is not None:
             return ("equations", line.lineno, line.source)
-        texts = [("threshold", self._threshold_text), ("reset", self._reset_text)]
+        texts = [("threshold", self._threshold_text), ("reset", self._reset_text),
+                 ("refractory", self._refractory_text)]
         texts += [("run_regularly", r.code) for r in self._regular]
         for what, text in texts:
             if isinstance(text, str):
@@ -462,9 +452,15 @@ class NeuronGroup(SimObject):
                 fname = call.func.__name__
                 obj = functions.get(fname)
                 want = getattr(obj, "ndim", None)
+                where = self._locate(fname) or (what, 1, line or "")
+                if want == 2 and len(call.args) == 2 and call.args[1] == symbol("i") \
+                        and obj.values.shape[1] < self.N:
+                    raise EquationError(
+                        f"{fname!r} has {obj.values.shape[1]} columns but {fname}(t, i) is "
+                        f"read for {self.N} neurons", what=where[0], lineno=where[1],
+                        line=where[2], column=where[2].find(fname) if fname in where[2] else None)
                 if want is not None and len(call.args) != want:
                     form = f"{fname}(t)" if want == 1 else f"{fname}(t, i)"
-                    where = self._locate(fname) or (what, 1, line or "")
                     raise EquationError(
                         f"{fname!r} is a {want}-D TimedArray: call it as {form}, "
                         f"not with {len(call.args)} argument(s)",

@@ -648,9 +648,15 @@ class Equations:
         }
 
     def discretize(self, method: str = "euler"):
-        """The discrete update of these ODEs by ``method`` (see :mod:`lifdsl.methods`)."""
-        from lifdsl.methods import discretize
+        """The discrete update of these ODEs by ``method`` (see :mod:`lifdsl.methods`);
+        ``'auto'`` is ``'exact'`` where the system is linear, else ``'euler'``."""
+        from lifdsl.methods import DiscretizationError, discretize
 
+        if method == "auto":
+            try:
+                return discretize(self.odes(), "exact")
+            except DiscretizationError:
+                return discretize(self.odes(), "euler")
         return discretize(self.odes(), method)
 
     # -- text -------------------------------------------------------------------------------

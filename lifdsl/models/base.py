@@ -41,10 +41,16 @@ class SnnTorchNeuron:
             raise ValueError(
                 f"reset_mechanism must be 'subtract', 'zero' or 'none'; got {reset_mechanism!r}"
             )
+        for what, value in (("time_step", time_step), ("threshold", threshold)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating,
+                                                                 np.integer)):
+                raise TypeError(f"{what} must be a number, got {value!r}")
+            if not np.isfinite(value):
+                raise ValueError(f"{what} must be finite, got {value!r}")
         if not time_step > 0:
             raise ValueError(f"time_step must be positive, got {time_step!r}")
         self.threshold = float(threshold)
-        self.reset_mechanism = reset_mechanism
+        self._reset_mechanism = reset_mechanism
         self.time_step = float(time_step)
         self.reset = self.resets[reset_mechanism]
         self._reset_first = self.reset_before_update.get(reset_mechanism, False)
@@ -67,6 +73,11 @@ class SnnTorchNeuron:
         """Constants of the model strings."""
         return {"U_thr": self.threshold}
 
+    @property
+    def reset_mechanism(self) -> str:
+        """'subtract', 'zero' or 'none', fixed at construction (the reset code depends on it)."""
+        return self._reset_mechanism
+
     def _step(self, input_, *states) -> tuple[np.ndarray, ...]:
         arrays = [np.asarray(s) for s in states]
         cur = np.asarray(input_)
@@ -78,6 +89,8 @@ class SnnTorchNeuron:
             name: np.array(np.broadcast_to(a, shape), dtype=dtype).ravel()
             for name, a in zip(self.state, arrays, strict=True)
         }
+        if cur.dtype.kind not in "biuf" or any(a.dtype.kind not in "biuf" for a in arrays):
+            raise TypeError("inputs and states must be real numbers")
         ns["I"] = np.broadcast_to(cur, shape).astype(dtype).ravel()
         ns.update(self.namespace)
         n = ns["U"].size
@@ -109,6 +122,8 @@ class SnnTorchNeuron:
         if G.resetter is not None and self._reset_first:
             G.resetter.when = "start"
             G.resetter.order = 1
+        if I is None:
+            raise TypeError("I must be a number, a per-neuron array or an expression string")
         if not isinstance(I, str):
             G.I = I
         return G

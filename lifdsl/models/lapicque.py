@@ -27,8 +27,8 @@ class Lapicque(SnnTorchNeuron):
             if not 0 < beta < 1:
                 raise ValueError(f"beta must lie in (0, 1), got {beta!r}")
             C = time_step / (R * math.log(1 / beta))
-        if not (R > 0 and C > 0):
-            raise ValueError(f"R and C must be positive, got R={R!r}, C={C!r}")
+        if not (R > 0 and C > 0 and np.isfinite(R) and np.isfinite(C)):
+            raise ValueError(f"R and C must be positive and finite, got R={R!r}, C={C!r}")
         self.R = float(R)
         self.C = float(C)
         super().__init__(threshold, reset_mechanism, time_step)

@@ -9,6 +9,8 @@ from lifdsl.models.base import SnnTorchNeuron
 
 
 def _check_decay(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number in [0, 1], got {value!r}")
     value = float(value)
     if not 0 <= value <= 1:
         raise ValueError(f"{name} must lie in [0, 1] (snnTorch clamps it there), got {value!r}")

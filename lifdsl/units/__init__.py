@@ -48,6 +48,9 @@ _PREFIXES = {
     "k": 1e3, "M": 1e6, "G": 1e9,
 }
 
+_WORDS = {"f": "femto", "p": "pico", "n": "nano", "u": "micro", "m": "milli",
+          "c": "centi", "d": "deci", "k": "kilo", "M": "mega", "G": "giga"}
+
 #: unit name -> (SI scale, dimension). Long names take prefixes as words (``millivolt``) and
 #: short names as letters (``mV``); ``Mohm`` and ``kohm`` are the usual resistances.
 UNITS: dict[str, tuple[float, Dimension]] = {}
@@ -57,12 +60,12 @@ for _name, _dim in _BASE.items():
     _short = _SHORT.get(_name)
     if _short is not None and _short not in ("N", "C", "J", "W", "M"):
         UNITS.setdefault(_short, (_scale, _dim))
-    _words = {"f": "femto", "p": "pico", "n": "nano", "u": "micro", "m": "milli",
-              "c": "centi", "d": "deci", "k": "kilo", "M": "mega", "G": "giga"}
     for _p, _f in _PREFIXES.items():
-        UNITS[_words[_p] + _name] = (_scale * _f, _dim)
+        UNITS[_WORDS[_p] + _name] = (_scale * _f, _dim)
         if _short is not None:
             UNITS[_p + _short] = (_scale * _f, _dim)
+    for _p, _f in _PREFIXES.items():  # Brian2's spelling: a prefix letter + the long name
+        UNITS.setdefault(_p + _name, (_scale * _f, _dim))
 UNITS["kilogram"] = (1.0, _BASE["kilogram"])
 UNITS["Mohm"] = (1e6, _BASE["ohm"])
 UNITS["kohm"] = (1e3, _BASE["ohm"])
@@ -75,11 +78,30 @@ UNITS["pamp"] = (1e-12, _BASE["amp"])
 UNITS["nS"] = (1e-9, _BASE["siemens"])
 UNITS["1"] = (1.0, DIMENSIONLESS)
 
-#: unit names usable from Python and inside model strings. Single letters (``V``, ``A``, ``s``)
-#: are left out: they would shadow model variables, and a forgotten ``A`` must not become 1.0.
-UNIT_NAMES: dict[str, float] = {
-    k: v[0] for k, v in UNITS.items() if k.isidentifier() and len(k) > 1
-}
+_SHORT_OK = {"V", "A", "F", "S", "s", "Hz", "ohm"}
+_EXTRA_OK = {"Hz", "Mohm", "Gohm", "kohm", "MHz", "GHz", "cm", "mm", "um", "mM", "uM", "nM", "kg"}
+_LONG = set(_BASE) | {"kilogram"}
+
+
+def _usable(name: str) -> bool:
+    """Long names (``millivolt``, ``mvolt``, ``pfarad``) and the usual short ones (``mV``,
+    ``nA``, ``pF``, ``ms``, ``kHz``, ``Mohm``). Single letters (``V``, ``A``, ``s``) and odd
+    prefixes of short names (``dV`` decivolt, ``Mg`` megagram, ``pm``) are left out: they
+    would shadow model variables, and a forgotten constant must never become a unit."""
+    if not name.isidentifier() or len(name) < 2:
+        return False
+    if name in _LONG or name in _EXTRA_OK:
+        return True
+    if any(name.endswith(base) and name[: -len(base)] in _WORDS.values()
+           for base in _LONG):
+        return True
+    if name[0] in _PREFIXES and name[1:] in _LONG:
+        return True
+    return name[0] in "pnumk" and name[1:] in _SHORT_OK
+
+
+#: unit names usable from Python (``from lifdsl.units import *``) and inside model strings
+UNIT_NAMES: dict[str, float] = {k: v[0] for k, v in UNITS.items() if _usable(k)}
 globals().update(UNIT_NAMES)
 
 #: names exported by ``from lifdsl.units import *``
