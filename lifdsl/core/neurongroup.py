@@ -46,6 +46,49 @@ def _is_condition(expr: sp.Basic) -> bool:
                              sp.logic.boolalg.BooleanAtom))
 
 
+class VariableView(np.ndarray):
+    """``G.U``: the state array itself (SI floats). Besides numbers, an index may be assigned a
+    string evaluated per neuron, as in Brian2: ``G.U[:10] = 'rand()*U_thr'``. Everything
+    derived from it (slices, arithmetic) is a plain NumPy array."""
+
+    def __new__(cls, array: np.ndarray, group: NeuronGroup, name: str, offset: int = 0,
+                frame: tuple[int, int] | None = None):
+        obj = array.view(cls)
+        obj._group = group
+        obj._name = name
+        obj._offset = offset
+        obj._frame = frame
+        return obj
+
+    def __array_finalize__(self, obj) -> None:
+        self._group = None
+
+    def __array_wrap__(self, out, context=None, return_scalar=False):
+        out = np.asarray(out)
+        return out[()] if return_scalar else out
+
+    def __getitem__(self, item):
+        return self.view(np.ndarray)[item]
+
+    def __setitem__(self, item, value) -> None:
+        if isinstance(value, str) and self._group is not None:
+            idx = np.arange(self.shape[0])[item]
+            idx = np.atleast_1d(idx) + self._offset
+            self._group._assign(self._name, idx, idx.size, value, _caller_namespaces(0),
+                                self._frame)
+            return
+        self.view(np.ndarray)[item] = value
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+    def __str__(self) -> str:
+        return str(self.view(np.ndarray))
+
+    def __reduce__(self):
+        return self.view(np.ndarray).__reduce__()
+
+
 class NeuronGroup(SimObject):
     """N neurons sharing one model: state variables, threshold, reset, refractoriness."""
 
@@ -239,7 +282,7 @@ class NeuronGroup(SimObject):
     def __getattr__(self, name: str):
         arrays = self.__dict__.get("_arrays")
         if arrays is not None and name in arrays:
-            return arrays[name]
+            return VariableView(arrays[name], self, name)
         eqs = self.__dict__.get("equations")
         if eqs is not None and name in eqs.subexpr_names:
             return self._evaluate(name, slice(None), self.N, _caller_namespaces(0))
@@ -281,7 +324,7 @@ class NeuronGroup(SimObject):
             raise IndexError(f"empty subgroup {item!r} of a group of {self.N} neurons")
         return Subgroup(self, start, stop)
 
-    def _assign(self, name, idx, n, value, namespaces) -> None:
+    def _assign(self, name, idx, n, value, namespaces, frame=None) -> None:
         if name in self.equations.subexpr_names:
             raise AttributeError(
                 f"{name!r} is a subexpression of {self.name!r}: it is computed, not stored"
@@ -301,7 +344,7 @@ class NeuronGroup(SimObject):
                         f"depend on the neuron ({', '.join(sorted(per_neuron))})",
                         what=f"value of {name}", lineno=1, line=value)
             values = self._evaluate_string(value, idx if not shared else slice(None),
-                                           1 if shared else n, namespaces, name)
+                                           1 if shared else n, namespaces, name, frame)
             arr[slice(None) if shared else idx] = values
             return
         if value is None or isinstance(value, (complex, np.complexfloating)):
@@ -317,22 +360,27 @@ class NeuronGroup(SimObject):
             )
         target[...] = value.reshape(target.shape) if value.size == target.size else value
 
-    def _evaluate_string(self, text: str, idx, n, namespaces, target: str | None = None):
+    def _evaluate_string(self, text: str, idx, n, namespaces, target: str | None = None,
+                         frame=None):
         expr = parse_expression(text, what=f"value of {target}" if target else "expression")
-        return self._run_expression(expr, idx, n, namespaces, f"the assignment {text!r}", text)
+        return self._run_expression(expr, idx, n, namespaces, f"the assignment {text!r}", text,
+                                    frame)
 
     def _evaluate(self, name: str, idx, n, namespaces):
         return np.array(self._run_expression(symbol(name), idx, n, namespaces, name, None))
 
-    def _run_expression(self, expr, idx, n, namespaces, what, line):
-        """Evaluate ``expr`` for the neurons ``idx`` now: inside a subgroup ``i`` counts from 0
-        and ``N`` is the subgroup's size, as in Brian2; ``t`` is the current time."""
+    def _run_expression(self, expr, idx, n, namespaces, what, line, frame=None):
+        """Evaluate ``expr`` for the neurons ``idx`` now: inside a subgroup (``frame`` = its
+        start and stop, or a slice ``idx``) ``i`` counts from 0 and ``N`` is the subgroup's
+        size, as in Brian2; ``t`` is the current time."""
         expr = self.equations.substituted(expr)
         block = CodeBlock("_evaluate", [Assign("_value", expr)], self._array_names(), "_value")
         ns = self._namespace_for([expr], namespaces, what=what, line=line)
         ns.pop("_functions")
-        if isinstance(idx, slice):
-            start, stop, _ = idx.indices(self.N)
+        if frame is None and isinstance(idx, slice):
+            frame = idx.indices(self.N)[:2]
+        if frame is not None:
+            start, stop = frame
             if (start, stop) != (0, self.N):
                 ns["i"] = self._arrays["i"] - start
                 ns["N"] = stop - start
@@ -623,7 +671,10 @@ class Subgroup:
         parent = self.parent
         if name in parent._arrays:
             arr = parent._arrays[name]
-            return arr if arr.shape[0] == 1 and parent.N != 1 else arr[self.start:self.stop]
+            if arr.shape[0] == 1 and parent.N != 1:
+                return VariableView(arr, parent, name)
+            return VariableView(arr[self.start:self.stop], parent, name, self.start,
+                                (self.start, self.stop))
         if name in parent.equations.subexpr_names:
             return parent._evaluate(name, self._slice(), self.N, _caller_namespaces(0))
         raise AttributeError(f"subgroup of {parent.name!r} has no state variable {name!r}")
