@@ -14,8 +14,9 @@ from lifdsl.core.base import RunContext, Runner, SimObject
 from lifdsl.core.codeobject import CodeBlock
 from lifdsl.core.random import get_rng
 from lifdsl.equations import EquationError, Equations, parse_expression, parse_statements
-from lifdsl.equations.functions import SPECIAL_NAMES, symbol
+from lifdsl.equations.functions import RANDOM_FUNCTIONS, SPECIAL_NAMES, symbol
 from lifdsl.equations.statements import Assign
+from lifdsl.units import unknown_unit_names
 from lifdsl.units.resolve import resolve_constants, resolve_functions
 
 logger = logging.getLogger("lifdsl")
@@ -116,6 +117,13 @@ class NeuronGroup(SimObject):
         if str(dtype) not in _DTYPES:
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         eqs = model if isinstance(model, Equations) else Equations(model)
+        for line in eqs.lines:
+            bad = unknown_unit_names(line.unit or "")
+            if bad:
+                raise EquationError(
+                    f"unknown unit {bad[0]!r} (units: volt, mV, amp, nA, ohm, siemens, farad, "
+                    f"second, ms, hertz, ..., or 1)", what="equations", lineno=line.lineno,
+                    line=line.source, column=line.source.rfind(bad[0]))
         thr = self._parse_threshold(threshold, eqs)
         resets = self._parse_reset(reset, eqs)
         ref_value, ref_cond = self._parse_refractory(refractory, eqs)
@@ -563,6 +571,14 @@ class NeuronGroup(SimObject):
         self._ns = self._make_ns(ids, funcs, ctx.namespaces, "model", None,
                                  frozenset(targets - set(self._arrays)))
         self._functions = self._ns.pop("_functions")
+        if self._refractory is not None and not isinstance(self._refractory, float):
+            # a refractory expression is checked once per run: a negative time is a mistake
+            expr = self.equations.substituted(self._refractory)
+            if not expr.atoms(*RANDOM_FUNCTIONS):
+                ref = CodeBlock("_refractory", [Assign("_value", expr)], self._array_names(),
+                                "_value")
+                if np.any(np.asarray(ref(self._ns, slice(None), self.N, 0.0, ctx.dt, None)) < 0):
+                    raise ValueError(f"refractory {self._refractory_text!r} is negative")
         self._check_calls([st.expr for b in blocks.values() for st in b.statements],
                           self._functions, "model", None)
         rng = ctx.rng

@@ -105,7 +105,8 @@ UNIT_NAMES: dict[str, float] = {k: v[0] for k, v in UNITS.items() if _usable(k)}
 globals().update(UNIT_NAMES)
 
 #: names exported by ``from lifdsl.units import *``
-__all__ = sorted(UNIT_NAMES) + ["UNITS", "UNIT_NAMES", "DIMENSIONLESS", "unit_value"]
+__all__ = sorted(UNIT_NAMES) + ["UNITS", "UNIT_NAMES", "DIMENSIONLESS", "unit_value",
+                                "unknown_unit_names"]
 
 
 def unit_value(name: str) -> float:
@@ -114,3 +115,12 @@ def unit_value(name: str) -> float:
         return UNITS[name][0]
     except KeyError:
         raise KeyError(f"unknown unit {name!r}") from None
+
+
+def unknown_unit_names(annotation: str) -> list[str]:
+    """Names in a unit annotation (``'volt/second'``) that are not units; ``boolean`` and
+    ``integer`` are the two type annotations."""
+    import re
+
+    names = re.findall(r"[A-Za-z_]\w*", annotation)
+    return [n for n in names if n not in UNITS and n not in ("boolean", "integer")]
