@@ -413,6 +413,8 @@ def _reads_writes(op: Op) -> tuple[set[str], set[str]]:
 
 
 def _has_draws(op: Op) -> bool:
+    if isinstance(op, StateRecordOp):
+        return any(e is not None and e.atoms(*RANDOM_FUNCTIONS) for _, e in op.variables)
     sts = getattr(op, "statements", ())
     return any(st.expr.atoms(*RANDOM_FUNCTIONS) for st in sts)
 
@@ -451,7 +453,8 @@ def _fusion_plan(ops: list[Op]) -> list[tuple[str, list[Op]]]:
                     continue
                 if isinstance(nxt, StateRecordOp) and nxt.group == g \
                         and len(chain) == 1 and isinstance(op, ThresholdOp) \
-                        and not (_reads_writes(nxt)[0] & _reads_writes(op)[1]):
+                        and not (_reads_writes(nxt)[0] & _reads_writes(op)[1]) \
+                        and not (_has_draws(nxt) and _has_draws(op)):
                     before.append(nxt)
                     j += 1
                     continue

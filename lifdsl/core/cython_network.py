@@ -107,7 +107,7 @@ class CythonRun:
         self.groups = {self.keys[id(g)]: g for g in groups}
         self.monitors = {self.mkeys[id(m)]: m for m in monitors}
         signature = tuple((id(r), r.when, r.order) for r in runners) + tuple(
-            (id(g), id(g._blocks), tuple(sorted(g._ns))) for g in groups)
+            (id(g), g._build_count, tuple(sorted(g._ns))) for g in groups)
         cached = network._kernel_cache
         if cached is not None and cached[0] == signature:
             self.source, self.layout, self.module = cached[1:]

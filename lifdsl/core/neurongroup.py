@@ -161,6 +161,7 @@ class NeuronGroup(SimObject):
         self._discrete = None
         self._functions: dict[str, Any] = {}
         self._kernel_source: str | None = None
+        self._build_count = 0
         self._t_now = 0.0
         self._dt_now = float(dt) if dt is not None else 0.0
         self._ns: dict[str, Any] = {}
@@ -453,6 +454,7 @@ class NeuronGroup(SimObject):
                   for a in (st.as_assign() for st in r.statements)]
             blocks[f"regular_{k}"] = CodeBlock(f"regular_{k}", rs, arrays, full=True)
         self._blocks = blocks
+        self._build_count += 1  # a network's kernel is keyed by this (an id could be reused)
         return blocks
 
     @property

@@ -190,7 +190,20 @@ class Exact(Method):
         m[:n, :n] = a
         m[:n, n] = b
         if _has_cycle(m):
+            # SymPy's closed form of a coupled block takes square roots of discriminants; with
+            # symbolic coefficients their sign (real or complex eigenvalues) is unknown and the
+            # real-arithmetic code would give NaN for one of the cases. Only numbers are safe.
             expm = (m * h).exp()
+            roots = [p for p in expm.atoms(sp.Pow)
+                     if not p.exp.is_integer and p.base.is_nonnegative is not True
+                     and p.base.free_symbols - {symbol("dt")}]
+            if roots:
+                raise DiscretizationError(
+                    "exact integration of this coupled linear system (feedback between "
+                    f"{', '.join(names)}) depends on the sign of {sp.sstr(roots[0].base)} "
+                    "(real or complex eigenvalues), which the parameters leave open; use "
+                    "method='rk4' (or 'euler')"
+                )
             rows = [[expm[i, j] for j in range(n + 1)] for i in range(n)]
         else:
             rows = _triangular_exponential_rows(m, h, list(range(n)))
