@@ -532,7 +532,10 @@ def _state_record(k: _Kernel, g: GroupSpec, op: StateRecordOp) -> None:
     plain = []
     exprs = []
     for nm, e in op.variables:
-        ctype = CTYPES[g.arrays[nm]] if (e is None and nm in g.arrays) else "double"
+        if e is None:  # a stored variable (per neuron, or shared: the group's dtype)
+            ctype = CTYPES[g.arrays[nm]] if nm in g.arrays else CTYPES[g.value_dtype]
+        else:
+            ctype = "double"
         buf = k.ptr_arg(f"{op.key}_r_{nm}", ctype, "rec", op.key, nm)
         if e is None and nm in g.arrays:
             plain.append((nm, buf))

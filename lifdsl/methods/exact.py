@@ -14,9 +14,10 @@ synaptic time constants equal), the case where the classic formula divides by
 expressions.
 
 Systems with feedback (a cycle in the dependence graph, e.g. complex eigenvalues) fall back
-to SymPy's ``Matrix.exp`` of the augmented matrix, which assumes the eigenvalues it finds are
-distinct where they are symbolically distinct: degenerate parameter values (a double
-eigenvalue reached only for particular numbers) are not handled there.
+to SymPy's ``Matrix.exp`` of the augmented matrix when the coupled block's coefficients are
+numbers, or symbolic in a 2x2 block whose eigenvalues have a known form (a damped rotation);
+otherwise it is refused (SymPy can take minutes, and square roots of discriminants of unknown
+sign would give NaN), suggesting 'rk4'.
 """
 
 from __future__ import annotations
@@ -97,6 +98,22 @@ def linear_system(
                 f"{sp.sstr(rhs)}); use method='euler'"
             )
     return a, b
+
+
+def _safe_symbolic_block(a: sp.Matrix) -> bool:
+    """True if SymPy's matrix exponential of the coupled ``a`` is quick and real-valued: at
+    most 2x2, with eigenvalues whose square roots have a known sign (e.g. a damped rotation
+    -1/tau +- i*w). A general symbolic 2x2 has sqrt(discriminant) of unknown sign: NaN for one
+    of the two cases, and SymPy may take minutes on it."""
+    if a.shape[0] > 2:
+        return False
+    for ev in a.eigenvals():
+        for p in ev.atoms(sp.Pow):
+            if p.exp.is_integer:
+                continue
+            if p.base.is_nonnegative is not True and p.base.is_nonpositive is not True:
+                return False
+    return True
 
 
 def _has_cycle(m: sp.Matrix) -> bool:
@@ -193,17 +210,19 @@ class Exact(Method):
             # SymPy's closed form of a coupled block takes square roots of discriminants; with
             # symbolic coefficients their sign (real or complex eigenvalues) is unknown and the
             # real-arithmetic code would give NaN for one of the cases. Only numbers are safe.
-            expm = (m * h).exp()
-            roots = [p for p in expm.atoms(sp.Pow)
-                     if not p.exp.is_integer and p.base.is_nonnegative is not True
-                     and p.base.free_symbols - {symbol("dt")}]
-            if roots:
+            # SymPy's matrix exponential of a coupled block with symbolic coefficients can
+            # take minutes (or never end), and its square roots of discriminants of unknown
+            # sign give NaN in real arithmetic: only numeric coefficients are safe here.
+            loose = a.free_symbols - {symbol("dt")}
+            if loose and not _safe_symbolic_block(a):
                 raise DiscretizationError(
-                    "exact integration of this coupled linear system (feedback between "
-                    f"{', '.join(names)}) depends on the sign of {sp.sstr(roots[0].base)} "
-                    "(real or complex eigenvalues), which the parameters leave open; use "
-                    "method='rk4' (or 'euler')"
+                    "exact integration of a coupled linear system (feedback between "
+                    f"{', '.join(names)}) with the parameters "
+                    f"{', '.join(sorted(str(x) for x in loose))} would depend on the sign of a "
+                    "discriminant (real or complex eigenvalues); give the coefficients as "
+                    "numbers, or use method='rk4' (or 'euler')"
                 )
+            expm = (m * h).exp()
             rows = [[expm[i, j] for j in range(n + 1)] for i in range(n)]
         else:
             rows = _triangular_exponential_rows(m, h, list(range(n)))
