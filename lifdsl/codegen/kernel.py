@@ -236,7 +236,12 @@ class _Kernel:
             inner.append(f"{ctype} {lname} = {self.garray(g, nm)}[_i];")
             names[nm] = lname
 
+        float64_arrays = {nm for nm, dt in g.arrays.items() if dt == "float64"}
+
         def assign(st: Assign, out: list[str]) -> None:
+            # NumPy computes in float64 as soon as a float64 array (lastspike) takes part
+            printer._float = (vtype == "float" and not any(
+                x.name in float64_arrays for x in st.expr.free_symbols))
             text = printer.doprint(st.expr)
             if st.target in names:
                 out.append(f"{names[st.target]} = {text};")

@@ -14,10 +14,11 @@ synaptic time constants equal), the case where the classic formula divides by
 expressions.
 
 Systems with feedback (a cycle in the dependence graph, e.g. complex eigenvalues) fall back
-to SymPy's ``Matrix.exp`` of the augmented matrix when the coupled block's coefficients are
-numbers, or symbolic in a 2x2 block whose eigenvalues have a known form (a damped rotation);
-otherwise it is refused (SymPy can take minutes, and square roots of discriminants of unknown
-sign would give NaN), suggesting 'rk4'.
+to SymPy's ``Matrix.exp`` of the augmented matrix for a 2x2 coupled block with integer,
+rational or symbolic coefficients whose eigenvalues have a known form (a damped rotation);
+otherwise it is refused quickly (SymPy can take minutes or recurse without end on floats and
+general symbols, and square roots of discriminants of unknown sign would give NaN),
+suggesting 'rk4'.
 """
 
 from __future__ import annotations
@@ -105,8 +106,8 @@ def _safe_symbolic_block(a: sp.Matrix) -> bool:
     most 2x2, with eigenvalues whose square roots have a known sign (e.g. a damped rotation
     -1/tau +- i*w). A general symbolic 2x2 has sqrt(discriminant) of unknown sign: NaN for one
     of the two cases, and SymPy may take minutes on it."""
-    if a.shape[0] > 2:
-        return False
+    if a.shape[0] > 2 or a.atoms(sp.Float):
+        return False  # floats send SymPy's matrix exponential into a recursion
     for ev in a.eigenvals():
         for p in ev.atoms(sp.Pow):
             if p.exp.is_integer:
@@ -214,13 +215,13 @@ class Exact(Method):
             # take minutes (or never end), and its square roots of discriminants of unknown
             # sign give NaN in real arithmetic: only numeric coefficients are safe here.
             loose = a.free_symbols - {symbol("dt")}
-            if loose and not _safe_symbolic_block(a):
+            if not _safe_symbolic_block(a):
                 raise DiscretizationError(
                     "exact integration of a coupled linear system (feedback between "
-                    f"{', '.join(names)}) with the parameters "
-                    f"{', '.join(sorted(str(x) for x in loose))} would depend on the sign of a "
-                    "discriminant (real or complex eigenvalues); give the coefficients as "
-                    "numbers, or use method='rk4' (or 'euler')"
+                    f"{', '.join(names)}) is only done for 2 variables with integer or "
+                    "rational coefficients, or a symbolic damped rotation"
+                    + (f" (here: {', '.join(sorted(str(x) for x in loose))})" if loose else "")
+                    + "; use method='rk4' (or 'euler')"
                 )
             expm = (m * h).exp()
             rows = [[expm[i, j] for j in range(n + 1)] for i in range(n)]
