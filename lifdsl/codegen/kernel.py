@@ -57,7 +57,6 @@ class StateRecordOp:
     key: str
     group: str
     variables: list[tuple[str, sp.Basic | None]]   # (name, expression or None for a stored array)
-    scalar_vars: tuple[str, ...] = ()               # recorded shared parameters
     offset: int = 0                                 # first neuron of a recorded subgroup
     size: int | None = None                         # its size (None: the whole group)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,18 @@ import numpy as np
 SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end")
 
 _creation = itertools.count()
+
+
+def caller_scope(level: int = 0) -> list[dict[str, Any]]:
+    """Locals (a copy) and globals of the code that called the function calling this one,
+    ``level`` frames further up: where names in model strings are looked up."""
+    frame = inspect.currentframe()
+    try:
+        for _ in range(level + 2):
+            frame = frame.f_back
+        return [dict(frame.f_locals), frame.f_globals]
+    finally:
+        del frame
 
 
 class Runner:

@@ -23,8 +23,9 @@ def _group_spec(g: NeuronGroup, key: str, monitors) -> K.GroupSpec:
     for nm in sorted(g._array_names()):
         a = g._arrays[nm]
         arrays[nm] = "bool" if a.dtype == np.bool_ else a.dtype.name
-    exprs = [st.expr for b in g._build().values() for st in b.statements]
-    targets = {st.target for b in g._build().values() for st in b.statements}
+    statements = [st for b in g._build().values() for st in b.statements]
+    exprs = [st.expr for st in statements]
+    targets = {st.target for st in statements}
     for m in monitors:
         if isinstance(m, StateMonitor) and m.group is g:
             exprs += [g.equations.substituted(symbol(v)) for v in m.record_variables
@@ -70,18 +71,10 @@ def _ops(runners: list[Runner], keys: dict[int, str], mkeys: dict[int, str]) -> 
                                       every=f"{key}_r{k}"))
         elif isinstance(o, StateMonitor):
             g = o.group
-            variables = []
-            scalars = []
-            for v in o.record_variables:
-                if v in g._array_names():
-                    variables.append((v, None))
-                elif v in g._arrays:  # shared parameter
-                    variables.append((v, None))
-                    scalars.append(v)
-                else:
-                    variables.append((v, g.equations.substituted(symbol(v))))
+            variables = [(v, None if v in g._arrays else g.equations.substituted(symbol(v)))
+                         for v in o.record_variables]
             sub = o._offset != 0 or o._n_source != g.N
-            ops.append(K.StateRecordOp(mkeys[id(o)], keys[id(g)], variables, tuple(scalars),
+            ops.append(K.StateRecordOp(mkeys[id(o)], keys[id(g)], variables,
                                        offset=o._offset, size=o._n_source if sub else None))
         elif isinstance(o, SpikeMonitor):
             ops.append(K.SpikeRecordOp(mkeys[id(o)], keys[id(o.group)], o._start, o._stop))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 import pickle
 import sys
@@ -11,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lifdsl.codegen.cache import BuildError, CompilerNotFoundError
-from lifdsl.core.base import RunContext, Runner, SimObject
+from lifdsl.core.base import RunContext, Runner, SimObject, caller_scope
 from lifdsl.core.clock import defaultclock, steps_in
 from lifdsl.core.neurongroup import Subgroup
 from lifdsl.core.random import get_rng
@@ -133,14 +132,7 @@ class Network:
         Names in model strings not found in the objects' ``namespace=`` are looked up in
         ``namespace`` and then in the scope that called ``run`` (``level`` frames further up).
         """
-        frame = inspect.currentframe()
-        try:
-            for _ in range(level + 1):
-                frame = frame.f_back
-            scope = [dict(frame.f_locals), frame.f_globals]
-        finally:
-            del frame
-        self._run(duration, report, namespace, scope, report_period)
+        self._run(duration, report, namespace, caller_scope(level), report_period)
 
     def _run(self, duration, report, namespace, scope, report_period) -> None:
         if report not in (None, "text", "stdout", "stderr"):
@@ -269,13 +261,8 @@ _magic = Network(name="magic_network")
 
 def collect(level: int = 0) -> list[SimObject]:
     """The lifdsl objects the calling scope holds (created since the last start_scope())."""
-    frame = inspect.currentframe()
-    try:
-        for _ in range(level + 1):
-            frame = frame.f_back
-        values = list(frame.f_locals.values()) + list(frame.f_globals.values())
-    finally:
-        del frame
+    local, glob = caller_scope(level)
+    values = list(local.values()) + list(glob.values())
     found: list[SimObject] = []
     for v in values:
         if isinstance(v, Subgroup):
@@ -305,14 +292,7 @@ def run(duration: float, report: str | None = None, namespace: dict | None = Non
         raise ValueError("run() found no lifdsl objects in the calling scope")
     _magic.objects = []
     _magic.add(*objs)
-    frame = inspect.currentframe()
-    try:
-        for _ in range(level + 1):
-            frame = frame.f_back
-        scope = [dict(frame.f_locals), frame.f_globals]
-    finally:
-        del frame
-    _magic._run(duration, report, namespace, scope, 10.0)
+    _magic._run(duration, report, namespace, caller_scope(level), 10.0)
 
 
 def magic_network() -> Network:

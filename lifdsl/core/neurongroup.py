@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from typing import Any
 
@@ -10,7 +9,7 @@ import numpy as np
 import sympy as sp
 
 from lifdsl.codegen.optimize import affine_commits
-from lifdsl.core.base import RunContext, Runner, SimObject
+from lifdsl.core.base import RunContext, Runner, SimObject, caller_scope
 from lifdsl.core.codeobject import CodeBlock
 from lifdsl.core.random import get_rng
 from lifdsl.equations import EquationError, Equations, parse_expression, parse_statements
@@ -22,17 +21,6 @@ from lifdsl.units.resolve import resolve_constants, resolve_functions
 logger = logging.getLogger("lifdsl")
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
-
-
-def _caller_namespaces(level: int) -> list[dict[str, Any]]:
-    """Locals and globals of the frame ``level`` frames above the caller of this function."""
-    frame = inspect.currentframe()
-    try:
-        for _ in range(level + 2):
-            frame = frame.f_back
-        return [dict(frame.f_locals), frame.f_globals]
-    finally:
-        del frame
 
 
 def _names_in(expr: sp.Basic) -> tuple[set[str], set[str]]:
@@ -75,7 +63,7 @@ class VariableView(np.ndarray):
         if isinstance(value, str) and self._group is not None:
             idx = np.arange(self.shape[0])[item]
             idx = np.atleast_1d(idx) + self._offset
-            self._group._assign(self._name, idx, idx.size, value, _caller_namespaces(0),
+            self._group._assign(self._name, idx, idx.size, value, caller_scope(0),
                                 self._frame)
             return
         self.view(np.ndarray)[item] = value
@@ -294,7 +282,7 @@ class NeuronGroup(SimObject):
             return VariableView(arrays[name], self, name)
         eqs = self.__dict__.get("equations")
         if eqs is not None and name in eqs.subexpr_names:
-            return self._evaluate(name, slice(None), self.N, _caller_namespaces(0))
+            return self._evaluate(name, slice(None), self.N, caller_scope(0))
         raise AttributeError(
             f"{type(self).__name__} {self.__dict__.get('name', '?')!r} has no attribute or "
             f"state variable {name!r}"
@@ -305,7 +293,7 @@ class NeuronGroup(SimObject):
             object.__setattr__(self, name, value)
             return
         if name in self._arrays or name in self.equations.subexpr_names:
-            self._assign(name, slice(None), self.N, value, _caller_namespaces(0))
+            self._assign(name, slice(None), self.N, value, caller_scope(0))
             return
         if name in ("N", "name", "dtype", "equations"):
             raise AttributeError(f"{name!r} of a NeuronGroup is fixed when it is created")
@@ -694,13 +682,13 @@ class Subgroup:
             return VariableView(arr[self.start:self.stop], parent, name, self.start,
                                 (self.start, self.stop))
         if name in parent.equations.subexpr_names:
-            return parent._evaluate(name, self._slice(), self.N, _caller_namespaces(0))
+            return parent._evaluate(name, self._slice(), self.N, caller_scope(0))
         raise AttributeError(f"subgroup of {parent.name!r} has no state variable {name!r}")
 
     def __setattr__(self, name: str, value) -> None:
         parent = self.parent
         if name in parent._arrays or name in parent.equations.subexpr_names:
-            parent._assign(name, self._slice(), self.N, value, _caller_namespaces(0))
+            parent._assign(name, self._slice(), self.N, value, caller_scope(0))
             return
         raise AttributeError(f"subgroup of {parent.name!r} has no state variable {name!r}")
 
