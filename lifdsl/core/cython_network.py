@@ -267,19 +267,13 @@ class CythonRun:
                 step = reached
                 set_step(step)
         finally:
-            self._collect(step - ctx.step0)
+            self._collect()
         return step - ctx.step0
 
-    def _collect(self, done: int) -> None:
+    def _collect(self) -> None:
+        # (state and rate monitors mark their buffers filled in their own _finish)
         for key, m in self.monitors.items():
-            if isinstance(m, StateMonitor):
-                for c in [m._t, *m._data.values()]:
-                    c.filled[-1] = done
-                    c._joined = None
-            elif isinstance(m, PopulationRateMonitor):
-                m._t.filled[-1] = m._rate.filled[-1] = done
-                m._t._joined = m._rate._joined = None
-            elif isinstance(m, SpikeMonitor):
+            if isinstance(m, SpikeMonitor):
                 st = self._smon[key]
                 n = int(st["n"][0])
                 if n and m.record:

@@ -39,6 +39,12 @@ class _Chunks:
         self._joined = None
         return buf
 
+    def set_filled(self, n: int) -> None:
+        """The current chunk holds ``n`` entries (called once, after a run)."""
+        if self.chunks:
+            self.filled[-1] = n
+            self._joined = None
+
     def join(self, empty_shape, dtype) -> np.ndarray:
         if self._joined is None:
             parts = [c[:f] for c, f in zip(self.chunks, self.filled, strict=True)]
@@ -141,7 +147,6 @@ class StateMonitor(SimObject):
                     ns["N"] = self._n_source
                 getters.append((buf, lambda b=block, ns=ns: b(ns, idx, nrec, self._now, ctx.dt,
                                                         ctx.rng)))
-        chunks = [self._t] + [self._data[v] for v in self.record_variables]
         self._now = 0.0
 
         def run(step, t):
@@ -150,11 +155,12 @@ class StateMonitor(SimObject):
             tbuf[k] = t
             for buf, get in getters:
                 buf[k] = get()
-            for c in chunks:
-                c.filled[-1] = k + 1
-                c._joined = None
 
         self._runner.run = run
+
+    def _finish(self, steps_done: int) -> None:
+        for c in [self._t, *self._data.values()]:
+            c.set_filled(steps_done)
 
     @property
     def t(self) -> np.ndarray:
@@ -333,10 +339,12 @@ class PopulationRateMonitor(SimObject):
             c = s.size if (lo == 0 and hi == g.N) else int(np.count_nonzero((s >= lo) & (s < hi)))
             tbuf[k] = t
             rbuf[k] = c * scale
-            self._t.filled[-1] = self._rate.filled[-1] = k + 1
-            self._t._joined = self._rate._joined = None
 
         self._runner.run = run
+
+    def _finish(self, steps_done: int) -> None:
+        self._t.set_filled(steps_done)
+        self._rate.set_filled(steps_done)
 
     @property
     def t(self) -> np.ndarray:
