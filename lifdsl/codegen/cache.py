@@ -40,6 +40,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
+from lifdsl.cachedir import _cache_path, cache_dir
+
 __all__ = [
     "CFLAGS",
     "BuildError",
@@ -87,30 +89,7 @@ class BuildError(RuntimeError):
 # where entries live
 
 
-def _cache_path() -> Path:
-    env = os.environ.get("LIFDSL_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    home = Path.home()
-    if sys.platform == "darwin":
-        return home / "Library" / "Caches" / "lifdsl"
-    if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA")
-        return (Path(base) if base else home / "AppData" / "Local") / "lifdsl" / "Cache"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else home / ".cache") / "lifdsl"
-
-
-def cache_dir() -> Path:
-    """The folder of compiled modules (created if missing).
-
-    ``LIFDSL_CACHE_DIR`` if set (read at each call), else the user cache folder:
-    ``$XDG_CACHE_HOME/lifdsl`` or ``~/.cache/lifdsl`` on Linux, ``~/Library/Caches/lifdsl`` on
-    macOS, ``%LOCALAPPDATA%\\lifdsl\\Cache`` on Windows.
-    """
-    path = _cache_path()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+# _cache_path and cache_dir live in lifdsl.cachedir (methods/ caches there too); re-exported.
 
 
 # ------------------------------------------------------------------------------------------

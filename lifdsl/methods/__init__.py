@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 import sympy as sp
 
+from . import disk_memo
 from .base import DiscreteUpdate, DiscretizationError, Method
 from .euler import Euler
 from .exact import Exact
@@ -56,7 +57,9 @@ def discretize(odes: Mapping[str, sp.Basic], method: str) -> DiscreteUpdate:
 
     External calls such as ``I_in(t)`` are held constant over the step by every method. The
     statements never assign a state variable: they end with one ``X_new = ...`` per state,
-    in the order of ``odes``, and the caller commits ``X = X_new``.
+    in the order of ``odes``, and the caller commits ``X = X_new``. Results of lifdsl's own
+    methods are remembered in this process and in ``cache_dir()/symbolic`` (see
+    :mod:`.disk_memo`), so a fresh process does not redo SymPy's work.
     """
     if not isinstance(method, str) or method not in METHODS:
         known = ", ".join(repr(k) for k in sorted(METHODS))
@@ -74,9 +77,21 @@ def discretize(odes: Mapping[str, sp.Basic], method: str) -> DiscreteUpdate:
                 f"the right-hand side for {name!r} is not a SymPy expression: {rhs!r}"
             ) from err
     solver = METHODS[method]
-    statements = tuple(solver.discretize(checked))
-    targets = [s.target for s in statements if not s.target.startswith("_")]
     expected = [f"{name}_new" for name in checked]
-    if targets != expected:  # a method's bug, not the user's
-        raise AssertionError(f"method {method!r} produced targets {targets}, expected {expected}")
-    return DiscreteUpdate(statements, solver.name, solver.order)
+
+    def targets(update: DiscreteUpdate) -> list[str]:
+        return [s.target for s in update.statements if not s.target.startswith("_")]
+
+    def compute() -> DiscreteUpdate:
+        update = DiscreteUpdate(tuple(solver.discretize(checked)), solver.name, solver.order)
+        if targets(update) != expected:  # a method's bug, not the user's
+            raise AssertionError(
+                f"method {method!r} produced targets {targets(update)}, expected {expected}"
+            )
+        return update
+
+    def fits(update: DiscreteUpdate) -> bool:
+        return (targets(update) == expected and update.method == solver.name
+                and update.order == solver.order)
+
+    return disk_memo.remembered(checked, solver, compute, fits)
