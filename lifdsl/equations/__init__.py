@@ -3,6 +3,7 @@ error every bad string becomes."""
 
 from .equations import EquationLine, Equations
 from .errors import EquationError
+from .flags import KNOWN_FLAGS, LINE_FLAGS, NEURON_FLAGS
 from .functions import symbol
 from .grammar import parse_expression, parse_statements
 from .statements import Assign, Statement
@@ -16,4 +17,7 @@ __all__ = [
     "Assign",
     "Statement",
     "symbol",
+    "KNOWN_FLAGS",
+    "LINE_FLAGS",
+    "NEURON_FLAGS",
 ]

@@ -3,12 +3,24 @@ subexpression, parameter), each parsed, solved for ``dX/dt`` where needed, and c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 import sympy as sp
 
 from .errors import EquationError
+from .flags import (
+    KNOWN_FLAGS,
+    LINE_FLAGS,
+    NEURON_FLAGS,
+    check_allowed_table,
+    exclusive_pair,
+    flag_phrases,
+    flag_problem,
+    not_allowed_message,
+    reads_as_flags,
+    split_phrases,
+)
 from .functions import BUILTIN_FUNCTIONS, SPECIAL_NAMES, symbol
 from .grammar import (
     ExpressionParser,
@@ -20,26 +32,15 @@ from .grammar import (
     tokenize,
 )
 
-__all__ = ["EquationLine", "Equations", "FLAGS"]
-
-#: The flags each kind of line accepts.
-FLAGS: dict[str, tuple[str, ...]] = {
-    "diff": ("unless refractory",),
-    "param": ("constant", "shared"),
-    "subexpr": ("shared", "constant over dt"),
-}
-_ALL_FLAGS = frozenset(f for flags in FLAGS.values() for f in flags)
-_KIND_WORDS = {
-    "diff": "a differential equation",
-    "param": "a parameter",
-    "subexpr": "a subexpression",
-}
+__all__ = ["EquationLine", "Equations", "KNOWN_FLAGS", "LINE_FLAGS", "NEURON_FLAGS"]
 
 
 @dataclass(frozen=True)
 class EquationLine:
     """One equation as parsed: its kind, the name it defines, its (solved) expression, unit
-    text, flags and where it came from, plus the names it uses (for later stages' errors)."""
+    text, flags and where it came from, plus the names it uses (for later stages' errors).
+    ``flag_columns`` holds each flag with its 0-based column in ``source``, in the order
+    written (empty for lines built by hand), so that an owner's refusal can point at it."""
 
     kind: str
     name: str
@@ -52,6 +53,7 @@ class EquationLine:
     rhs: sp.Basic | None = None
     identifiers: frozenset[str] = frozenset()
     functions: frozenset[str] = frozenset()
+    flag_columns: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         if self.kind == "diff":
@@ -110,21 +112,44 @@ def _trailing_group(tokens: list[Token]) -> int | None:
     return None
 
 
-def _flag_phrases(tokens: list[Token]) -> list[tuple[str, Token]] | None:
-    """``a b, c`` -> [('a b', tok_a), ('c', tok_c)], or None if not a list of word groups."""
-    phrases: list[tuple[str, Token]] = []
-    words: list[Token] = []
-    for tok in [*tokens, _eof_at(tokens[-1].end if tokens else 0)]:
-        if tok.kind in ("NAME", "KW") and tok.text not in ("True", "False"):
-            words.append(tok)
-        elif tok.kind == "EOF" or _is_op(tok, ","):
-            if not words:
-                return None
-            phrases.append((" ".join(w.text for w in words), words[0]))
-            words = []
-        else:
-            return None
-    return phrases
+def _flag_group(tokens: list[Token]) -> tuple[int, list[tuple[str, Token]] | None] | None:
+    """Where a trailing ``( ... )`` starts and its phrases (None if not a list of phrases)."""
+    start = _trailing_group(tokens)
+    if start is None:
+        return None
+    return start, flag_phrases(tokens[start + 1 : -1], tokens[-1])
+
+
+def _flags_after_colon(unit_tokens: list[Token]) -> tuple[list[Token], list[Token] | None]:
+    """Split ``volt (shared)`` into the unit and the flag group. A group right after a unit is
+    always flags (and a malformed one an error later); a group alone, as in ``: (shared)``,
+    is flags when it reads as flags, else a parenthesised unit such as ``(volt/amp)``."""
+    found = _flag_group(unit_tokens)
+    if found is None:
+        return unit_tokens, None
+    start, phrases = found
+    before = unit_tokens[start - 1] if start > 0 else None
+    after_unit = before is not None and (before.kind in ("NAME", "NUM") or _is_op(before, ")"))
+    if after_unit or (before is None and reads_as_flags(phrases)):
+        return unit_tokens[:start], unit_tokens[start:]
+    return unit_tokens, None
+
+
+def _flags_without_colon(tokens: list[Token]) -> tuple[list[Token], list[Token] | None]:
+    """Split ``dU/dt = -U/tau (unless refractory)`` into the equation and the flag group. The
+    group must read as flags and not as the argument list of a call: a space before '(' or a
+    phrase of several words tells them apart."""
+    found = _flag_group(tokens)
+    if found is None or found[0] == 0:
+        return tokens, None
+    start, phrases = found
+    if phrases is None or not reads_as_flags(phrases):
+        return tokens, None
+    gap = tokens[start].pos > tokens[start - 1].end
+    several_words = any(" " in p or "-" in p for p, _ in phrases)
+    if (gap or several_words) and any(_is_op(t, "=") for t in tokens[:start]):
+        return tokens[:start], tokens[start:]
+    return tokens, None
 
 
 class _UnitChecker:
@@ -205,41 +230,17 @@ class _LineParser:
         colons = _top_level(tokens, ":")
         if len(colons) > 1:
             raise self.error("only one ':' is allowed in an equation", tokens[colons[1]])
-        flags_tokens: list[Token] | None = None
-        unit_tokens: list[Token] | None = None
         if colons:
             expr_tokens, unit_tokens = tokens[: colons[0]], tokens[colons[0] + 1 :]
-            start = _trailing_group(unit_tokens)
-            if start is not None:
-                inner = unit_tokens[start + 1 : -1]
-                phrases = _flag_phrases(inner)
-                after_unit = start > 0 and (
-                    unit_tokens[start - 1].kind in ("NAME", "NUM")
-                    or _is_op(unit_tokens[start - 1], ")")
-                )
-                all_known = phrases is not None and all(p in _ALL_FLAGS for p, _ in phrases)
-                if after_unit or (start == 0 and all_known):
-                    flags_tokens = unit_tokens[start:]
-                    unit_tokens = unit_tokens[:start]
+            unit_tokens, flags_tokens = _flags_after_colon(unit_tokens)
             if not unit_tokens and flags_tokens is None:
                 raise self.error(
                     "expected a unit after ':' (for example ': volt' or ': 1')",
                     _eof_at(tokens[colons[0]].end),
                 )
         else:
-            expr_tokens = tokens
-            start = _trailing_group(expr_tokens)
-            if start is not None and start > 0:
-                phrases = _flag_phrases(expr_tokens[start + 1 : -1])
-                gap = expr_tokens[start].pos > expr_tokens[start - 1].end
-                if (
-                    phrases
-                    and all(p in _ALL_FLAGS for p, _ in phrases)
-                    and (gap or any(" " in p for p, _ in phrases))
-                    and any(_is_op(t, "=") for t in expr_tokens[:start])
-                ):
-                    flags_tokens = expr_tokens[start:]
-                    expr_tokens = expr_tokens[:start]
+            expr_tokens, flags_tokens = _flags_without_colon(tokens)
+            unit_tokens = []
         if not expr_tokens:
             raise self.error("expected a variable name or an equation before ':'", tokens[0])
 
@@ -249,7 +250,7 @@ class _LineParser:
             unit = self.source.span_text(unit_tokens[0].pos, unit_tokens[-1].end)
 
         line, name_tok = self.definition(expr_tokens, has_colon=bool(colons))
-        flags = self.flags(flags_tokens, line.kind) if flags_tokens else frozenset()
+        flag_columns = self.flags(flags_tokens, line.kind) if flags_tokens else ()
         source = self.source.span_text(tokens[0].pos, tokens[-1].end)
         return (
             EquationLine(
@@ -257,35 +258,47 @@ class _LineParser:
                 name=line.name,
                 expr=line.expr,
                 unit=unit,
-                flags=flags,
+                flags=frozenset(flag for flag, _ in flag_columns),
                 lineno=self.source.lineno(tokens[0].pos),
                 source=source,
                 lhs=line.lhs,
                 rhs=line.rhs,
                 identifiers=line.identifiers,
                 functions=line.functions,
+                flag_columns=flag_columns,
             ),
             name_tok,
         )
 
-    def flags(self, group: list[Token], kind: str) -> frozenset[str]:
+    def flags(self, group: list[Token], kind: str) -> tuple[tuple[str, int], ...]:
+        """The flags of ``( ... )`` with their columns in the logical line. Any flag some owner
+        knows passes if it fits the kind of line; the owner checks the rest (check_flags)."""
         inner = group[1:-1]
         if not inner:
             raise self.error("expected a flag inside '( )'", group[0])
-        phrases = _flag_phrases(inner)
-        if phrases is None:
+        phrases, bad = split_phrases(inner, group[-1])
+        if bad is not None:
             raise self.error(
-                "expected flags as comma-separated words, like (constant, shared)", group[0]
+                "expected flags as comma-separated words, like (constant, shared) or "
+                f"(event-driven), found {bad.describe()}",
+                bad,
             )
-        allowed = FLAGS[kind]
         for phrase, tok in phrases:
-            if phrase not in allowed:
-                raise self.error(
-                    f"unknown flag '{phrase}' for {_KIND_WORDS[kind]}; allowed: "
-                    + ", ".join(allowed),
-                    tok,
-                )
-        return frozenset(p for p, _ in phrases)
+            problem = flag_problem(phrase, kind)
+            if problem is not None:
+                raise self.error(problem, tok)
+        pair = exclusive_pair([p for p, _ in phrases])
+        if pair is not None:
+            second = next(tok for p, tok in phrases if p == pair[1])
+            raise self.error(
+                f"the flags '{pair[0]}' and '{pair[1]}' exclude each other", second
+            )
+        return tuple((phrase, self.column(tok)) for phrase, tok in phrases)
+
+    def column(self, tok: Token) -> int:
+        """The 0-based column of ``tok`` in the logical line's text (EquationLine.source)."""
+        start = self.tokens[0].pos
+        return len(self.source.span_text(start, tok.end)) - len(tok.text)
 
     def definition(self, tokens: list[Token], *, has_colon: bool) -> tuple[EquationLine, Token]:
         equals = _top_level(tokens, "=")
@@ -402,6 +415,14 @@ class _LineParser:
 
     def check_name(self, name: str, tok: Token) -> None:
         _check_definable(name, lambda message: self.error(message, tok))
+
+
+def _written_flags(line: EquationLine) -> tuple[tuple[str, int | None], ...]:
+    """A line's flags with their columns, in the order written (sorted, without columns, for
+    a line built by hand)."""
+    if line.flag_columns:
+        return line.flag_columns
+    return tuple((flag, None) for flag in sorted(line.flags))
 
 
 def _check_definable(name: str, error: Callable[[str], EquationError]) -> None:
@@ -635,6 +656,32 @@ class Equations:
             if name in line.identifiers or name in line.functions:
                 return line
         return None
+
+    # -- flags ------------------------------------------------------------------------------
+    def check_flags(self, allowed: Mapping[str, Collection[str]], owner: str) -> None:
+        """Refuse every flag that ``owner`` cannot run.
+
+        Parsing accepts any flag that some object of lifdsl knows, on the kinds of line where
+        it makes sense (so Brian2's ``(event-driven)`` or ``(summed)`` parse); whether a given
+        object supports it is that object's call, made here. ``allowed`` maps a kind of line
+        (``'diff'``, ``'subexpr'``, ``'param'``) to the flags ``owner`` supports on it, e.g.
+        :data:`NEURON_FLAGS`; a kind left out supports none. The first flag not allowed, in
+        the order written, raises an EquationError that names ``owner``, quotes the line,
+        points at the flag and lists what ``owner`` allows on that kind of line. A table that
+        names an unknown kind or flag is the owner's bug: ValueError.
+        """
+        check_allowed_table(allowed, owner)
+        for line in self._lines:
+            ok = allowed.get(line.kind, ())
+            for flag, column in _written_flags(line):
+                if flag not in ok:
+                    raise EquationError(
+                        not_allowed_message(flag, line.kind, ok, owner),
+                        lineno=line.lineno or None,
+                        line=line.source or None,
+                        column=column,
+                        what="equations",
+                    )
 
     # -- maths ------------------------------------------------------------------------------
     def substituted(self, expr: sp.Basic) -> sp.Basic:
