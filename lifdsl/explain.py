@@ -47,5 +47,5 @@ def generated_code(equations: str | Equations | NeuronGroup, method: str = "exac
     function; Cython: the whole kernel module)."""
     G = equations if isinstance(equations, NeuronGroup) else _group(equations, method)
     if target == "numpy":
-        return G._build()["state_updater"].source
+        return G._numpy_sources()["state_updater"]
     return G.generated_code(target=target)

@@ -38,7 +38,7 @@ def predraw(statements: Sequence[Assign]) -> list[Assign]:
             name = f"_draw_{len(draws)}"
             draws.append(Assign(name, call.func()))
             subs[call] = symbol(name)
-        body.append(Assign(st.target, st.expr.xreplace(subs)))
+        body.append(Assign(st.target, st.expr.xreplace(subs), st.op))
     return draws + body
 
 

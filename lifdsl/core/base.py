@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from lifdsl.codegen import program as P
+
 #: the slots of one time step, in the order they run
 SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end")
 
@@ -40,7 +42,6 @@ class Runner:
         self.when = when
         self.order = order
         self._rank = next(_creation)
-        self.run = None  # set by the owner's _prepare: a callable (step, t) -> None
 
     @property
     def when(self) -> str:
@@ -100,8 +101,24 @@ class SimObject:
         """Objects that must be part of the same network."""
         return []
 
+    def buffers(self) -> dict[str, P.Buffer]:
+        """The arrays this object owns, by name (the protocol every target reads them by)."""
+        return {}
+
     def _prepare(self, ctx: RunContext) -> None:
-        """Resolve names, generate code, allocate buffers for a run of ctx.n_steps steps."""
+        """Resolve names and allocate this run's buffers for ctx.n_steps steps."""
+
+    def _part(self, key: str, keys) -> P.Part:
+        """This run's operations (runner -> operation) and the values they use, with every
+        key under ``key``; ``keys(obj)`` gives another object's key. Called after _prepare."""
+        return P.Part()
+
+    def _part_unresolved(self, key: str, keys) -> P.Part:
+        """The part with placeholder values (to show code before a run)."""
+        return self._part(key, keys)
+
+    def _ran_kernel(self, source: str) -> None:
+        """The kernel source of the network this object just ran in."""
 
     def _finish(self, steps_done: int) -> None:
         """Called after a run (also an interrupted one) with the number of steps done."""

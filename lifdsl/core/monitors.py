@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from lifdsl.codegen import program as P
 from lifdsl.core.base import RunContext, Runner, SimObject
-from lifdsl.core.codeobject import CodeBlock
 from lifdsl.core.neurongroup import NeuronGroup, Subgroup
 from lifdsl.equations.functions import symbol
 from lifdsl.equations.statements import Assign
@@ -106,8 +106,8 @@ class StateMonitor(SimObject):
         self._t = _Chunks()
         self._data = {v: _Chunks() for v in variables}
         self._runner = Runner(self, "recorder", when, order)
-        self._blocks: dict[str, CodeBlock] = {}
-        self._functions: dict[str, object] = {}
+        self._buffers: dict[str, P.Buffer] = {}
+        self._resolved = None
 
     @property
     def when(self) -> str:
@@ -120,43 +120,76 @@ class StateMonitor(SimObject):
     def _dependencies(self):
         return [self.group]
 
+    def _expressions(self) -> list[tuple[str, object]]:
+        g = self.group
+        return [(v, g.equations.substituted(symbol(v))) for v in self.record_variables
+                if v not in g._arrays]
+
+    def buffers(self) -> dict[str, P.Buffer]:
+        """This run's record buffers (``t`` and one per variable, rows = steps) and the
+        recorded indices; none persists (records are joined after each run)."""
+        return dict(self._buffers)
+
     def _prepare(self, ctx: RunContext) -> None:
         g = self.group
-        idx = self._abs
-        nrec = idx.size
-        tbuf = self._t.new((ctx.n_steps,), np.float64)
-        getters = []
+        nrec = self._abs.size
+        self._buffers = {"t": P.Buffer(self._t.new((ctx.n_steps,), np.float64), False),
+                         "indices": P.Buffer(self._abs, False)}
         for v in self.record_variables:
-            buf = self._data[v].new((ctx.n_steps, nrec),
-                                    g.dtype if v in g._arrays else np.float64)
-            if v in g._arrays:
-                arr = g._arrays[v]
-                if arr.shape[0] == 1 and g.N != 1:
-                    getters.append((buf, lambda a=arr: a[0]))
-                else:
-                    getters.append((buf, lambda a=arr: a[idx]))
+            dtype = g.dtype if v in g._arrays else np.float64
+            self._buffers[f"rec_{v}"] = P.Buffer(self._data[v].new((ctx.n_steps, nrec), dtype),
+                                                 False)
+        self._resolved = None
+        for v, e in self._expressions():
+            res = g._resolve_exprs([e], ctx.namespaces, f"recorded {v!r}", None)
+            if self._resolved is None:
+                self._resolved = res
             else:
-                expr = g.equations.substituted(symbol(v))
-                block = CodeBlock("_record", [Assign("_value", expr)], g._array_names(), "_value")
-                self._blocks[v] = block
-                ns = g._namespace_for([expr], ctx.namespaces, what=f"recorded {v!r}", line=None)
-                self._functions.update(ns.pop("_functions"))
-                if self._offset or nrec != g.N:
-                    # inside a subgroup, i counts from 0 and N is the subgroup's size
-                    ns["i"] = g._arrays["i"] - self._offset
-                    ns["N"] = self._n_source
-                getters.append((buf, lambda b=block, ns=ns: b(ns, idx, nrec, self._now, ctx.dt,
-                                                        ctx.rng)))
-        self._now = 0.0
+                self._resolved.constants.update(res.constants)
+                self._resolved.functions.update(res.functions)
 
-        def run(step, t):
-            k = step - ctx.step0
-            self._now = t
-            tbuf[k] = t
-            for buf, get in getters:
-                buf[k] = get()
+    def _part_unresolved(self, key: str, keys) -> P.Part:
+        saved = self._buffers, self._resolved
+        self._buffers = {"t": P.Buffer(np.empty(0), False),
+                         "indices": P.Buffer(self._abs, False)}
+        for v in self.record_variables:
+            dtype = self.group.dtype if v in self.group._arrays else np.float64
+            self._buffers[f"rec_{v}"] = P.Buffer(np.empty((0, self._abs.size), dtype), False)
+        self._resolved = self.group._placeholder([e for _, e in self._expressions()])
+        try:
+            return self._part(key, keys)
+        finally:
+            self._buffers, self._resolved = saved
 
-        self._runner.run = run
+    def _part(self, key: str, keys) -> P.Part:
+        g = self.group
+        gkey = keys(g)
+        part = P.Part()
+        for name, buf in self._buffers.items():
+            part.buffers[f"{key}.{name}"] = buf
+        part.ints[f"{key}.nrec"] = self._abs.size
+        stored = []
+        for v in self.record_variables:
+            if v not in g._arrays:
+                continue
+            if v in g._shared_names():
+                part.scalars[f"{gkey}.{v}"] = float(g._arrays[v][0])
+                stored.append((f"{key}.rec_{v}", f"{gkey}.{v}", True))
+            else:
+                part.buffers[f"{gkey}.{v}"] = P.Buffer(g._arrays[v])
+                stored.append((f"{key}.rec_{v}", f"{gkey}.{v}", False))
+        code = None
+        outputs = ()
+        exprs = self._expressions()
+        if exprs:
+            sub = self._offset != 0 or self._n_source != g.N
+            code = g._code([Assign(f"_rec_{v}", e) for v, e in exprs], self._resolved, gkey,
+                           part, size=self._n_source if sub else None,
+                           offset=self._offset if sub else None, const_key=key)
+            outputs = tuple((f"_rec_{v}", f"{key}.rec_{v}") for v, _ in exprs)
+        part.operations[self._runner] = P.RecordState(
+            f"{key}.t", f"{key}.indices", f"{key}.nrec", tuple(stored), code, outputs)
+        return part
 
     def _finish(self, steps_done: int) -> None:
         for c in [self._t, *self._data.values()]:
@@ -224,7 +257,9 @@ class SpikeMonitor(SimObject):
         self._i: list[np.ndarray] = []
         self._t: list[np.ndarray] = []
         self._cache: tuple[np.ndarray, np.ndarray] | None = None
+        self._sink = P.SpikeSink(max(1024, 4 * (stop - start)))
         self._runner = Runner(self, "spike_recorder", when, order)
+        self._dt_used = 0.0
 
     def _runners(self):
         return [self._runner]
@@ -232,29 +267,31 @@ class SpikeMonitor(SimObject):
     def _dependencies(self):
         return [self.group]
 
+    def buffers(self) -> dict[str, P.Buffer]:
+        """The per-neuron spike counts (persistent); spikes themselves go to a sink."""
+        return {"count": P.Buffer(self._count)}
+
     def _prepare(self, ctx: RunContext) -> None:
-        g = self.group
-        lo, hi = self._start, self._stop
-        whole = lo == 0 and hi == g.N
-        count = self._count
-        ilist, tlist = self._i, self._t
-        record = self.record
+        self._dt_used = ctx.dt
 
-        def run(step, t):
-            s = g._spikes
-            if not s.size:
-                return
-            if not whole:
-                s = s[(s >= lo) & (s < hi)] - lo
-                if not s.size:
-                    return
-            count[s] += 1  # the spikes of one step are distinct neurons
-            if record:
-                ilist.append(s.copy())
-                tlist.append(np.full(s.size, t))
-                self._cache = None
+    def _part(self, key: str, keys) -> P.Part:
+        gkey = keys(self.group)
+        part = P.Part()
+        part.buffers[f"{key}.count"] = P.Buffer(self._count)
+        part.sinks[f"{key}.sink"] = self._sink
+        part.ints.update({f"{key}.lo": self._start, f"{key}.size": self._stop - self._start,
+                          f"{key}.record": int(self.record)})
+        part.operations[self._runner] = P.RecordSpikes(
+            f"{gkey}._spikes", f"{gkey}._nspikes", f"{key}.sink", f"{key}.count", f"{key}.lo",
+            f"{key}.size", f"{key}.record")
+        return part
 
-        self._runner.run = run
+    def _finish(self, steps_done: int) -> None:
+        i, steps = self._sink.take()
+        if i.size and self.record:
+            self._i.append(i)
+            self._t.append(steps * self._dt_used)
+            self._cache = None
 
     def _joined(self) -> tuple[np.ndarray, np.ndarray]:
         if self._cache is None:
@@ -317,6 +354,8 @@ class PopulationRateMonitor(SimObject):
         self._rate = _Chunks()
         self._runner = Runner(self, "rate_recorder", when, order)
         self._dt_used = None
+        self._buffers: dict[str, P.Buffer] = {"t": P.Buffer(np.empty(0), False),
+                                              "rate": P.Buffer(np.empty(0), False)}
 
     def _runners(self):
         return [self._runner]
@@ -324,23 +363,27 @@ class PopulationRateMonitor(SimObject):
     def _dependencies(self):
         return [self.group]
 
+    def buffers(self) -> dict[str, P.Buffer]:
+        """This run's buffers of times and rates (records of one run)."""
+        return dict(self._buffers)
+
     def _prepare(self, ctx: RunContext) -> None:
-        g = self.group
-        lo, hi = self._lo, self._hi
-        n = hi - lo
-        tbuf = self._t.new((ctx.n_steps,), np.float64)
-        rbuf = self._rate.new((ctx.n_steps,), np.float64)
+        self._buffers = {"t": P.Buffer(self._t.new((ctx.n_steps,), np.float64), False),
+                         "rate": P.Buffer(self._rate.new((ctx.n_steps,), np.float64), False)}
         self._dt_used = ctx.dt
-        scale = 1.0 / (n * ctx.dt)
 
-        def run(step, t):
-            k = step - ctx.step0
-            s = g._spikes
-            c = s.size if (lo == 0 and hi == g.N) else int(np.count_nonzero((s >= lo) & (s < hi)))
-            tbuf[k] = t
-            rbuf[k] = c * scale
-
-        self._runner.run = run
+    def _part(self, key: str, keys) -> P.Part:
+        gkey = keys(self.group)
+        n = self._hi - self._lo
+        part = P.Part()
+        for name, buf in self._buffers.items():
+            part.buffers[f"{key}.{name}"] = buf
+        part.ints.update({f"{key}.lo": self._lo, f"{key}.size": n})
+        part.scalars[f"{key}.scale"] = 1.0 / (n * (self._dt_used or 1.0))
+        part.operations[self._runner] = P.RecordRate(
+            f"{gkey}._spikes", f"{gkey}._nspikes", f"{key}.t", f"{key}.rate", f"{key}.lo",
+            f"{key}.size", f"{key}.scale")
+        return part
 
     def _finish(self, steps_done: int) -> None:
         self._t.set_filled(steps_done)

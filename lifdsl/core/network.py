@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import pickle
 import sys
-import time
 from collections.abc import Iterable
 from typing import Any
 
+from lifdsl.codegen import program as P
 from lifdsl.codegen.cache import BuildError, CompilerNotFoundError
+from lifdsl.core import random as _random
 from lifdsl.core.base import RunContext, Runner, SimObject, caller_scope
 from lifdsl.core.clock import defaultclock, steps_in
 from lifdsl.core.neurongroup import Subgroup
-from lifdsl.core.random import get_rng
 
 logger = logging.getLogger("lifdsl")
 
@@ -80,7 +80,9 @@ class Network:
         self._step = 0
         self._dt: float | None = None
         self._stored: dict[str, dict[str, Any]] = {}
-        self._kernel_cache = None
+        self._rng: Any = None
+        self._rng_epoch = -1
+        self._last_source: str | None = None
         self.add(*objects)
 
     def add(self, *objects: Any) -> None:
@@ -134,6 +136,62 @@ class Network:
         """
         self._run(duration, report, namespace, caller_scope(level), report_period)
 
+    def _generator(self):
+        """This network's random generator: taken from the global stream at the first run
+        after each ``seed()``."""
+        if self._rng is None or self._rng_epoch != _random.epoch():
+            self._rng = _random.take_rng()
+            self._rng_epoch = _random.epoch()
+        return self._rng
+
+    def _keys(self) -> dict[int, str]:
+        return {id(o): f"o{k}" for k, o in enumerate(self.objects)}
+
+    def _program(self, runners: list[Runner], ctx: RunContext) -> tuple[P.Program, P.Bindings]:
+        """The program of this run and its bindings, from every object's part."""
+        keys = self._keys()
+
+        def keyof(obj: SimObject) -> str:
+            return keys[id(obj)]
+
+        whole = P.Part()
+        for o in self.objects:
+            whole.merge(o._part(keyof(o), keyof))
+        return P.assemble(whole, runners, ctx.dt, ctx.step0, ctx.rng)
+
+    def generated_code(self, target: str = "cython") -> str:
+        """The kernel source of this network's last run (of its objects as they are now, with
+        placeholder values, before it ran)."""
+        if target != "cython":
+            raise ValueError("a network's generated code is its Cython kernel: target='cython'")
+        if self._last_source is not None:
+            return self._last_source
+        from lifdsl.codegen.cython_target import kernel_source
+
+        keys = self._keys()
+        whole = P.Part()
+        for o in self.objects:
+            whole.merge(o._part_unresolved(keys[id(o)], lambda x: keys[id(x)]))
+        program, _ = P.assemble(whole, self._schedule(), 0.0, 0, None)
+        return kernel_source(program)
+
+    def _runtime(self, target: str, program: P.Program, bindings: P.Bindings):
+        """The target's runtime for the program; 'auto' falls back to NumPy if the kernel
+        does not build."""
+        from lifdsl.codegen.numpy_target.runtime import NumpyRuntime
+
+        if target == "cython":
+            from lifdsl.codegen.cython_target import CythonRuntime
+
+            try:
+                return CythonRuntime(program, bindings)
+            except (BuildError, CompilerNotFoundError) as err:
+                if (self.target or prefs.target) != "auto":
+                    raise
+                logger.warning("target 'auto': the Cython kernel did not build (%s); "
+                               "running on numpy", err)
+        return NumpyRuntime(program, bindings)
+
     def _run(self, duration, report, namespace, scope, report_period) -> None:
         if report not in (None, "text", "stdout", "stderr"):
             raise ValueError(f"report must be None, 'text', 'stdout' or 'stderr'; got {report!r}")
@@ -146,11 +204,14 @@ class Network:
         n_steps = steps_in(duration, dt)
         namespaces = ([dict(namespace)] if namespace else []) + scope
         ctx = RunContext(dt=dt, step0=self._step, n_steps=n_steps, namespaces=namespaces,
-                         rng=get_rng())
+                         rng=self._generator())
         runners = self._schedule()
         for o in self.objects:
             o._prepare(ctx)
-        logger.info("%s: running %d steps of %g s on target %s", self.name, n_steps, dt, target)
+        program, bindings = self._program(runners, ctx)
+        runtime = self._runtime(target, program, bindings)
+        logger.info("%s: running %d steps of %g s on target %s", self.name, n_steps, dt,
+                    runtime.name)
         stream = sys.stderr if report == "stderr" else sys.stdout
 
         def show(step: int, elapsed: float) -> None:
@@ -158,56 +219,22 @@ class Network:
             print(f"{step * dt:.4g} s simulated ({100 * done / max(n_steps, 1):.0f}%) in "
                   f"{elapsed:.2f} s", file=stream)
 
-        if target == "cython":
-            from lifdsl.core.cython_network import CythonRun
+        def set_step(step: int) -> None:
+            self._step = step
 
-            def set_step(step: int) -> None:
-                self._step = step
-
-            done = 0
-            try:
-                runner = CythonRun(self, runners, ctx)
-            except (BuildError, CompilerNotFoundError) as err:
-                if (self.target or prefs.target) != "auto":
-                    raise
-                logger.warning("target 'auto': the Cython kernel did not build (%s); "
-                               "running on numpy", err)
-                target = "numpy"
-        if target == "cython":
-            try:
-                done = runner.run(n_steps, show if report is not None else None,
-                                  report_period, set_step)
-            finally:
-                for o in self.objects:
-                    o._finish(done)
-        else:
-            self._run_numpy(ctx, runners, show if report is not None else None, report_period)
+        try:
+            runtime.run(n_steps, show if report is not None else None, report_period, set_step)
+        finally:
+            for o in self.objects:
+                o._finish(self._step - ctx.step0)
+        if runtime.name == "cython":
+            self._last_source = runtime.source
+            for o in self.objects:
+                o._ran_kernel(runtime.source)
         for o in self.objects:
             o._set_time(self.t, dt)
         if report is not None and n_steps == 0:
             print("0 s simulated (100%)", file=stream)
-
-    def _run_numpy(self, ctx: RunContext, runners: list[Runner], report, report_period) -> None:
-        funcs = [r.run for r in runners if r.run is not None]
-        dt = ctx.dt
-        step0 = ctx.step0
-        n_steps = ctx.n_steps
-        start = time.perf_counter()
-        next_report = start + report_period
-        done = 0
-        try:
-            for step in range(step0, step0 + n_steps):
-                t = step * dt
-                for f in funcs:
-                    f(step, t)
-                done += 1
-                self._step = step + 1
-                if report is not None and (done == n_steps or time.perf_counter() >= next_report):
-                    report(self._step, time.perf_counter() - start)
-                    next_report = time.perf_counter() + report_period
-        finally:
-            for o in self.objects:
-                o._finish(done)
 
     # -- store / restore -----------------------------------------------------------------------
     def store(self, name: str = "default", filename: str | None = None) -> None:
@@ -215,7 +242,7 @@ class Network:
         snap = {
             "step": self._step,
             "dt": self._dt,
-            "rng": get_rng().bit_generator.state,
+            "rng": self._generator().bit_generator.state,
             "objects": {o.name: o._get_state() for o in self.objects},
         }
         if filename is not None:
@@ -246,7 +273,7 @@ class Network:
                            f"{name!r}")
         self._step = snap["step"]
         self._dt = snap["dt"]
-        get_rng().bit_generator.state = snap["rng"]
+        self._generator().bit_generator.state = snap["rng"]
         for o in self.objects:
             o._set_state(snap["objects"][o.name])
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from lifdsl.core.codeobject import CodeBlock
+from lifdsl.codegen.numpy_target import CodeBlock
 from lifdsl.core.neurongroup import NeuronGroup
 from lifdsl.equations import Equations, parse_statements
 from lifdsl.equations.functions import symbol

@@ -1,4 +1,4 @@
-"""Abstract code -> NumPy source: one Python function per code block, vectorised over neurons.
+"""Abstract code -> NumPy source: one Python function per code block, vectorised over elements.
 
 The generated function has the signature ``f(_ns, _idx, _n, t, dt, _rng)``: ``_ns`` maps names to
 state arrays, constants and functions; ``_idx`` selects the neurons (a slice, or an index array
@@ -9,7 +9,7 @@ statements run in order on local values, and written targets are stored back at 
 from __future__ import annotations
 
 import keyword
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
@@ -121,6 +121,9 @@ def _free_names(statements: Sequence[Assign]) -> list[str]:
     return names
 
 
+_AT = {"+=": "add", "-=": "subtract", "*=": "multiply", "/=": "divide"}
+
+
 def generate_numpy(
     name: str,
     statements: Sequence[Assign],
@@ -128,29 +131,54 @@ def generate_numpy(
     returns: str | None = None,
     doc: str = "",
     full: bool = False,
+    indexed: Mapping[str, str] | None = None,
 ) -> str:
-    """Source of a function running ``statements`` over the selected neurons.
+    """Source of a function running ``statements`` over the selected elements.
 
-    ``arrays`` names the per-neuron arrays of ``_ns`` (read with ``[_idx]``, written back when a
-    statement targets them); every other free name is looked up in ``_ns`` as is (constants,
-    functions). ``returns`` names a value to return, broadcast to ``_n`` neurons. A ``full``
-    block always runs on every neuron: it works on the arrays themselves and updates
-    ``X = a*X + b`` (``a`` neuron-independent) in place, with no temporaries.
+    ``arrays`` names the per-element arrays of ``_ns`` (read with ``[_idx]``, written back when
+    a statement targets them); every other free name is looked up in ``_ns`` as is (constants,
+    functions). ``returns`` names a value to return, broadcast to ``_n`` elements. A ``full``
+    block always runs on every element: it works on the arrays themselves and updates
+    ``X = a*X + b`` (``a`` element-independent) in place, with no temporaries.
+
+    ``indexed`` maps names reached through an index array (``v_post`` through ``post_idx``)
+    to that index's name in ``_ns``: they are read as ``_ns['v'][_ns['post_idx'][_idx]]`` and
+    written with ``numpy.add.at`` (and its kin) so repeated targets all count; such a name may
+    not be read after it is written in the same block.
     """
     arrays = set(arrays)
+    indexed = dict(indexed or {})
     lines = [f"def {name}(_ns, _idx, _n, t, dt, _rng):"]
     if doc:
         lines.append(f"    {doc!r}")
     written: list[str] = []
     aliased: set[str] = set()
+    written_indexed: set[str] = set()
     for nm in _free_names(statements):
         if nm in ("t", "dt"):
             continue
-        if nm in arrays:
+        if nm in indexed:
+            lines.append(f"    {py_name(nm)} = _ns[{nm!r}][_ns[{indexed[nm]!r}][_idx]]")
+        elif nm in arrays:
             lines.append(f"    {py_name(nm)} = _ns[{nm!r}]" + ("" if full else "[_idx]"))
         else:
             lines.append(f"    {py_name(nm)} = _ns[{nm!r}]")
     for st in statements:
+        late = {s.name for s in st.expr.free_symbols} & written_indexed
+        if late:
+            raise ValueError(f"{sorted(late)[0]!r} is read after it was written through an "
+                             f"index in the same block: not supported")
+        if st.target in indexed:
+            target = f"_ns[{st.target!r}]"
+            where = f"_ns[{indexed[st.target]!r}][_idx]"
+            value = print_expr(st.expr)
+            if st.op == "=":
+                lines.append(f"    {target}[{where}] = numpy.broadcast_to({value}, (_n,))")
+            else:
+                lines.append(f"    numpy.{_AT[st.op]}.at({target}, {where}, {value})")
+            written_indexed.add(st.target)
+            continue
+        st = st.folded()
         if isinstance(st.expr, sp.Symbol):
             aliased.add(st.expr.name)
         inplace = None

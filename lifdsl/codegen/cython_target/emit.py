@@ -1,0 +1,239 @@
+"""One C emitter per kind of operation, and the module around them: a program becomes the
+source of one Cython module whose ``run`` advances the network by many steps in C."""
+
+from __future__ import annotations
+
+from lifdsl.codegen import program as P
+from lifdsl.codegen.c_printer import C_SUPPORT_CODE
+from lifdsl.codegen.cython_target.analysis import fusion_plan
+from lifdsl.codegen.cython_target.kernel import ArgLayout, Kernel, Loop, Part
+
+
+def _spikes(k: Kernel, op) -> tuple[str, str]:
+    return k.array(op.spikes), k.array(op.nspikes)
+
+
+def emit_update(k: Kernel, op: P.Update) -> None:
+    """A loop over every element (every ``period`` steps for ``run_regularly``)."""
+    loop = Loop(k, [op.code])
+    parts = loop.prepare([Part("plain", op.code.statements)])
+    count = k.integer(op.count)
+    loop.open_element("_j")
+    loop.run_parts(parts, count)
+    loop.close_element()
+    if op.period is None:
+        loop.write([f"for (int64_t _j = 0; _j < {count}; ++_j) {{"])
+        return
+    k.body(f"if (step % {k.integer(op.period)} == 0) {{")
+    with k.body.block():
+        loop.write([f"for (int64_t _j = 0; _j < {count}; ++_j) {{"])
+
+
+def _threshold_loop(k: Kernel, ops: list, thr: P.Threshold) -> None:
+    """Update, threshold and reset parts of one population in one pass (any order given)."""
+    codes = [op.code for op in ops]
+    loop = Loop(k, codes)
+    refractory = thr.lastspike is not None
+    if refractory:
+        loop.add_array("lastspike", thr.lastspike)
+        loop.add_array("not_refractory", thr.not_refractory)
+    parts = [Part("threshold" if isinstance(op, P.Threshold) else "plain", op.code.statements)
+             for op in ops if not isinstance(op, P.Reset)]
+    reset = next((op for op in ops if isinstance(op, P.Reset)), None)
+    parts = loop.prepare(parts, reset.code.statements if reset else ())
+    spk = _spikes(k, thr)
+    count = k.integer(thr.count)
+    k.body(f"{spk[1]}[0] = 0;")
+    loop.open_element("_j")
+    cond = loop.run_parts(parts, count, spikes=spk, refractory=refractory)
+    if reset is not None:
+        # the reset comes after every other part (the update may follow the threshold)
+        loop.on_spike(cond, reset.code.statements)
+    loop.close_element()
+    loop.write([f"for (int64_t _j = 0; _j < {count}; ++_j) {{"], spikes=spk)
+
+
+def emit_threshold(k: Kernel, op: P.Threshold) -> None:
+    """The spike test of every element; spiking ones go to the spike buffer."""
+    _threshold_loop(k, [op], op)
+
+
+def emit_fused(k: Kernel, chain: list) -> None:
+    """Update + threshold (+ reset) of one population in one loop."""
+    thr = next(op for op in chain if isinstance(op, P.Threshold))
+    _threshold_loop(k, chain, thr)
+
+
+def emit_reset(k: Kernel, op: P.Reset) -> None:
+    """The reset statements for this step's spiking elements."""
+    loop = Loop(k, [op.code])
+    parts = loop.prepare([Part("plain", op.code.statements)])
+    buf, cnt = _spikes(k, op)
+    loop.open_element(f"{buf}[_j]")
+    loop.run_parts(parts, f"{cnt}[0]")
+    loop.close_element()
+    loop.write([f"for (int64_t _j = 0; _j < {cnt}[0]; ++_j) {{"])
+
+
+def emit_propagate(k: Kernel, op: P.Propagate) -> None:
+    """For each spike, the code over its connectivity row, rows in spike order."""
+    loop = Loop(k, [op.code])
+    parts = loop.prepare([Part("plain", op.code.statements)])
+    buf, cnt = _spikes(k, op)
+    indptr = k.array(op.indptr, const=True)
+    loop.pre.insert(0, "int64_t _total = 0;")
+    loop.pre.insert(1, f"for (int64_t _s = 0; _s < {cnt}[0]; ++_s) "
+                       f"_total += {indptr}[{buf}[_s] + 1] - {indptr}[{buf}[_s]];")
+    loop.pre.append("int64_t _r = 0;")
+    loop.open_element("_j")
+    loop.run_parts(parts, "_total", counter="_r")
+    loop.close_element()
+    loop.inner.append("_r++;")
+    loop.write([f"for (int64_t _s = 0; _s < {cnt}[0]; ++_s) {{",
+                f"for (int64_t _j = {indptr}[{buf}[_s]]; _j < {indptr}[{buf}[_s] + 1]; ++_j) {{"])
+
+
+def emit_record_state(k: Kernel, op: P.RecordState) -> None:
+    """This step's sample of every recorded variable."""
+    w = k.body
+    tbuf = k.array(op.times)
+    idx = k.array(op.indices, const=True)
+    nrec = k.integer(op.nrec)
+    w(f"{tbuf}[_k] = t;")
+    plain = [(k.array(buf), k.array(src)) for buf, src, scalar in op.stored if not scalar]
+    for buf, src, scalar in op.stored:
+        if scalar:
+            w(f"for (int64_t _j = 0; _j < {nrec}; ++_j) {k.array(buf)}[_k*{nrec} + _j] = "
+              f"{k.double(src)};")
+    if plain:
+        w(f"for (int64_t _j = 0; _j < {nrec}; ++_j) {{")
+        with w.block():
+            w(f"const int64_t _i = {idx}[_j];")
+            for buf, src in plain:
+                w(f"{buf}[_k*{nrec} + _j] = {src}[_i];")
+    if op.code is None:
+        return
+    loop = Loop(k, [op.code])
+    parts = loop.prepare([Part("plain", op.code.statements)])
+    loop.open_element(f"{idx}[_j]")
+    loop.run_parts(parts, nrec)
+    for target, buf in op.outputs:
+        loop.inner.append(f"{k.array(buf)}[_k*{nrec} + _j] = {loop.names[target]};")
+    loop.close_element()
+    loop.write([f"for (int64_t _j = 0; _j < {nrec}; ++_j) {{"])
+
+
+def emit_record_spikes(k: Kernel, op: P.RecordSpikes) -> None:
+    """Counts per element and (element, step) pairs into the sink, which has room: the kernel
+    returns before a step whose spikes might not fit."""
+    w = k.body
+    buf, cnt = _spikes(k, op)
+    mi, ms, mn = (k.array(f"{op.sink}.{f}") for f in ("index", "step", "fill"))
+    mc = k.array(op.counts)
+    rec, lo, size = k.integer(op.record), k.integer(op.lo), k.integer(op.size)
+    k.capacity_checks.append(f"if ({mn}[0] + {size} > {mn}[1]) return step;")
+    w("{")
+    with w.block():
+        w(f"int64_t _n = {mn}[0];")
+        w(f"const int64_t _nspk = {cnt}[0];")
+        w("for (int64_t _j = 0; _j < _nspk; ++_j) {")
+        with w.block():
+            w(f"const int64_t _s = {buf}[_j] - {lo};")
+            w(f"if ((uint64_t)_s >= (uint64_t){size}) continue;")
+            w(f"{mc}[_s]++;")
+            w(f"if ({rec}) {{ {mi}[_n] = _s; {ms}[_n] = step; _n++; }}")
+        w(f"{mn}[0] = _n;")
+
+
+def emit_record_rate(k: Kernel, op: P.RecordRate) -> None:
+    """The fraction of elements spiking this step, as a rate."""
+    w = k.body
+    buf, cnt = _spikes(k, op)
+    rt, rr = k.array(op.times), k.array(op.rates)
+    sc, lo, size = k.double(op.scale), k.integer(op.lo), k.integer(op.size)
+    w("{")
+    with w.block():
+        w("int64_t _c = 0;")
+        w(f"for (int64_t _j = 0; _j < {cnt}[0]; ++_j)")
+        w(f"    _c += ({buf}[_j] >= {lo} && {buf}[_j] < {lo} + {size});")
+        w(f"{rt}[_k] = t;")
+        w(f"{rr}[_k] = _c * {sc};")
+
+
+EMITTERS = {
+    P.Update: emit_update, P.Threshold: emit_threshold, P.Reset: emit_reset,
+    P.Propagate: emit_propagate, P.RecordState: emit_record_state,
+    P.RecordSpikes: emit_record_spikes, P.RecordRate: emit_record_rate,
+}
+
+
+def generate_kernel(program: P.Program) -> tuple[str, ArgLayout]:
+    """Cython source of a module with ``run(P, D, L, capsule, step0, n_steps) -> step``."""
+    k = Kernel(program)
+    for kind, chain in fusion_plan(list(program.operations)):
+        k.body(f"/* {kind}: {', '.join(type(c).__name__ for c in chain)} */")
+        if kind == "fused":
+            emit_fused(k, chain)
+        else:
+            EMITTERS[type(chain[0])](k, chain[0])
+    return module_source(k), k.layout
+
+
+_PYX_HEAD = '''# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False
+# Generated by lifdsl: one kernel for the whole time loop of a network.
+from cpython.pycapsule cimport PyCapsule_GetPointer
+from libc.stdint cimport int64_t, uintptr_t
+
+cdef extern from *:
+    """
+#include <math.h>
+#include <stdint.h>
+#include "numpy/random/bitgen.h"
+double random_standard_normal(bitgen_t *bitgen_state);
+'''
+
+_PYX_TAIL = '''    """
+    ctypedef struct bitgen_t:
+        pass
+    int64_t lifdsl_kernel(void **P, const double *D, const int64_t *L, bitgen_t *rng,
+                          int64_t step0, int64_t n_steps) nogil
+
+
+def run(uintptr_t P, uintptr_t D, uintptr_t L, object capsule, int64_t step0, int64_t n_steps):
+    """Advance n_steps steps from step0; returns the step reached (earlier if a spike buffer
+    needs to grow). P, D, L are the addresses of the pointer, double and integer arguments."""
+    cdef bitgen_t *rng = <bitgen_t*> PyCapsule_GetPointer(capsule, "BitGenerator")
+    cdef int64_t r
+    with nogil:
+        r = lifdsl_kernel(<void**> P, <const double*> D, <const int64_t*> L, rng, step0,
+                          n_steps)
+    return r
+'''
+
+
+def module_source(k: Kernel) -> str:
+    """The whole ``.pyx``: support code, the kernel function, the Python wrapper."""
+    c: list[str] = [C_SUPPORT_CODE]
+    c.append("static int64_t lifdsl_kernel(void **P, const double *D, const int64_t *L, "
+             "bitgen_t *rng, int64_t step0, int64_t n_steps)")
+    c.append("{")
+    c.append("    (void)rng;")
+    c.append("    const double dt = D[0];")
+    c.append("    const int64_t rec_step0 = L[0];")
+    c.extend("    " + d for d in k.decl)
+    c.append("    for (int64_t step = step0; step < step0 + n_steps; ++step) {")
+    c.append("        const double t = step * dt;")
+    c.append("        const int64_t _k = step - rec_step0;")
+    c.append("        (void)t; (void)_k;")
+    c.extend("        " + chk for chk in k.capacity_checks)
+    c.extend(k.body.lines)
+    c.append("    }")
+    c.append("    return step0 + n_steps;")
+    c.append("}")
+    ctext = "\n".join(c).replace('"""', "'''")
+    ctext = "\n".join(("" if not ln.strip() else ln) for ln in ctext.splitlines())
+    return _PYX_HEAD + ctext + "\n" + _PYX_TAIL
+
+
+__all__ = ["EMITTERS", "generate_kernel", "module_source"]

@@ -1,0 +1,314 @@
+"""The kernel being written: its argument layout, declarations, body, and element loops."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from lifdsl.codegen import program as P
+from lifdsl.codegen.c_printer import c_name
+from lifdsl.codegen.cython_target.printer import KernelPrinter, Scope
+from lifdsl.codegen.random_draws import draw_kinds, predraw
+from lifdsl.equations.statements import Assign
+
+CTYPES = {"float64": "double", "float32": "float", "int64": "int64_t", "bool": "unsigned char"}
+
+
+@dataclass
+class ArgLayout:
+    """What goes where in the kernel's three argument vectors: each entry is a spec
+    ``(kind, key)`` that the runtime looks up in the bindings (see ``runtime.ARGUMENTS``)."""
+
+    pointers: list[tuple] = field(default_factory=list)
+    doubles: list[tuple] = field(default_factory=list)
+    ints: list[tuple] = field(default_factory=list)
+
+    @staticmethod
+    def _slot(table: list[tuple], spec: tuple, vector: str) -> str:
+        if spec not in table:
+            table.append(spec)
+        return f"{vector}[{table.index(spec)}]"
+
+    def ptr(self, *spec) -> str:
+        return self._slot(self.pointers, spec, "P")
+
+    def dbl(self, *spec) -> str:
+        return self._slot(self.doubles, spec, "D")
+
+    def int(self, *spec) -> str:
+        return self._slot(self.ints, spec, "L")
+
+
+class Writer:
+    """Indented lines of C."""
+
+    def __init__(self, depth: int = 1) -> None:
+        self.lines: list[str] = []
+        self.depth = depth
+
+    def __call__(self, text: str) -> None:
+        for ln in text.splitlines():
+            self.lines.append("    " * self.depth + ln)
+
+    def block(self):
+        """``with w.block():`` indents the lines inside and closes them with ``}``."""
+        writer = self
+
+        class _Block:
+            def __enter__(self_inner):
+                writer.depth += 1
+
+            def __exit__(self_inner, *exc):
+                writer.depth -= 1
+                writer("}")
+
+        return _Block()
+
+
+def cident(key: str) -> str:
+    """The C identifier of a bindings key (``o0.v`` -> ``o0_v``)."""
+    return re.sub(r"\W", "_", key)
+
+
+class Kernel:
+    """Arguments, declarations and body of one kernel being generated."""
+
+    def __init__(self, program: P.Program) -> None:
+        self.program = program
+        self.dtypes = program.buffer_dtypes()
+        self.ndims = dict(program.functions)
+        self.layout = ArgLayout()
+        self.layout.dbl("dt")
+        self.layout.int("step0")
+        self.decl: list[str] = []      # declarations at the top of the kernel
+        self.declared: set[str] = set()
+        self.body = Writer(depth=2)
+        self.capacity_checks: list[str] = []
+        self.n_ops = 0
+
+    def _declare(self, cname: str, text: str) -> str:
+        if cname not in self.declared:
+            self.declared.add(cname)
+            self.decl.append(text)
+        return cname
+
+    def array(self, key: str, const: bool = False) -> str:
+        """A restrict pointer to the buffer ``key``."""
+        ctype = CTYPES[self.dtypes[key]]
+        cname = cident(key)
+        q = "const " if const else ""
+        return self._declare(
+            cname, f"{q}{ctype} *restrict {cname} = ({q}{ctype}*){self.layout.ptr('array', key)};")
+
+    def double(self, key: str) -> str:
+        """The double argument ``key``."""
+        cname = cident(key)
+        return self._declare(cname, f"const double {cname} = {self.layout.dbl('scalar', key)};")
+
+    def integer(self, key: str) -> str:
+        """The integer argument ``key``."""
+        cname = cident(key)
+        return self._declare(cname, f"const int64_t {cname} = {self.layout.int('int', key)};")
+
+    def timed_array(self, key: str) -> tuple[int, str, str, str, str]:
+        """(ndim, values, length, columns, 1/dt) of the function ``key``."""
+        base = "_ta_" + cident(key)
+        return (
+            self.ndims.get(key, 1),
+            self._declare(f"{base}_v", f"const double *restrict {base}_v = "
+                                       f"(const double*){self.layout.ptr('ta', key)};"),
+            self._declare(f"{base}_n", f"const int64_t {base}_n = "
+                                       f"{self.layout.int('ta_n', key)};"),
+            self._declare(f"{base}_ncol", f"const int64_t {base}_ncol = "
+                                          f"{self.layout.int('ta_ncol', key)};"),
+            self._declare(f"{base}_inv", f"const double {base}_inv = "
+                                         f"{self.layout.dbl('ta_inv', key)};"),
+        )
+
+    def scratch(self, name: str) -> str:
+        """A double buffer of the kernel's own (pre-drawn random numbers)."""
+        cname = "_buf_" + name
+        return self._declare(
+            cname, f"double *restrict {cname} = (double*){self.layout.ptr('scratch', name)};")
+
+
+@dataclass
+class Part:
+    """Statements of one part of a loop: 'plain', or 'threshold' (ends with ``_cond``)."""
+
+    kind: str
+    statements: tuple[Assign, ...]
+
+
+class Loop:
+    """One loop over elements running parts of code in order for each element.
+
+    Arrays are loaded into locals once per element and stored back at the end; element-free
+    expressions are computed once, before the loop; random numbers are drawn into buffers
+    before the loop, in the order the NumPy target draws them.
+    """
+
+    def __init__(self, k: Kernel, codes: list[P.Code]) -> None:
+        self.k = k
+        self.arrays: dict[str, P.Ref] = {}
+        scalars: dict[str, str] = {}
+        functions: dict[str, str] = {}
+        for code in codes:
+            self.arrays.update(code.arrays)
+            scalars.update(code.scalars)
+            functions.update(code.functions)
+        first = codes[0]
+        self.vtype = CTYPES[first.dtype]
+        self.scope = Scope(first.dtype, set(scalars),
+                           {nm: k.timed_array(key) for nm, key in functions.items()})
+        self.names: dict[str, str] = {nm: k.double(key) for nm, key in scalars.items()}
+        if first.size:
+            self.names["N"] = k.integer(first.size)
+        self.offset = k.integer(first.offset) if first.offset is not None else None
+        self.tag = f"op{k.n_ops}"
+        self.per_element: set[str] = set(self.arrays) | {"i"}
+        self.hoisted: list[str] = []
+        self.printer = KernelPrinter(self.scope, self.names, self.per_element, self.hoisted,
+                                     f"_h{k.n_ops}_")
+        self.pre: list[str] = []
+        self.inner: list[str] = []
+        self.used: set[str] = set()
+        self.written: set[str] = set()
+        self.float64 = {nm for nm, ref in self.arrays.items()
+                        if k.dtypes.get(ref.key) == "float64"}
+
+    def add_array(self, name: str, key: str) -> None:
+        """Make a buffer reachable under ``name`` (used and written)."""
+        self.arrays[name] = P.Ref(key)
+        self.per_element.add(name)
+        self.used.add(name)
+        self.written.add(name)
+
+    def prepare(self, parts: list[Part], on_spike: tuple[Assign, ...] = (),
+                reads: set[str] = frozenset()) -> list[Part]:
+        """Note what the parts read and write; returns them with random draws leading."""
+        parts = [Part(p.kind, tuple(predraw(p.statements))) for p in parts]
+        written_indexed: set[str] = set()
+        for st in [s for p in parts for s in p.statements] + list(on_spike):
+            late = {x.name for x in st.expr.free_symbols} & written_indexed
+            if late:
+                raise ValueError(f"{sorted(late)[0]!r} is read after it was written through an "
+                                 f"index in the same block: not supported")
+            self.used |= {x.name for x in st.expr.free_symbols}
+            if st.target in self.arrays:
+                self.written.add(st.target)
+                if self.arrays[st.target].index is not None:
+                    written_indexed.add(st.target)
+        self.used |= set(reads)
+        return parts
+
+    def open_element(self, element: str) -> None:
+        """Start the body for one element: ``_i`` and the locals of its arrays."""
+        k = self.k
+        self.inner.append(f"const int64_t _i = {element};")
+        if "i" in self.used:
+            self.names["i"] = f"(_i - {self.offset})" if self.offset is not None else "_i"
+        for nm in sorted((set(self.arrays) - {"i"}) & (self.used | self.written)):
+            ref = self.arrays[nm]
+            lname = f"_v_{c_name(nm)}"
+            where = f"{k.array(ref.index, const=True)}[_i]" if ref.index else "_i"
+            self.inner.append(f"{CTYPES[k.dtypes[ref.key]]} {lname} = "
+                              f"{k.array(ref.key)}[{where}];")
+            self.names[nm] = lname
+
+    def assign(self, st: Assign, out: list[str]) -> None:
+        """One statement on the element's locals."""
+        st = st.folded()
+        # NumPy computes in float64 as soon as a float64 array (lastspike) takes part
+        self.printer._float = (self.vtype == "float" and not any(
+            x.name in self.float64 for x in st.expr.free_symbols))
+        text = self.printer.doprint(st.expr)
+        if st.target in self.names:
+            out.append(f"{self.names[st.target]} = {text};")
+        else:
+            lname = (c_name(st.target) if st.target.startswith("_")
+                     else f"_t_{c_name(st.target)}")
+            # a bare Symbol is a SymPy Boolean too: only comparisons and logic are int
+            is_bool = isinstance(st.expr, (sp.core.relational.Relational, sp.And, sp.Or,
+                                           sp.Not, sp.logic.boolalg.BooleanAtom))
+            out.append(f"{'int' if is_bool else self.vtype} {lname} = {text};")
+            self.names[st.target] = lname
+        self.per_element.add(st.target)
+
+    def draws(self, pk: int, statements: tuple[Assign, ...], count: str, counter: str) -> None:
+        """Buffers of this part's random draws, filled before the loop (``count`` of each)."""
+        for name, dist in draw_kinds(statements):
+            buf = self.k.scratch(f"{self.tag}_{pk}_{name}")
+            fn = ("rng->next_double(rng->state)" if dist == "uniform"
+                  else "random_standard_normal(rng)")
+            self.pre.append(f"for (int64_t _j = 0; _j < {count}; ++_j) {buf}[_j] = {fn};")
+            lname = f"_d{pk}{name}"
+            self.inner.append(f"const double {lname} = {buf}[{counter}];")
+            self.names[name] = lname
+            self.per_element.add(name)
+
+    def run_parts(self, parts: list[Part], count: str, counter: str = "_j",
+                  spikes: tuple[str, str] | None = None,
+                  refractory: bool = False) -> str | None:
+        """The statements of every part; a threshold part appends to ``spikes``. Returns the
+        name of the threshold's condition local (or None)."""
+        cond_name = None
+        for pk, part in enumerate(parts):
+            self.draws(pk, part.statements, count, counter)
+            for st in part.statements:
+                if not st.target.startswith("_draw_"):
+                    self.assign(st, self.inner)
+            if part.kind == "threshold":
+                # spikes are rare: lay the loop out for the elements that do not fire
+                self.inner.append(f"if (__builtin_expect({self.names['_cond']}, 0)) {{")
+                self.inner.append(f"    {spikes[0]}[_nspk++] = _i;")
+                if refractory:
+                    self.inner.append(f"    {self.names['lastspike']} = t;")
+                    self.inner.append(f"    {self.names['not_refractory']} = 0;")
+                self.inner.append("}")
+                cond_name = self.names.pop("_cond")
+        return cond_name
+
+    def on_spike(self, cond_name: str, statements: tuple[Assign, ...]) -> None:
+        """Statements for the elements whose condition held (a fused reset)."""
+        block: list[str] = []
+        for st in statements:
+            self.assign(st, block)
+        self.inner.append(f"if (__builtin_expect({cond_name}, 0)) {{")
+        self.inner.extend("    " + ln for ln in block)
+        self.inner.append("}")
+
+    def close_element(self) -> None:
+        """Store back every array the element's statements wrote."""
+        k = self.k
+        for nm in sorted(self.written):
+            ref = self.arrays[nm]
+            where = f"{k.array(ref.index, const=True)}[_i]" if ref.index else "_i"
+            self.inner.append(f"{k.array(ref.key)}[{where}] = {self.names[nm]};")
+
+    def write(self, header: list[str], spikes: tuple[str, str] | None = None,
+              footer: tuple[str, ...] = ()) -> None:
+        """The loop as one block: draws and hoisted values first, then ``header`` (opening
+        braces) around the element body; the spike count lives in a register meanwhile."""
+        w = self.k.body
+        w("{")
+        with w.block():
+            for ln in self.pre + self.hoisted:
+                w(ln)
+            if spikes is not None:
+                w(f"int64_t _nspk = {spikes[1]}[0];")
+            for ln in header:
+                w(ln)
+                w.depth += 1
+            for ln in self.inner:
+                w(ln)
+            for _ in header:
+                w.depth -= 1
+                w("}")
+            for ln in footer:
+                w(ln)
+            if spikes is not None:
+                w(f"{spikes[1]}[0] = _nspk;")
+        self.k.n_ops += 1

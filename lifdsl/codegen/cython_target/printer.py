@@ -1,0 +1,103 @@
+"""The C printer of the kernel: the loop's names, TimedArray lookups and hoisting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from lifdsl.codegen.c_printer import CCodePrinter, c_name
+
+
+@dataclass
+class Scope:
+    """What a loop's printer knows about the names of its code."""
+
+    value_dtype: str                                  # 'float64' or 'float32'
+    scalars: set[str] = field(default_factory=set)    # names that are double arguments
+    #: TimedArray name -> (ndim, values pointer, length, columns, 1/dt)
+    functions: dict[str, tuple[int, str, str, str, str]] = field(default_factory=dict)
+
+
+class KernelPrinter(CCodePrinter):
+    """The C printer with the kernel's names, TimedArray lookups and hoisting.
+
+    Names and lookups are applied while printing, never by rewriting the SymPy tree, so the
+    printed order of operations is the one the NumPy printer uses (same rounding).
+    """
+
+    def __init__(self, scope: Scope, names: dict[str, str], per_element: set[str],
+                 hoisted: list[str], prefix: str) -> None:
+        super().__init__()
+        self._scope = scope
+        self._names = names
+        self._per_element = per_element
+        self._hoisted = hoisted
+        self._hoist_names: dict[sp.Basic, str] = {}
+        self._prefix = prefix
+        self._parents: list[sp.Basic] = []
+        # float32 groups compute per-element arithmetic in float, as NumPy does with float32
+        # arrays and Python scalars; element-independent values are computed in double first
+        self._float = scope.value_dtype == "float32"
+        self._hoist_depth = 0
+
+    def _cast(self, text: str) -> str:
+        return f"((float){text})" if self._float and self._hoist_depth == 0 else text
+
+    def _depends(self, expr: sp.Basic) -> bool:
+        if any(x.name in self._per_element for x in expr.free_symbols):
+            return True
+        return any(self._scope.functions.get(c.func.__name__, (1,))[0] == 2
+                   for c in expr.atoms(sp.core.function.AppliedUndef))
+
+    def _print(self, expr, **kwargs) -> str:
+        parent = self._parents[-1] if self._parents else None
+        hoistable = isinstance(expr, (sp.Function, sp.Add)) or (
+            isinstance(expr, (sp.Mul, sp.Pow)) and not isinstance(parent, sp.Mul))
+        if (hoistable and isinstance(expr, sp.Basic) and not expr.is_Atom
+                and not isinstance(expr, (sp.logic.boolalg.Boolean,))
+                and not self._depends(expr)):
+            name = self._hoist_names.get(expr)
+            if name is None:
+                self._parents.append(None)
+                self._hoist_depth += 1
+                try:
+                    text = super()._print(expr, **kwargs)
+                finally:
+                    self._parents.pop()
+                    self._hoist_depth -= 1
+                name = f"{self._prefix}{len(self._hoisted)}"  # after the inner ones
+                self._hoisted.append(f"const double {name} = {text};")
+                self._hoist_names[expr] = name
+            return self._cast(name)
+        self._parents.append(expr if isinstance(expr, sp.Basic) else None)
+        try:
+            return super()._print(expr, **kwargs)
+        finally:
+            self._parents.pop()
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        text = self._names.get(expr.name, c_name(expr.name))
+        if expr.name in self._scope.scalars or expr.name in ("t", "dt"):
+            return self._cast(text)
+        return text
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return self._cast(super()._print_Float(expr))
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return self._cast(super()._print_Rational(expr))
+
+    def _print_AppliedUndef(self, expr) -> str:
+        fname = expr.func.__name__
+        if fname not in self._scope.functions:
+            raise ValueError(f"no C implementation for the function {fname!r}")
+        ndim, v, n, ncol, inv = self._scope.functions[fname]
+        self._hoist_depth += 1  # times and indices stay double: they pick the sample
+        try:
+            args = ", ".join(self._print(a) for a in expr.args)
+        finally:
+            self._hoist_depth -= 1
+        if ndim == 2:
+            return self._cast(f"lifdsl_ta2({v}, {n}, {ncol}, {inv}, {args})")
+        return self._cast(f"lifdsl_ta1({v}, {n}, {inv}, {args})")

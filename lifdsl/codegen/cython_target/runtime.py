@@ -1,0 +1,141 @@
+"""The Cython target's runtime: compile a program once (cached by its content), fill the
+kernel's argument vectors from the bindings, call it in chunks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from lifdsl.codegen import program as P
+from lifdsl.codegen.cache import compile_cython
+from lifdsl.codegen.cython_target.emit import generate_kernel
+from lifdsl.codegen.cython_target.kernel import ArgLayout
+
+#: one compiled kernel per distinct program in this process: program -> (source, layout, module)
+_KERNELS: dict[P.Program, tuple[str, ArgLayout, Any]] = {}
+
+
+def kernel_source(program: P.Program) -> str:
+    """The Cython source of a program (without compiling it)."""
+    hit = _KERNELS.get(program)
+    return hit[0] if hit is not None else generate_kernel(program)[0]
+
+
+def _values(b: P.Bindings, key: str) -> np.ndarray:
+    return b.functions[key].values
+
+
+#: how each kind of kernel argument is found in the bindings
+ARGUMENTS: dict[str, Callable[..., Any]] = {
+    "array": lambda b, key: b.arrays[key],
+    "ta": _values,
+    "scalar": lambda b, key: b.scalars[key],
+    "dt": lambda b: b.dt,
+    "ta_inv": lambda b, key: b.functions[key].inv_dt,
+    "int": lambda b, key: b.ints[key],
+    "step0": lambda b: b.step0,
+    "ta_n": lambda b, key: _values(b, key).shape[0],
+    "ta_ncol": lambda b, key: _values(b, key).shape[1] if _values(b, key).ndim == 2 else 1,
+}
+
+
+class CythonRuntime:
+    """Runs a program as one compiled C loop."""
+
+    name = "cython"
+
+    def __init__(self, program: P.Program, bindings: P.Bindings) -> None:
+        hit = _KERNELS.get(program)
+        if hit is None:
+            source, layout = generate_kernel(program)
+            hit = (source, layout, compile_cython(source, "network"))
+            _KERNELS[program] = hit
+        self.source, self.layout, self.module = hit
+        self.program = program
+        self.bindings = bindings
+        self._scratch: dict[str, np.ndarray] = {}
+        self._fill()
+
+    def _pointer(self, spec: tuple) -> np.ndarray:
+        if spec[0] == "scratch":
+            arr = self._scratch.get(spec[1])
+            if arr is None:
+                arr = self._scratch[spec[1]] = np.empty(self._scratch_size(), np.float64)
+            return arr
+        arr = ARGUMENTS[spec[0]](self.bindings, *spec[1:])
+        if not arr.flags.c_contiguous:
+            raise AssertionError(f"kernel argument {spec} is not contiguous")
+        return arr
+
+    def _scratch_size(self) -> int:
+        """Room for one draw per element of the largest loop (random numbers are drawn into
+        such buffers before their loop)."""
+        b = self.bindings
+        sizes = [1]
+        for op in self.program.operations:
+            if isinstance(op, (P.Update, P.Threshold)):
+                sizes.append(b.ints[op.count])
+            elif isinstance(op, (P.Reset, P.RecordSpikes, P.RecordRate)):
+                sizes.append(b.arrays[op.spikes].shape[0])
+            elif isinstance(op, P.RecordState):
+                sizes.append(b.ints[op.nrec])
+            elif isinstance(op, P.Propagate):
+                sizes.append(int(b.arrays[op.indptr][-1]))
+        return max(sizes)
+
+    def _fill(self) -> None:
+        arrays = [self._pointer(s) for s in self.layout.pointers]
+        self._keep = arrays
+        b = self.bindings
+        self.P = np.array([a.ctypes.data for a in arrays] or [0], dtype=np.int64)
+        self.D = np.array([float(ARGUMENTS[s[0]](b, *s[1:])) for s in self.layout.doubles]
+                          or [0.0])
+        self.L = np.array([int(ARGUMENTS[s[0]](b, *s[1:])) for s in self.layout.ints] or [0],
+                          dtype=np.int64)
+
+    def _grow_sinks(self) -> None:
+        """Room in every spike sink for one more step of spikes, then new argument vectors."""
+        b = self.bindings
+        for op in self.program.operations:
+            if isinstance(op, P.RecordSpikes):
+                sink = b.sinks[op.sink]
+                sink.grow(b.ints[op.size])
+                P.bind_sink(b, op.sink, sink)
+        self._fill()
+
+    def run(self, n_steps: int, report, report_period: float, set_step) -> int:
+        """Advance ``n_steps`` steps in chunks of about a quarter second (Ctrl-C and progress
+        reports get through between them); returns how many were done."""
+        b = self.bindings
+        rng = b.rng
+        capsule = rng.bit_generator.capsule
+        step = b.step0
+        end = b.step0 + n_steps
+        chunk = max(1, min(n_steps, 1000))
+        start = time.perf_counter()
+        next_report = start + report_period
+        while step < end:
+            stop = min(end, step + chunk)
+            t_call = time.perf_counter()
+            with rng.bit_generator.lock:
+                reached = int(self.module.run(self.P.ctypes.data, self.D.ctypes.data,
+                                              self.L.ctypes.data, capsule, step, stop - step))
+            now = time.perf_counter()
+            if reached < stop:
+                self._grow_sinks()
+            elif now - t_call < 0.1:
+                chunk = min(n_steps, chunk * 4)
+            elif now - t_call > 0.5:
+                chunk = max(1, chunk // 2)
+            if report is not None and reached > step and (reached == end or now >= next_report):
+                report(reached, now - start)
+                next_report = now + report_period
+            step = reached
+            set_step(step)
+        return step - b.step0
+
+
+__all__ = ["ARGUMENTS", "CythonRuntime", "kernel_source"]

@@ -1,0 +1,54 @@
+"""A block of abstract code compiled to a NumPy function, shared by every block of equal source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from lifdsl.codegen.numpy_target.printer import compile_numpy, generate_numpy
+from lifdsl.codegen.random_draws import predraw
+from lifdsl.equations.statements import Assign
+
+_compiled: dict[str, Callable] = {}
+_builds = {"n": 0}
+
+
+def build_count() -> int:
+    """How many NumPy functions this process generated and compiled (tests count them)."""
+    return _builds["n"]
+
+
+def block_source(name: str, statements: Sequence[Assign], arrays: Iterable[str],
+                 returns: str | None = None, full: bool = False) -> str:
+    """The NumPy source a block of these statements runs (without compiling it)."""
+    return generate_numpy(name, tuple(predraw(statements)), arrays, returns=returns, full=full)
+
+
+class CodeBlock:
+    """Statements compiled for the NumPy target: ``block(ns, idx, n, t, dt, rng)``.
+
+    Compiled functions are shared between blocks with identical source, so re-running or
+    re-creating a model does not regenerate Python code.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        statements: Sequence[Assign],
+        arrays: Iterable[str],
+        returns: str | None = None,
+        full: bool = False,
+        indexed: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.statements = tuple(predraw(statements))
+        self.source = generate_numpy(name, self.statements, arrays, returns=returns, full=full,
+                                     indexed=indexed)
+        fn = _compiled.get(self.source)
+        if fn is None:
+            fn = compile_numpy(self.source, name)
+            _compiled[self.source] = fn
+            _builds["n"] += 1
+        self.function = fn
+
+    def __call__(self, ns, idx, n, t, dt, rng):
+        return self.function(ns, idx, n, t, dt, rng)

@@ -1,0 +1,219 @@
+"""The NumPy target's runtime: interprets a :class:`~lifdsl.codegen.program.Program` step by
+step, each operation a vectorised NumPy call over its elements."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from lifdsl.codegen import program as P
+from lifdsl.codegen.numpy_target.block import CodeBlock
+from lifdsl.equations.statements import Assign
+
+Step = Callable[[int, float], None]
+
+
+def namespace(code: P.Code, b: P.Bindings) -> tuple[dict[str, Any], dict[str, str]]:
+    """The ``_ns`` a block of ``code`` runs with, and its indexed names (name -> index name)."""
+    ns: dict[str, Any] = {}
+    indexed: dict[str, str] = {}
+    for name, ref in code.arrays:
+        ns[name] = b.arrays[ref.key]
+        if ref.index is not None:
+            iname = "_index_" + ref.index.replace(".", "_")
+            ns[iname] = b.arrays[ref.index]
+            indexed[name] = iname
+    for name, key in code.scalars:
+        ns[name] = b.scalars[key]
+    dtype = np.dtype(code.dtype)
+    for name, key in code.functions:
+        ns[name] = b.functions[key].numpy_function(dtype)
+    if code.size:
+        ns["N"] = b.ints[code.size]
+    if code.offset is not None and "i" in ns:
+        # inside a subgroup, i counts from the subgroup's first element
+        ns["i"] = ns["i"] - b.ints[code.offset]
+    return ns, indexed
+
+
+def _block(name: str, code: P.Code, statements, returns: str | None = None,
+           full: bool = False, indexed: dict[str, str] | None = None) -> CodeBlock:
+    arrays = [nm for nm, ref in code.arrays if ref.index is None]
+    return CodeBlock(name, list(statements), arrays, returns=returns, full=full, indexed=indexed)
+
+
+def evaluate(code: P.Code, b: P.Bindings, idx, n: int, t: float) -> np.ndarray:
+    """The value of ``code``'s single statement ``_value = ...`` for elements ``idx`` now
+    (string assignments and subexpressions read between runs)."""
+    ns, indexed = namespace(code, b)
+    blk = _block("_evaluate", code, code.statements, returns="_value", indexed=indexed)
+    return blk(ns, idx, n, t, b.dt, b.rng)
+
+
+def _update(op: P.Update, b: P.Bindings) -> Step:
+    ns, _ = namespace(op.code, b)
+    blk = _block("state_update", op.code, op.code.statements, full=True)
+    n, dt, rng, full = b.ints[op.count], b.dt, b.rng, slice(None)
+    if op.period is None:
+        def run(step: int, t: float) -> None:
+            blk(ns, full, n, t, dt, rng)
+        return run
+    period = b.ints[op.period]
+
+    def run_every(step: int, t: float) -> None:
+        if step % period == 0:
+            blk(ns, full, n, t, dt, rng)
+    return run_every
+
+
+def _threshold(op: P.Threshold, b: P.Bindings) -> Step:
+    ns, _ = namespace(op.code, b)
+    blk = _block("threshold", op.code, op.code.statements, returns="_cond", full=True)
+    n, dt, rng, full = b.ints[op.count], b.dt, b.rng, slice(None)
+    spk, nspk = b.arrays[op.spikes], b.arrays[op.nspikes]
+    last = b.arrays[op.lastspike] if op.lastspike else None
+    nr = b.arrays[op.not_refractory] if op.not_refractory else None
+
+    def run(step: int, t: float) -> None:
+        spikes = np.flatnonzero(blk(ns, full, n, t, dt, rng))
+        k = spikes.size
+        nspk[0] = k
+        if k:
+            spk[:k] = spikes
+            if last is not None:
+                last[spikes] = t
+                nr[spikes] = False
+    return run
+
+
+def _reset(op: P.Reset, b: P.Bindings) -> Step:
+    ns, _ = namespace(op.code, b)
+    blk = _block("reset", op.code, op.code.statements)
+    dt, rng = b.dt, b.rng
+    spk, nspk = b.arrays[op.spikes], b.arrays[op.nspikes]
+
+    def run(step: int, t: float) -> None:
+        k = int(nspk[0])
+        if k:
+            blk(ns, spk[:k], k, t, dt, rng)
+    return run
+
+
+def _propagate(op: P.Propagate, b: P.Bindings) -> Step:
+    ns, indexed = namespace(op.code, b)
+    blk = _block("propagate", op.code, op.code.statements, indexed=indexed)
+    dt, rng = b.dt, b.rng
+    spk, nspk, indptr = b.arrays[op.spikes], b.arrays[op.nspikes], b.arrays[op.indptr]
+
+    def run(step: int, t: float) -> None:
+        k = int(nspk[0])
+        if not k:
+            return
+        src = spk[:k]
+        starts, lens = indptr[src], indptr[src + 1] - indptr[src]
+        total = int(lens.sum())
+        if not total:
+            return
+        # the rows of every spiking source, in spike order (as the C loop walks them)
+        first = np.repeat(starts - (np.cumsum(lens) - lens), lens)
+        rows = np.arange(total, dtype=np.int64) + first
+        blk(ns, rows, total, t, dt, rng)
+    return run
+
+
+def _record_state(op: P.RecordState, b: P.Bindings) -> Step:
+    times, idx, step0 = b.arrays[op.times], b.arrays[op.indices], b.step0
+    nrec, dt, rng = b.ints[op.nrec], b.dt, b.rng
+    copies = []
+    for buf, key, scalar in op.stored:
+        copies.append((b.arrays[buf], b.scalars[key] if scalar else b.arrays[key], scalar))
+    exprs = []
+    if op.code is not None:
+        ns, _ = namespace(op.code, b)
+        outs = dict(op.outputs)
+        for st in op.code.statements:
+            blk = _block("_record", op.code, [Assign("_value", st.expr)], returns="_value")
+            exprs.append((b.arrays[outs[st.target]], blk, ns))
+
+    def run(step: int, t: float) -> None:
+        k = step - step0
+        times[k] = t
+        for buf, src, scalar in copies:
+            buf[k] = src if scalar else src[idx]
+        for buf, blk, ns in exprs:
+            buf[k] = blk(ns, idx, nrec, t, dt, rng)
+    return run
+
+
+def _record_spikes(op: P.RecordSpikes, b: P.Bindings) -> Step:
+    spk, nspk, counts = b.arrays[op.spikes], b.arrays[op.nspikes], b.arrays[op.counts]
+    sink = b.sinks[op.sink]
+    lo, size, record = b.ints[op.lo], b.ints[op.size], bool(b.ints[op.record])
+
+    def run(step: int, t: float) -> None:
+        k = int(nspk[0])
+        if not k:
+            return
+        s = spk[:k]
+        s = s[(s >= lo) & (s < lo + size)] - lo
+        if not s.size:
+            return
+        counts[s] += 1  # the spikes of one step are distinct elements
+        if record:
+            sink.grow(s.size)
+            n = int(sink.fill[0])
+            sink.index[n:n + s.size] = s
+            sink.step[n:n + s.size] = step
+            sink.fill[0] = n + s.size
+    return run
+
+
+def _record_rate(op: P.RecordRate, b: P.Bindings) -> Step:
+    spk, nspk = b.arrays[op.spikes], b.arrays[op.nspikes]
+    times, rates, step0 = b.arrays[op.times], b.arrays[op.rates], b.step0
+    lo, size, scale = b.ints[op.lo], b.ints[op.size], b.scalars[op.scale]
+
+    def run(step: int, t: float) -> None:
+        s = spk[:int(nspk[0])]
+        k = step - step0
+        times[k] = t
+        rates[k] = int(np.count_nonzero((s >= lo) & (s < lo + size))) * scale
+    return run
+
+
+_INTERPRETERS: dict[type, Callable[[Any, P.Bindings], Step]] = {
+    P.Update: _update, P.Threshold: _threshold, P.Reset: _reset, P.Propagate: _propagate,
+    P.RecordState: _record_state, P.RecordSpikes: _record_spikes, P.RecordRate: _record_rate,
+}
+
+
+class NumpyRuntime:
+    """Runs a program with NumPy: one Python call per operation per step."""
+
+    name = "numpy"
+
+    def __init__(self, program: P.Program, bindings: P.Bindings) -> None:
+        self.program = program
+        self.bindings = bindings
+        self.steps = [_INTERPRETERS[type(op)](op, bindings) for op in program.operations]
+
+    def run(self, n_steps: int, report, report_period: float, set_step) -> int:
+        """Advance ``n_steps`` steps; returns how many were done (fewer if interrupted)."""
+        b = self.bindings
+        funcs, dt, step0 = self.steps, b.dt, b.step0
+        start = time.perf_counter()
+        next_report = start + report_period
+        done = 0
+        for step in range(step0, step0 + n_steps):
+            t = step * dt
+            for f in funcs:
+                f(step, t)
+            done += 1
+            set_step(step + 1)
+            if report is not None and (done == n_steps or time.perf_counter() >= next_report):
+                report(step + 1, time.perf_counter() - start)
+                next_report = time.perf_counter() + report_period
+        return done

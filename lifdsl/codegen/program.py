@@ -1,0 +1,287 @@
+"""The program of a network: target-free operations in schedule order, and what they run on.
+
+Every simulation object describes what it does in a step as operations (:class:`Update`,
+:class:`Threshold`, :class:`Reset`, :class:`Propagate`, the three recorders). Each operation
+holds :class:`Code` (abstract statements, and how every name in them is reached: an array
+through the loop's own index or through an index array, a constant, a function). A
+:class:`Program` is the list of operations plus the dtype of every buffer they touch; it holds
+no values and no object identities, so equal networks have equal programs, and a compiled
+kernel is cached by the program's content.
+
+Values arrive separately as :class:`Bindings` (the objects' arrays, constants, sizes, functions
+and growable record sinks). The NumPy target interprets a program; the Cython target compiles
+it into one loop. Both read the same operations, so they compute the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+#: assignment operators a statement may carry
+OPERATORS = ("=", "+=", "-=", "*=", "/=")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """How code reaches a per-element name: the buffer ``key``, read at the loop's own element,
+    or at ``index[element]`` when ``index`` names an int64 buffer (``post_idx[syn]``)."""
+
+    key: str
+    index: str | None = None
+
+
+@dataclass(frozen=True)
+class Code:
+    """Statements run for each element of a loop, and where each name comes from.
+
+    ``statements`` are :class:`~lifdsl.equations.statements.Assign` (with their operator);
+    random draws come first as ``_draw_k`` statements. Names not listed are ``t``, ``dt``, the
+    element index ``i`` (minus ``offset`` if given), ``N`` (the int ``size``) and temporaries.
+    """
+
+    statements: tuple
+    arrays: tuple[tuple[str, Ref], ...] = ()
+    scalars: tuple[tuple[str, str], ...] = ()        # name -> double key
+    functions: tuple[tuple[str, str], ...] = ()      # name -> function key
+    dtype: str = "float64"                           # value type of the loop's arithmetic
+    size: str = ""                                   # int key: what 'N' means
+    offset: str | None = None                        # int key: 'i' counts from here
+
+    def array_map(self) -> dict[str, Ref]:
+        """``arrays`` as a dict."""
+        return dict(self.arrays)
+
+
+@dataclass(frozen=True)
+class Update:
+    """Run ``code`` for every element of a population (state update, ``run_regularly``);
+    with ``period`` (an int key) only in steps where ``step % period == 0``."""
+
+    code: Code
+    count: str                         # int key: number of elements
+    period: str | None = None
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Evaluate ``code`` (its last statement sets ``_cond``) for every element; the elements
+    where it holds go to ``spikes[:n]`` with ``n`` in ``nspikes[0]``; with refractoriness,
+    ``lastspike = t`` and ``not_refractory = False`` for them."""
+
+    code: Code
+    count: str
+    spikes: str                        # int64 buffer (one slot per element)
+    nspikes: str                       # int64 buffer of one value
+    lastspike: str | None = None
+    not_refractory: str | None = None
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Run ``code`` for the elements listed in ``spikes[:nspikes[0]]``."""
+
+    code: Code
+    spikes: str
+    nspikes: str
+
+
+@dataclass(frozen=True)
+class Propagate:
+    """For each spiking source element ``s`` (``spikes[:nspikes[0]]``), run ``code`` for the
+    elements ``indptr[s] .. indptr[s+1]-1`` of a connectivity (CSR rows, e.g. synapses), in
+    order. Names reached through an index (``v_post`` through ``post_idx``) may repeat: an
+    ``+=`` through an index adds every contribution. This is the form synaptic pathways use."""
+
+    code: Code
+    spikes: str
+    nspikes: str
+    indptr: str                        # int64 buffer, one more than source elements
+
+
+@dataclass(frozen=True)
+class RecordState:
+    """Append one sample per step: ``t`` to ``times[k]`` and, for each recorded name, its
+    value at the elements ``indices`` to row ``k`` of its buffer (``k`` = step - first step).
+
+    ``stored`` are (buffer of the recorded values, array key or scalar key, is_scalar);
+    expressions are ``code`` statements ``_rec_<name> = ...`` each written to its buffer."""
+
+    times: str
+    indices: str                       # int64 buffer of element indices
+    nrec: str                          # int key: len(indices)
+    stored: tuple[tuple[str, str, bool], ...] = ()
+    code: Code | None = None
+    outputs: tuple[tuple[str, str], ...] = ()     # (_rec_<name>, record buffer key)
+
+
+@dataclass(frozen=True)
+class RecordSpikes:
+    """Count the spikes of elements ``lo .. lo+size-1`` and, if ``record``, append them (index
+    relative to ``lo`` and step) to the growable :class:`SpikeSink` ``sink``."""
+
+    spikes: str
+    nspikes: str
+    sink: str
+    counts: str                        # int64 buffer of per-element counts
+    lo: str
+    size: str
+    record: str                        # int key: 0 or 1
+
+
+@dataclass(frozen=True)
+class RecordRate:
+    """Append ``t`` and (spikes among ``lo .. lo+size-1``) * ``scale`` to ``times``/``rates``."""
+
+    spikes: str
+    nspikes: str
+    times: str
+    rates: str
+    lo: str
+    size: str
+    scale: str                         # double key: 1 / (size * dt)
+
+
+Operation = Update | Threshold | Reset | Propagate | RecordState | RecordSpikes | RecordRate
+
+
+@dataclass(frozen=True)
+class Program:
+    """Operations in schedule order and the dtype of every buffer they use (no values)."""
+
+    operations: tuple[Operation, ...]
+    buffers: tuple[tuple[str, str], ...]          # buffer key -> numpy dtype name
+    functions: tuple[tuple[str, int], ...] = ()   # function key -> number of arguments
+
+    def buffer_dtypes(self) -> dict[str, str]:
+        """``buffers`` as a dict."""
+        return dict(self.buffers)
+
+
+class SpikeSink:
+    """A growable record of (element, step) pairs that both targets append to: ``index`` and
+    ``step`` hold ``fill[0]`` entries of room for ``fill[1]``."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        capacity = max(1, int(capacity))
+        self.index = np.empty(capacity, np.int64)
+        self.step = np.empty(capacity, np.int64)
+        self.fill = np.array([0, capacity], np.int64)
+
+    def room_for(self, extra: int) -> bool:
+        """True if ``extra`` more entries fit."""
+        return int(self.fill[0]) + extra <= int(self.fill[1])
+
+    def grow(self, extra: int) -> None:
+        """Make room for at least ``extra`` more entries (new arrays: rebind after this)."""
+        n, cap = (int(x) for x in self.fill)
+        if n + extra <= cap:
+            return
+        new = max(2 * cap, n + 2 * extra)
+        for name in ("index", "step"):
+            arr = np.empty(new, np.int64)
+            arr[:n] = getattr(self, name)[:n]
+            setattr(self, name, arr)
+        self.fill[1] = new
+
+    def take(self) -> tuple[np.ndarray, np.ndarray]:
+        """The entries so far (copies), emptying the sink."""
+        n = int(self.fill[0])
+        out = self.index[:n].copy(), self.step[:n].copy()
+        self.fill[0] = 0
+        return out
+
+
+@dataclass
+class Buffer:
+    """An array a simulation object owns and hands to the targets; ``persistent`` ones are
+    state that lives across runs (and is stored), the others are records of one run."""
+
+    array: np.ndarray
+    persistent: bool = True
+
+    @property
+    def dtype(self) -> str:
+        """The numpy dtype name of the array ('bool' for booleans)."""
+        return "bool" if self.array.dtype == np.bool_ else self.array.dtype.name
+
+
+@dataclass
+class Bindings:
+    """The values a program runs on: arrays, doubles, integers, functions, spike sinks."""
+
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    scalars: dict[str, float] = field(default_factory=dict)
+    ints: dict[str, int] = field(default_factory=dict)
+    functions: dict[str, Any] = field(default_factory=dict)
+    sinks: dict[str, SpikeSink] = field(default_factory=dict)
+    dt: float = 0.0
+    step0: int = 0                     # first step of this run (records count from here)
+    rng: np.random.Generator | None = None
+
+
+@dataclass
+class Part:
+    """What one object contributes to a program: its operations (one per scheduled runner, in
+    the object's terms), its buffers, constants, sizes, functions and sinks."""
+
+    operations: dict[Any, Operation] = field(default_factory=dict)   # runner -> operation
+    buffers: dict[str, Buffer] = field(default_factory=dict)
+    scalars: dict[str, float] = field(default_factory=dict)
+    ints: dict[str, int] = field(default_factory=dict)
+    functions: dict[str, Any] = field(default_factory=dict)
+    sinks: dict[str, SpikeSink] = field(default_factory=dict)
+
+    def merge(self, other: Part) -> None:
+        """Add ``other``'s entries (keys are unique per object, so nothing is overwritten)."""
+        self.operations.update(other.operations)
+        self.buffers.update(other.buffers)
+        self.scalars.update(other.scalars)
+        self.ints.update(other.ints)
+        self.functions.update(other.functions)
+        self.sinks.update(other.sinks)
+
+
+def assemble(parts: Part, schedule: list, dt: float, step0: int,
+             rng: np.random.Generator | None) -> tuple[Program, Bindings]:
+    """The program of the scheduled runners (in order) and the bindings it runs on."""
+    ops = tuple(parts.operations[r] for r in schedule if r in parts.operations)
+    dtypes = {k: b.dtype for k, b in parts.buffers.items()}
+    for key in parts.sinks:
+        dtypes.update(sink_buffers(key))
+    fkeys = tuple(sorted((k, int(getattr(f, "ndim", 1))) for k, f in parts.functions.items()))
+    program = Program(ops, tuple(sorted(dtypes.items())), fkeys)
+    bindings = Bindings(arrays={k: b.array for k, b in parts.buffers.items()},
+                        scalars=dict(parts.scalars), ints=dict(parts.ints),
+                        functions=dict(parts.functions), sinks=dict(parts.sinks), dt=dt,
+                        step0=step0, rng=rng)
+    for key, sink in parts.sinks.items():
+        bind_sink(bindings, key, sink)
+    return program, bindings
+
+
+def bind_sink(bindings: Bindings, key: str, sink: SpikeSink) -> None:
+    """Expose a sink's (possibly regrown) arrays as the buffers ``key.index/.step/.fill``."""
+    bindings.arrays[f"{key}.index"] = sink.index
+    bindings.arrays[f"{key}.step"] = sink.step
+    bindings.arrays[f"{key}.fill"] = sink.fill
+
+
+def sink_buffers(key: str) -> tuple[tuple[str, str], ...]:
+    """The buffer keys and dtypes of a spike sink."""
+    return tuple((f"{key}.{f}", "int64") for f in ("index", "step", "fill"))
+
+
+def names_in(expr: sp.Basic) -> set[str]:
+    """Free symbol names of an expression."""
+    return {s.name for s in expr.free_symbols}
+
+
+__all__ = [
+    "OPERATORS", "Bindings", "Buffer", "Code", "Operation", "Part", "Program", "Propagate",
+    "RecordRate", "RecordSpikes", "RecordState", "Ref", "Reset", "SpikeSink", "Threshold",
+    "Update", "assemble", "bind_sink", "names_in", "sink_buffers",
+]

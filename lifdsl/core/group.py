@@ -1,0 +1,393 @@
+"""Group: what NeuronGroup (and Synapses) share: state variables, string assignment, name
+resolution, code of the group's strings in the program's terms, and store/restore."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from lifdsl.codegen import program as P
+from lifdsl.codegen.numpy_target.runtime import evaluate
+from lifdsl.core.base import SimObject, caller_scope
+from lifdsl.core.random import get_rng
+from lifdsl.equations import EquationError, Equations, parse_expression
+from lifdsl.equations.functions import SPECIAL_NAMES, symbol
+from lifdsl.equations.statements import Assign
+from lifdsl.units.resolve import resolve_constants, resolve_functions
+
+_DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def names_in(expr: sp.Basic) -> tuple[set[str], set[str]]:
+    """Identifiers and called function names of an expression."""
+    ids = {s.name for s in expr.free_symbols}
+    funcs = {f.func.__name__ for f in expr.atoms(sp.core.function.AppliedUndef)}
+    return ids, funcs
+
+
+class VariableView(np.ndarray):
+    """``G.U``: the state array itself (SI floats). Besides numbers, an index may be assigned a
+    string evaluated per element, as in Brian2: ``G.U[:10] = 'rand()*U_thr'``. Everything
+    derived from it (slices, arithmetic) is a plain NumPy array."""
+
+    def __new__(cls, array: np.ndarray, group: Group, name: str, offset: int = 0,
+                frame: tuple[int, int] | None = None):
+        obj = array.view(cls)
+        obj._group = group
+        obj._name = name
+        obj._offset = offset
+        obj._frame = frame
+        return obj
+
+    def __array_finalize__(self, obj) -> None:
+        self._group = None
+
+    def __array_wrap__(self, out, context=None, return_scalar=False):
+        out = np.asarray(out)
+        return out[()] if return_scalar else out
+
+    def __getitem__(self, item):
+        return self.view(np.ndarray)[item]
+
+    def __setitem__(self, item, value) -> None:
+        if isinstance(value, str) and self._group is not None:
+            idx = np.arange(self.shape[0])[item]
+            idx = np.atleast_1d(idx) + self._offset
+            self._group._assign(self._name, idx, idx.size, value, caller_scope(0),
+                                self._frame)
+            return
+        self.view(np.ndarray)[item] = value
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+    def __str__(self) -> str:
+        return str(self.view(np.ndarray))
+
+    def __reduce__(self):
+        return self.view(np.ndarray).__reduce__()
+
+
+class Resolved:
+    """Names of a group's strings resolved for one run: constants and function objects."""
+
+    def __init__(self, constants: dict[str, float], functions: dict[str, Any]) -> None:
+        self.constants = constants
+        self.functions = functions
+
+
+class _Placeholder:
+    """Stands for a function object before names are resolved."""
+
+    def __init__(self, ndim: int) -> None:
+        self.ndim = ndim
+
+
+class Group(SimObject):
+    """Elements sharing one model: stored variables (per element or shared), read and written
+    as ``G.v``, assigned numbers, arrays or strings evaluated per element."""
+
+    #: names of attributes that are fixed at creation
+    _fixed = ("N", "name", "dtype", "equations")
+
+    def __init__(self, N: int, equations: Equations, namespace: dict[str, Any] | None,
+                 dtype: str, name: str | None, dt: float | None) -> None:
+        super().__init__(name, dt)
+        object.__setattr__(self, "_frozen", False)
+        self.N = int(N)
+        self.equations = equations
+        self.namespace = dict(namespace or {})
+        self.dtype = np.dtype(_DTYPES[str(dtype)])
+        self._arrays: dict[str, np.ndarray] = {}
+        for nm in equations.diff_names + equations.param_names:
+            shape = (1,) if "shared" in equations[nm].flags else (self.N,)
+            self._arrays[nm] = np.zeros(shape, dtype=self.dtype)
+        self._arrays["i"] = np.arange(self.N, dtype=np.int64)
+        self._arrays["i"].setflags(write=False)  # the element index is not for changing
+        self._t_now = 0.0
+        self._dt_now = float(dt) if dt is not None else 0.0
+
+    @staticmethod
+    def _check_dtype(dtype) -> str:
+        try:
+            dtype = np.dtype(dtype).name
+        except TypeError:
+            pass
+        if str(dtype) not in _DTYPES:
+            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        return str(dtype)
+
+    # -- the public buffer protocol --------------------------------------------------------------
+    def buffers(self) -> dict[str, P.Buffer]:
+        """The arrays this group owns (state variables, its index, bookkeeping), all persistent:
+        targets read and write them in place."""
+        return {nm: P.Buffer(a) for nm, a in self._arrays.items()}
+
+    # -- state access -----------------------------------------------------------------------------
+    @property
+    def variables(self) -> list[str]:
+        """Stored variables (differential equations, then parameters)."""
+        return self.equations.diff_names + self.equations.param_names
+
+    def __len__(self) -> int:
+        return self.N
+
+    def __getattr__(self, name: str):
+        arrays = self.__dict__.get("_arrays")
+        if arrays is not None and name in arrays:
+            return VariableView(arrays[name], self, name)
+        eqs = self.__dict__.get("equations")
+        if eqs is not None and name in eqs.subexpr_names:
+            return self._evaluate(name, slice(None), self.N, caller_scope(0))
+        raise AttributeError(
+            f"{type(self).__name__} {self.__dict__.get('name', '?')!r} has no attribute or "
+            f"state variable {name!r}"
+        )
+
+    def __setattr__(self, name: str, value) -> None:
+        if not self.__dict__.get("_frozen", False) or name.startswith("_"):
+            object.__setattr__(self, name, value)
+            return
+        if name in self._arrays or name in self.equations.subexpr_names:
+            # only a string needs the caller's names
+            scope = caller_scope(0) if isinstance(value, str) else []
+            self._assign(name, slice(None), self.N, value, scope)
+            return
+        if name in self._fixed:
+            raise AttributeError(f"{name!r} of a {type(self).__name__} is fixed when it is "
+                                 f"created")
+        if name in type(self).__dict__ or name in self.__dict__ or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(
+            f"{self.name!r} has no state variable {name!r} (variables: "
+            f"{', '.join(self.variables)}); declare it in the equations as '{name} : unit'"
+        )
+
+    def _maintained(self) -> set[str]:
+        """Arrays lifdsl keeps up to date itself (never assigned by users)."""
+        return {"i"}
+
+    def _assign(self, name, idx, n, value, namespaces, frame=None) -> None:
+        if name in self.equations.subexpr_names:
+            raise AttributeError(
+                f"{name!r} is a subexpression of {self.name!r}: it is computed, not stored"
+            )
+        if name in self._maintained():
+            raise AttributeError(f"{name!r} is maintained by lifdsl and cannot be assigned")
+        arr = self._arrays[name]
+        shared = arr.shape[0] == 1 and "shared" in self.equations[name].flags
+        if isinstance(value, str):
+            if shared:
+                expr = parse_expression(value, what=f"value of {name}")
+                per_element = ({s.name for s in self.equations.substituted(expr).free_symbols}
+                               & (self._array_names() | {"i"}))
+                if per_element:  # (a rand() is fine: one draw for the group)
+                    raise EquationError(
+                        f"{name!r} is shared (one value for the group): its value cannot "
+                        f"depend on the neuron ({', '.join(sorted(per_element))})",
+                        what=f"value of {name}", lineno=1, line=value)
+            values = self._evaluate_string(value, idx if not shared else slice(None),
+                                           1 if shared else n, namespaces, name, frame)
+            arr[slice(None) if shared else idx] = values
+            return
+        if value is None or isinstance(value, (complex, np.complexfloating)):
+            raise TypeError(f"{name!r} takes real numbers or a string, got {value!r}")
+        value = np.asarray(value)
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"{name!r} takes real numbers or a string, got an array of "
+                            f"{value.dtype}")
+        target = arr[slice(None) if shared else idx]
+        if value.ndim > 0 and value.shape != target.shape and value.size != 1:
+            raise ValueError(
+                f"cannot set {name!r} of {n} neuron(s) from an array of shape {value.shape}"
+            )
+        target[...] = value.reshape(target.shape) if value.size == target.size else value
+
+    def _evaluate_string(self, text: str, idx, n, namespaces, target: str | None = None,
+                         frame=None):
+        expr = parse_expression(text, what=f"value of {target}" if target else "expression")
+        return self._run_expression(expr, idx, n, namespaces, f"the assignment {text!r}", text,
+                                    frame)
+
+    def _evaluate(self, name: str, idx, n, namespaces):
+        return np.array(self._run_expression(symbol(name), idx, n, namespaces, name, None))
+
+    def _run_expression(self, expr, idx, n, namespaces, what, line, frame=None):
+        """Evaluate ``expr`` for the elements ``idx`` now: inside a subgroup (``frame`` = its
+        start and stop, or a slice ``idx``) ``i`` counts from 0 and ``N`` is the subgroup's
+        size, as in Brian2; ``t`` is the current time."""
+        expr = self.equations.substituted(expr)
+        resolved = self._resolve_exprs([expr], namespaces, what, line)
+        if frame is None and isinstance(idx, slice):
+            frame = idx.indices(self.N)[:2]
+        start, stop = frame if frame is not None else (0, self.N)
+        part = P.Part()
+        key = "_eval"
+        code = self._code([Assign("_value", expr)], resolved, key, part,
+                          size=stop - start, offset=start if (start, stop) != (0, self.N)
+                          else None)
+        bindings = P.Bindings(arrays={k: b.array for k, b in part.buffers.items()},
+                              scalars=part.scalars, ints=part.ints, functions=part.functions,
+                              dt=self._dt_now, rng=get_rng())
+        return evaluate(code, bindings, idx, n, self._t_now)
+
+    @property
+    def t(self) -> float:
+        """The time of the group's network (seconds) after its last run."""
+        return self._t_now
+
+    # -- names ------------------------------------------------------------------------------------
+    def _array_names(self) -> set[str]:
+        """Per-element arrays (shared variables are single values, read as constants)."""
+        return {nm for nm, a in self._arrays.items()
+                if not (nm in self.equations.param_names and "shared" in self.equations[nm].flags)}
+
+    def _shared_names(self) -> set[str]:
+        return {nm for nm in self.equations.param_names if "shared" in self.equations[nm].flags}
+
+    def _model_names(self) -> set[str]:
+        return set(self._arrays) | set(self.equations.subexpr_names) | set(SPECIAL_NAMES)
+
+    def _locate(self, name: str):
+        """(what, line number, line) of the first string that uses ``name``, or None."""
+        line = self.equations.line_using(name)
+        if line is not None:
+            return ("equations", line.lineno, line.source)
+        for what, text in self._texts():
+            if isinstance(text, str):
+                for k, ln in enumerate(text.splitlines(), 1):
+                    if name in ln:
+                        return (what, k, ln)
+        return None
+
+    def _texts(self) -> list[tuple[str, str | None]]:
+        """The group's strings besides the equations, to point errors at."""
+        return []
+
+    def _check_names(self, ids: set[str], what: str, line: str | None) -> None:
+        """Refuse names that exist only in other kinds of code (subclasses add theirs)."""
+        if "xi" in ids:
+            raise EquationError("'xi' is not available here: white noise belongs in "
+                                "differential equations", what=what,
+                                lineno=1 if line else None, line=line)
+
+    def _resolve(self, ids: set[str], funcs: set[str], namespaces, what: str,
+                 line: str | None, targets=frozenset()) -> Resolved:
+        """Constants and functions of a run: names not of the model come from ``namespace=``,
+        then from ``namespaces`` (run's namespace, the caller's scope), then units."""
+        model = self._model_names()
+        self._check_names(ids - set(self._arrays), what, line)
+        # temporaries of the generated code start with '_' or end in '_new' (users cannot
+        # define such names); everything else not in the model is an external constant
+        external = {nm for nm in ids if nm not in model and nm not in targets
+                    and not nm.startswith("_")}
+        nss = [self.namespace, *namespaces]
+
+        def locate(name):
+            found = self._locate(name)
+            if found is None and line is not None:
+                return (what, 1, line)
+            return found
+
+        consts = resolve_constants(external, nss, owner=f"{self.name}", locate=locate)
+        fobjs = resolve_functions(funcs, nss, owner=f"{self.name}", locate=locate)
+        return Resolved(consts, fobjs)
+
+    def _resolve_exprs(self, exprs, namespaces, what: str, line: str | None) -> Resolved:
+        ids: set[str] = set()
+        funcs: set[str] = set()
+        for e in exprs:
+            a, b = names_in(e)
+            ids |= a
+            funcs |= b
+        resolved = self._resolve(ids, funcs, namespaces, what, line)
+        self._check_calls(exprs, resolved.functions, what, line)
+        return resolved
+
+    def _check_calls(self, exprs, functions, what: str, line: str | None) -> None:
+        """A TimedArray called with the wrong arguments is an error naming the line."""
+        for e in exprs:
+            for call in e.atoms(sp.core.function.AppliedUndef):
+                fname = call.func.__name__
+                obj = functions.get(fname)
+                want = getattr(obj, "ndim", None)
+                where = self._locate(fname) or (what, 1, line or "")
+                if want == 2 and len(call.args) == 2 and call.args[1] == symbol("i") \
+                        and obj.values.shape[1] < self.N:
+                    raise EquationError(
+                        f"{fname!r} has {obj.values.shape[1]} columns but {fname}(t, i) is "
+                        f"read for {self.N} neurons", what=where[0], lineno=where[1],
+                        line=where[2], column=where[2].find(fname) if fname in where[2] else None)
+                if want is not None and len(call.args) != want:
+                    form = f"{fname}(t)" if want == 1 else f"{fname}(t, i)"
+                    raise EquationError(
+                        f"{fname!r} is a {want}-D TimedArray: call it as {form}, "
+                        f"not with {len(call.args)} argument(s)",
+                        what=where[0], lineno=where[1], line=where[2],
+                        column=where[2].find(fname) if fname in where[2] else None)
+
+    def _placeholder(self, exprs) -> Resolved:
+        """Resolution without values: every external name a constant 0.0, every call a
+        function with as many arguments as written (enough to show the code's shape)."""
+        ids: set[str] = set()
+        calls: dict[str, int] = {}
+        for e in exprs:
+            ids |= {s.name for s in e.free_symbols}
+            for c in e.atoms(sp.core.function.AppliedUndef):
+                calls[c.func.__name__] = len(c.args)
+        external = {nm for nm in ids - self._model_names() if not nm.startswith("_")
+                    and not nm.endswith("_new")}
+        return Resolved({nm: 0.0 for nm in external},
+                        {nm: _Placeholder(n) for nm, n in calls.items()})
+
+    # -- code in the program's terms -------------------------------------------------------------
+    def _code(self, statements, resolved: Resolved, key: str, part: P.Part, *,
+              size: int | None = None, offset: int | None = None,
+              extra: dict[str, float] | None = None, const_key: str | None = None) -> P.Code:
+        """``statements`` as program code over this group's elements (keys ``key.<name>``),
+        registering the buffers, constants and functions they use in ``part``. Constants are
+        keyed under ``const_key`` (default ``key``): a monitor resolves its own."""
+        ckey = const_key or key
+        used: set[str] = set()
+        funcs: set[str] = set()
+        for st in statements:
+            a, f = names_in(st.expr)
+            used |= a | {st.target}
+            funcs |= f
+        arrays = []
+        for nm in sorted(used & (self._array_names() | {"i"})):
+            arrays.append((nm, P.Ref(f"{key}.{nm}")))
+            part.buffers[f"{key}.{nm}"] = P.Buffer(self._arrays[nm])
+        scalars = []
+        values = {**resolved.constants, **(extra or {})}
+        for nm in sorted(used & self._shared_names()):
+            scalars.append((nm, f"{key}.{nm}"))
+            part.scalars[f"{key}.{nm}"] = float(self._arrays[nm][0])
+        for nm in sorted(used & set(values)):
+            scalars.append((nm, f"{ckey}.{nm}"))
+            part.scalars[f"{ckey}.{nm}"] = values[nm]
+        functions = []
+        for nm in sorted(funcs):
+            functions.append((nm, f"{ckey}.{nm}"))
+            part.functions[f"{ckey}.{nm}"] = resolved.functions[nm]
+        n = self.N if size is None else size
+        size_key = f"{ckey}.N" if (size is not None and size != self.N) else f"{key}.N"
+        part.ints[size_key] = n
+        offset_key = None
+        if offset:
+            offset_key = f"{ckey}.offset"
+            part.ints[offset_key] = offset
+        return P.Code(tuple(statements), tuple(arrays), tuple(scalars), tuple(functions),
+                      self.dtype.name, size_key, offset_key)
+
+    # -- store / restore -------------------------------------------------------------------------
+    def _get_state(self) -> dict[str, Any]:
+        return {"arrays": {k: v.copy() for k, v in self._arrays.items()}}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        for k, v in state["arrays"].items():
+            if k != "i":  # the index never changes (and is read-only)
+                self._arrays[k][...] = v
