@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 #: assignment operators a statement may carry
 OPERATORS = ("=", "+=", "-=", "*=", "/=")
@@ -206,7 +205,14 @@ class Buffer:
     @property
     def dtype(self) -> str:
         """The numpy dtype name of the array ('bool' for booleans)."""
-        return "bool" if self.array.dtype == np.bool_ else self.array.dtype.name
+        dt = self.array.dtype
+        name = _DTYPE_NAMES.get(dt)
+        if name is None:
+            name = _DTYPE_NAMES[dt] = "bool" if dt == np.bool_ else dt.name
+        return name
+
+
+_DTYPE_NAMES: dict[np.dtype, str] = {}
 
 
 @dataclass
@@ -275,13 +281,8 @@ def sink_buffers(key: str) -> tuple[tuple[str, str], ...]:
     return tuple((f"{key}.{f}", "int64") for f in ("index", "step", "fill"))
 
 
-def names_in(expr: sp.Basic) -> set[str]:
-    """Free symbol names of an expression."""
-    return {s.name for s in expr.free_symbols}
-
-
 __all__ = [
     "OPERATORS", "Bindings", "Buffer", "Code", "Operation", "Part", "Program", "Propagate",
     "RecordRate", "RecordSpikes", "RecordState", "Ref", "Reset", "SpikeSink", "Threshold",
-    "Update", "assemble", "bind_sink", "names_in", "sink_buffers",
+    "Update", "assemble", "bind_sink", "sink_buffers",
 ]

@@ -3,13 +3,14 @@ resolution, code of the group's strings in the program's terms, and store/restor
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from lifdsl.codegen import program as P
-from lifdsl.codegen.numpy_target.runtime import evaluate
+from lifdsl.codegen.targets import evaluate
 from lifdsl.core.base import SimObject, caller_scope
 from lifdsl.core.random import get_rng
 from lifdsl.equations import EquationError, Equations, parse_expression
@@ -20,11 +21,19 @@ from lifdsl.units.resolve import resolve_constants, resolve_functions
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
-def names_in(expr: sp.Basic) -> tuple[set[str], set[str]]:
-    """Identifiers and called function names of an expression."""
-    ids = {s.name for s in expr.free_symbols}
-    funcs = {f.func.__name__ for f in expr.atoms(sp.core.function.AppliedUndef)}
+@lru_cache(maxsize=8192)
+def names_in(expr: sp.Basic) -> tuple[frozenset[str], frozenset[str]]:
+    """Identifiers and called function names of an expression (remembered: SymPy's tree
+    walks would otherwise cost most of a warm run() call)."""
+    ids = frozenset(s.name for s in expr.free_symbols)
+    funcs = frozenset(f.func.__name__ for f in expr.atoms(sp.core.function.AppliedUndef))
     return ids, funcs
+
+
+@lru_cache(maxsize=8192)
+def calls_in(expr: sp.Basic) -> tuple:
+    """The function calls in an expression (remembered)."""
+    return tuple(expr.atoms(sp.core.function.AppliedUndef))
 
 
 class VariableView(np.ndarray):
@@ -310,7 +319,7 @@ class Group(SimObject):
     def _check_calls(self, exprs, functions, what: str, line: str | None) -> None:
         """A TimedArray called with the wrong arguments is an error naming the line."""
         for e in exprs:
-            for call in e.atoms(sp.core.function.AppliedUndef):
+            for call in calls_in(e):
                 fname = call.func.__name__
                 obj = functions.get(fname)
                 want = getattr(obj, "ndim", None)

@@ -166,7 +166,7 @@ class Network:
             raise ValueError("a network's generated code is its Cython kernel: target='cython'")
         if self._last_source is not None:
             return self._last_source
-        from lifdsl.codegen.cython_target import kernel_source
+        from lifdsl.codegen.targets import kernel_source
 
         keys = self._keys()
         whole = P.Part()
@@ -178,19 +178,17 @@ class Network:
     def _runtime(self, target: str, program: P.Program, bindings: P.Bindings):
         """The target's runtime for the program; 'auto' falls back to NumPy if the kernel
         does not build."""
-        from lifdsl.codegen.numpy_target.runtime import NumpyRuntime
+        from lifdsl.codegen import targets
 
         if target == "cython":
-            from lifdsl.codegen.cython_target import CythonRuntime
-
             try:
-                return CythonRuntime(program, bindings)
+                return targets.runtime("cython", program, bindings)
             except (BuildError, CompilerNotFoundError) as err:
                 if (self.target or prefs.target) != "auto":
                     raise
                 logger.warning("target 'auto': the Cython kernel did not build (%s); "
                                "running on numpy", err)
-        return NumpyRuntime(program, bindings)
+        return targets.runtime("numpy", program, bindings)
 
     def _run(self, duration, report, namespace, scope, report_period) -> None:
         if report not in (None, "text", "stdout", "stderr"):

@@ -245,10 +245,10 @@ class NeuronGroup(Group):
 
     def _numpy_sources(self) -> dict[str, str]:
         """The NumPy source of each block, by runner kind."""
-        from lifdsl.codegen.numpy_target import block_source
+        from lifdsl.codegen.targets import numpy_source
 
         arrays = self._array_names()
-        return {kind: block_source(_BLOCK_NAMES.get(kind, kind), stmts, arrays,
+        return {kind: numpy_source(_BLOCK_NAMES.get(kind, kind), stmts, arrays,
                                    returns="_cond" if kind == "thresholder" else None,
                                    full=kind != "resetter")
                 for kind, stmts in self._abstract().items()}

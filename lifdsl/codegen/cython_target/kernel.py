@@ -222,7 +222,7 @@ class Loop:
         """One statement on the element's locals."""
         st = st.folded()
         # NumPy computes in float64 as soon as a float64 array (lastspike) takes part
-        self.printer._float = (self.vtype == "float" and not any(
+        self.printer.in_float = (self.vtype == "float" and not any(
             x.name in self.float64 for x in st.expr.free_symbols))
         text = self.printer.doprint(st.expr)
         if st.target in self.names:

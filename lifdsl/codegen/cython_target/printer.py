@@ -38,11 +38,11 @@ class KernelPrinter(CCodePrinter):
         self._parents: list[sp.Basic] = []
         # float32 groups compute per-element arithmetic in float, as NumPy does with float32
         # arrays and Python scalars; element-independent values are computed in double first
-        self._float = scope.value_dtype == "float32"
+        self.in_float = scope.value_dtype == "float32"
         self._hoist_depth = 0
 
     def _cast(self, text: str) -> str:
-        return f"((float){text})" if self._float and self._hoist_depth == 0 else text
+        return f"((float){text})" if self.in_float and self._hoist_depth == 0 else text
 
     def _depends(self, expr: sp.Basic) -> bool:
         if any(x.name in self._per_element for x in expr.free_symbols):

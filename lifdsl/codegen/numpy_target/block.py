@@ -9,6 +9,7 @@ from lifdsl.codegen.random_draws import predraw
 from lifdsl.equations.statements import Assign
 
 _compiled: dict[str, Callable] = {}
+_blocks: dict[tuple, tuple[tuple, str, Callable]] = {}
 _builds = {"n": 0}
 
 
@@ -40,15 +41,20 @@ class CodeBlock:
         indexed: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
-        self.statements = tuple(predraw(statements))
-        self.source = generate_numpy(name, self.statements, arrays, returns=returns, full=full,
-                                     indexed=indexed)
-        fn = _compiled.get(self.source)
-        if fn is None:
-            fn = compile_numpy(self.source, name)
-            _compiled[self.source] = fn
-            _builds["n"] += 1
-        self.function = fn
+        key = (name, tuple(statements), frozenset(arrays), returns, full,
+               tuple(sorted((indexed or {}).items())))
+        hit = _blocks.get(key)
+        if hit is None:  # printing SymPy is slow: a run's blocks are looked up, not reprinted
+            stmts = tuple(predraw(statements))
+            source = generate_numpy(name, stmts, arrays, returns=returns, full=full,
+                                    indexed=indexed)
+            fn = _compiled.get(source)
+            if fn is None:
+                fn = compile_numpy(source, name)
+                _compiled[source] = fn
+                _builds["n"] += 1
+            hit = _blocks[key] = (stmts, source, fn)
+        self.statements, self.source, self.function = hit
 
     def __call__(self, ns, idx, n, t, dt, rng):
         return self.function(ns, idx, n, t, dt, rng)

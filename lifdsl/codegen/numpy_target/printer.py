@@ -154,6 +154,8 @@ def generate_numpy(
     written: list[str] = []
     aliased: set[str] = set()
     written_indexed: set[str] = set()
+    # in-place statements read their target, except through an index (numpy.add.at does)
+    statements = [st if st.target in indexed else st.folded() for st in statements]
     for nm in _free_names(statements):
         if nm in ("t", "dt"):
             continue
@@ -178,7 +180,6 @@ def generate_numpy(
                 lines.append(f"    numpy.{_AT[st.op]}.at({target}, {where}, {value})")
             written_indexed.add(st.target)
             continue
-        st = st.folded()
         if isinstance(st.expr, sp.Symbol):
             aliased.add(st.expr.name)
         inplace = None
