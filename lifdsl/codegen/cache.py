@@ -442,10 +442,12 @@ def _cythonize(work: Path, pyx_name: str, c_name: str, module_name: str) -> None
 
 
 def clear_cache() -> int:
-    """Delete every cached module (and this process's table of loaded ones).
+    """Delete every cached module and remembered SymPy result (and this process's tables of
+    them). Returns the number of compiled entries removed. Modules already imported keep
+    working."""
+    from lifdsl.methods import disk_memo
 
-    Returns the number of compiled entries removed. Modules already imported keep working.
-    """
+    disk_memo.forget()
     with _lock:
         _loaded.clear()
         path = _cache_path()
