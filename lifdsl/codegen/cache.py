@@ -6,10 +6,27 @@ is keyed by a hash of the source and of everything that changes the binary (Pyth
 NumPy versions, compiler command and flags, platform), so a stale entry is never reused.
 
 The build avoids setuptools (slow to import, and it spawns more processes): Cython's
-in-process compiler writes the C, and one compiler call makes the shared object. Entries are
-built in a private folder and moved into place with ``os.replace`` under a per-entry file lock,
-so concurrent processes never see half a file; each ``.so`` has a ``.sha256`` sidecar that is
-checked before import, so a truncated or corrupt entry is rebuilt (with a warning), never run.
+in-process compiler writes the C, and one compiler call makes the shared object. Neither
+changes this process's working directory or standard streams (the compiler runs as a child in
+the build folder; Cython is given absolute paths and reports into a listing file).
+
+An entry ``<name>`` is ``<name>.pyx`` (its source), ``<name>.<tag><ext>`` (one build: a new
+random tag per build, so a process that imported one build can import a rebuilt one: Python
+and the dynamic loader would hand back the old module for a reused path) and
+``<name>.sha256`` (the hash and file name of the current build). Everything is built in a
+private ``.build-<name>.*`` folder and moved into place with ``os.replace`` while holding the
+entry's file lock ``<name>.lock``, the build file before the sidecar, so concurrent processes
+never see half an entry. ``clear_cache`` removes an entry only while holding its lock, so it
+never pulls a build in progress (or its import) from under another process.
+
+Trust: the cache folder is created 0700 and its files 0600; a folder that is not owned by the
+user or is writable by group or others is refused (:class:`CacheError`). A build is imported
+only if its sidecar and file are regular files owned by the user, not writable by others, and
+the file's sha256 matches the sidecar; else it is rebuilt with a warning, never run. (A sidecar
+alone proves nothing: whoever can write the file can write its hash. Only the user can write a
+private folder, so only the user's processes wrote what is in it.) Any failure to use the
+folder (not a folder, read-only, disk full) is a :class:`CacheError` naming the folder; it is a
+:class:`BuildError`, so ``target='auto'`` falls back to NumPy on it.
 
 Compile flags: ``-O3`` without ``-ffast-math`` and with ``-ffp-contract=off`` (no fused
 multiply-add), so every double operation rounds as NumPy's does and both targets agree.
@@ -18,14 +35,15 @@ multiply-add), so every double operation rounds as NumPy's does and both targets
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import importlib.machinery
 import importlib.util
-import io
 import json
 import os
 import platform
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -40,11 +58,19 @@ from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
-from lifdsl.cachedir import _cache_path, cache_dir
+from lifdsl.cachedir import (
+    FILE_MODE,
+    CacheDirError,
+    _cache_path,
+    cache_dir,
+    check_private_dir,
+    read_private,
+)
 
 __all__ = [
     "CFLAGS",
     "BuildError",
+    "CacheError",
     "CompilerNotFoundError",
     "build_count",
     "cache_dir",
@@ -67,7 +93,7 @@ CYTHON_DIRECTIVES: dict[str, object] = {
 }
 
 #: Bumped when the layout of the cache or the build recipe changes.
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 _INSTALL_HINT = (
     "Install one (Debian/Ubuntu: `sudo apt install gcc python3-dev`; Fedora: `sudo dnf install "
@@ -82,7 +108,14 @@ class CompilerNotFoundError(RuntimeError):
 
 
 class BuildError(RuntimeError):
-    """Cython or the C compiler rejected generated source (a lifdsl bug: please report it)."""
+    """The kernel could not be built: Cython or the C compiler rejected generated source (a
+    lifdsl bug: please report it), or, as :class:`CacheError`, the cache cannot take it."""
+
+
+class CacheError(BuildError):
+    """The compile cache folder cannot be used: unsafe (not yours, writable by others), not a
+    folder, read-only or full. The message names the folder and what to do (LIFDSL_CACHE_DIR);
+    as a BuildError it makes ``target='auto'`` run on NumPy."""
 
 
 # ------------------------------------------------------------------------------------------
@@ -208,7 +241,6 @@ def _check_can_build(tc: _Toolchain) -> None:
             f"the cython target cannot build: {tc.problem}. {_INSTALL_HINT}"
         )
 
-
 # ------------------------------------------------------------------------------------------
 # the in-process table and the public entry point
 
@@ -230,10 +262,11 @@ def _module_name(name_hint: str, key: str) -> str:
 def compile_cython(source: str, name_hint: str = "kernel") -> ModuleType:
     """The extension module built from Cython ``source``, compiled at most once per machine.
 
-    Looks in this process's table, then in the disk cache (verifying the file's hash), then
-    builds. The module is named ``lifdsl_<name_hint>_<hash>``. Raises
+    Looks in this process's table, then in the disk cache (verifying the file's owner, mode
+    and hash), then builds. The module is named ``lifdsl_<name_hint>_<hash>``. Raises
     :class:`CompilerNotFoundError` when nothing here can build, :class:`BuildError` when the
-    source does not compile.
+    source does not compile, :class:`CacheError` (a BuildError) when the cache folder cannot
+    be used.
     """
     cc_env = os.environ.get("CC")
     fast_key = (source, name_hint, str(_cache_path()), cc_env)
@@ -248,45 +281,88 @@ def compile_cython(source: str, name_hint: str = "kernel") -> ModuleType:
     return module
 
 
-def _load_or_build(source: str, name_hint: str) -> ModuleType:
+def _cache_error(directory: Path, exc: OSError) -> CacheError:
+    """The CacheError for an OSError met while using the cache folder ``directory``."""
+    if isinstance(exc, CacheDirError):
+        text = str(exc)
+        return CacheError(text if text.startswith("lifdsl:") else f"lifdsl: {text}")
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        problem, fix = "the disk (or your quota) is full", "free some space"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        problem, fix = "it is not writable", f"make it writable (`chmod 700 {directory}`)"
+    else:
+        problem, fix = "it cannot be written", "check the folder"
+    where = f": {exc.filename}" if exc.filename else ""
+    return CacheError(
+        f"lifdsl: the compile cache folder {directory} cannot be used: {problem} "
+        f"({exc.strerror or exc}{where}). To fix it: {fix}, or set LIFDSL_CACHE_DIR to a "
+        f"writable folder of your own; meanwhile target='auto' runs on NumPy."
+    )
+
+
+def _name_for(source: str, name_hint: str) -> tuple[str, _Toolchain]:
+    """The module name of ``source``'s entry (its cache key), and the toolchain."""
     tc, cython_version = _require_toolchain()
     key = hashlib.sha256(
         (tc.fingerprint(cython_version) + "\0" + source).encode("utf-8")
     ).hexdigest()
-    name = _module_name(name_hint, key)
-    directory = cache_dir()
-    entry = _Entry(directory, name, tc.ext_suffix)
+    return _module_name(name_hint, key), tc
 
-    # fast path: a complete, intact entry needs no lock
-    if entry.intact():
-        module = _try_import(entry)
-        if module is not None:
-            return module
-    with _file_lock(entry.lock):
-        # another process may have built it while we waited, or it may be corrupt
-        if entry.so.exists():
-            if entry.intact():
-                module = _try_import(entry)
-                if module is not None:
-                    return module
-            else:
+
+def _entry_for(source: str, name_hint: str) -> tuple[_Entry, _Toolchain]:
+    """The cache entry of ``source`` in the (checked) cache folder, and the toolchain."""
+    name, tc = _name_for(source, name_hint)
+    try:
+        directory = cache_dir()
+    except OSError as exc:
+        raise _cache_error(_cache_path(), exc) from exc
+    return _Entry(directory, name, tc.ext_suffix), tc
+
+
+def _load_or_build(source: str, name_hint: str) -> ModuleType:
+    entry, tc = _entry_for(source, name_hint)
+
+    # fast path, no lock: a verified build imports; any trouble is looked at under the lock
+    so, _ = entry.check()
+    if so is not None:
+        with contextlib.suppress(ImportError, OSError):
+            return _import_extension(entry.name, so)
+    try:
+        with _file_lock(entry.lock):
+            # another process may have built it while we waited, or it may be damaged
+            so, problem = entry.check()
+            if so is not None:
+                try:
+                    return _import_extension(entry.name, so)
+                except (ImportError, OSError) as exc:
+                    problem = f"{so.name} cannot be imported ({exc})"
+            if problem is not None:
                 warnings.warn(
-                    f"lifdsl: the cached module {entry.so} is corrupt (its hash does not match "
-                    f"{entry.sidecar.name}); rebuilding it",
+                    f"lifdsl: the cached module {entry.name} in {entry.directory} is not "
+                    f"used: {problem}; rebuilding it",
                     RuntimeWarning,
                     stacklevel=4,
                 )
             entry.remove()
-        _check_can_build(tc)  # only now: a cached module loads even without a compiler
-        _build(source, entry, tc)
-    module = _try_import(entry)
-    if module is None:
-        raise BuildError(f"lifdsl: the freshly built module {entry.so} cannot be imported")
-    return module
+            _check_can_build(tc)  # only now: a cached module loads even without a compiler
+            so = _build(source, entry, tc)
+            # imported under the lock, so that clear_cache cannot remove it before
+            try:
+                return _import_extension(entry.name, so)
+            except (ImportError, OSError) as exc:
+                raise BuildError(
+                    f"lifdsl: the freshly built module {so} cannot be imported ({exc})"
+                ) from exc
+    except OSError as exc:
+        raise _cache_error(entry.directory, exc) from exc
 
 
 # ------------------------------------------------------------------------------------------
 # one cache entry
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_TAG = re.compile(r"[0-9a-f]{16}")
+_ENTRY_NAME = re.compile(r"lifdsl_\w*_[0-9a-f]{16}")
 
 
 @dataclass(frozen=True)
@@ -294,10 +370,6 @@ class _Entry:
     directory: Path
     name: str
     ext_suffix: str
-
-    @property
-    def so(self) -> Path:
-        return self.directory / (self.name + self.ext_suffix)
 
     @property
     def sidecar(self) -> Path:
@@ -311,34 +383,47 @@ class _Entry:
     def lock(self) -> Path:
         return self.directory / (self.name + ".lock")
 
-    def intact(self) -> bool:
-        """True if the shared object exists and matches its recorded hash."""
+    def build_file(self, tag: str) -> Path:
+        """The file of the build ``tag`` (a fresh tag per build: a path is never reused)."""
+        return self.directory / f"{self.name}.{tag}{self.ext_suffix}"
+
+    def is_build_file(self, filename: str) -> bool:
+        """True if ``filename`` names a build of this entry (nothing outside its folder)."""
+        prefix, suffix = self.name + ".", self.ext_suffix
+        return (filename.startswith(prefix) and filename.endswith(suffix)
+                and _TAG.fullmatch(filename[len(prefix):-len(suffix)]) is not None)
+
+    def check(self) -> tuple[Path | None, str | None]:
+        """The current build if it may be imported, else None and why not (None if there is
+        simply no entry): sidecar and build private to the user, and the hash matching."""
         try:
-            expected = self.sidecar.read_text().split()[0]
-            data = self.so.read_bytes()
-        except (OSError, IndexError):
-            return False
-        return hashlib.sha256(data).hexdigest() == expected
+            fields = read_private(self.sidecar).decode("ascii").split()
+        except FileNotFoundError:
+            return None, None
+        except (OSError, UnicodeDecodeError) as exc:
+            return None, f"its checksum file is unusable ({exc})"
+        if (len(fields) != 2 or not _DIGEST.fullmatch(fields[0])
+                or not self.is_build_file(fields[1])):
+            return None, f"its checksum file {self.sidecar.name} is malformed"
+        so = self.directory / fields[1]
+        try:
+            data = read_private(so)
+        except FileNotFoundError:
+            return None, f"{so.name}, named by {self.sidecar.name}, is missing"
+        except OSError as exc:
+            return None, str(exc)
+        if hashlib.sha256(data).hexdigest() != fields[0]:
+            return None, f"{so.name} is corrupt (its hash does not match {self.sidecar.name})"
+        return so, None
 
     def remove(self) -> None:
-        for p in (self.so, self.sidecar):
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
-
-
-def _try_import(entry: _Entry) -> ModuleType | None:
-    """Import the entry's module; on failure warn, delete the entry and return None."""
-    try:
-        return _import_extension(entry.name, entry.so)
-    except (ImportError, OSError) as exc:
-        warnings.warn(
-            f"lifdsl: the cached module {entry.so} cannot be imported ({exc}); rebuilding it",
-            RuntimeWarning,
-            stacklevel=5,
-        )
-        with _file_lock(entry.lock):
-            entry.remove()
-        return None
+        """Delete the sidecar and every build (the caller holds the lock)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.sidecar.unlink()
+        for p in self.directory.glob(self.name + ".*"):
+            if self.is_build_file(p.name):
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
 
 
 def _import_extension(name: str, path: Path) -> ModuleType:
@@ -351,40 +436,73 @@ def _import_extension(name: str, path: Path) -> ModuleType:
     return module
 
 
+def _same_file(fd: int, path: Path) -> bool:
+    """True if ``path`` still names the open file ``fd`` (a lock file may have been removed)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
+
+
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock between processes (advisory; a no-op where none is available)."""
+def _file_lock(path: Path, blocking: bool = True) -> Iterator[bool]:
+    """An exclusive lock between processes (advisory; a no-op where none is available).
+
+    Its holder may delete the lock file (clear_cache does, last): whoever then wakes up on the
+    deleted file sees that the path no longer names it and locks the path afresh. Yields True,
+    or False when ``blocking`` is off and another process holds the lock.
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
-        yield
+        yield True
         return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        fd = os.open(path, flags, FILE_MODE)
         try:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            if _same_file(fd, path):
+                yield True
+                return
         finally:
-            os.close(fd)
+            os.close(fd)  # closing releases the lock
 
 
 # ------------------------------------------------------------------------------------------
 # building
 
 
-def _build(source: str, entry: _Entry, tc: _Toolchain) -> None:
-    """Cython -> C -> shared object in a private folder, then moved into the cache."""
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a new file readable and writable by the user only (0600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0), FILE_MODE)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def _build(source: str, entry: _Entry, tc: _Toolchain) -> Path:
+    """Cython -> C -> shared object in a private folder, then moved into the cache (the caller
+    holds the entry's lock); returns the new build's file. Never changes the working
+    directory of this process."""
     global _builds
-    work = Path(tempfile.mkdtemp(prefix=".build-", dir=entry.directory))
+    work = Path(tempfile.mkdtemp(prefix=f".build-{entry.name}.", dir=entry.directory))
     try:
-        pyx_name = entry.name + ".pyx"
-        c_name = entry.name + ".c"
+        # Cython compiles the cached copy of the source, so tracebacks name a file that stays
+        _write_private(work / (entry.name + ".pyx"), source.encode("utf-8"))
+        os.replace(work / (entry.name + ".pyx"), entry.pyx)
+        c_file = work / (entry.name + ".c")
+        _cythonize(entry.pyx, c_file, entry.name)
         so_name = entry.name + tc.ext_suffix
-        (work / pyx_name).write_text(source, encoding="utf-8")
-        _cythonize(work, pyx_name, c_name, entry.name)
-        cmd = [*tc.cc, *tc.compile_flags, c_name, "-o", so_name, *tc.link_flags]
+        # the compiler runs in the build folder (its own working directory, not ours), with
+        # relative names so that the binary does not name the random folder
+        cmd = [*tc.cc, *tc.compile_flags, c_file.name, "-o", so_name, *tc.link_flags]
         try:
             proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
         except (FileNotFoundError, PermissionError) as exc:
@@ -397,19 +515,29 @@ def _build(source: str, entry: _Entry, tc: _Toolchain) -> None:
                 f"lifdsl: the C compiler failed on {entry.name} (exit {proc.returncode}).\n"
                 f"command: {shlex.join(cmd)}\n{proc.stderr.strip()[-4000:]}"
             )
-        digest = hashlib.sha256((work / so_name).read_bytes()).hexdigest()
-        (work / (entry.name + ".sha256")).write_text(f"{digest}  {so_name}\n")
-        # the sidecar first: whenever the .so is visible its hash is there to check it
-        os.replace(work / pyx_name, entry.pyx)
-        os.replace(work / (entry.name + ".sha256"), entry.sidecar)
-        os.replace(work / so_name, entry.so)
+        built = work / so_name
+        os.chmod(built, FILE_MODE)
+        digest = hashlib.sha256(built.read_bytes()).hexdigest()
+        final = entry.build_file(secrets.token_hex(8))
+        sidecar = work / (entry.name + ".sha256")
+        _write_private(sidecar, f"{digest}  {final.name}\n".encode("ascii"))
+        earlier = [p for p in entry.directory.glob(entry.name + ".*")
+                   if entry.is_build_file(p.name)]
+        # the build first: whenever the sidecar names a file, that file is complete
+        os.replace(built, final)
+        os.replace(sidecar, entry.sidecar)
+        for p in earlier:
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
         _builds += 1
+        return final
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _cythonize(work: Path, pyx_name: str, c_name: str, module_name: str) -> None:
-    """Run Cython in this process (relative paths, so the C text does not name the folder)."""
+def _cythonize(pyx: Path, c_file: Path, module_name: str) -> None:
+    """Run Cython in this process on absolute paths; its messages go to a listing file (no
+    chdir, no redirected sys.stderr: other threads keep their working directory and output)."""
     from Cython.Compiler import Errors
     from Cython.Compiler.Main import CompilationOptions, compile_single, default_options
 
@@ -417,34 +545,73 @@ def _cythonize(work: Path, pyx_name: str, c_name: str, module_name: str) -> None
         default_options,
         language_level=3,
         compiler_directives=dict(CYTHON_DIRECTIVES),
-        output_file=c_name,
+        output_file=str(c_file),
         cplus=False,
         quiet=True,
         timestamps=False,
+        use_listing_file=True,
+        errors_to_stderr=False,
     )
-    captured = io.StringIO()
-    old_cwd = os.getcwd()
-    os.chdir(work)
+    listing = pyx.with_suffix(".lis")  # where Cython writes its messages
     try:
-        with contextlib.redirect_stderr(captured), contextlib.redirect_stdout(captured):
-            try:
-                result = compile_single(pyx_name, options, full_module_name=module_name)
-            except Errors.CompileError as exc:
-                raise BuildError(
-                    f"lifdsl: Cython rejected {module_name}: {exc}\n{captured.getvalue()[-4000:]}"
-                ) from exc
+        try:
+            result = compile_single(str(pyx), options, full_module_name=module_name)
+        except Errors.CompileError as exc:
+            raise BuildError(
+                f"lifdsl: Cython rejected {module_name}: {exc}\n{_read_tail(listing)}"
+            ) from exc
+        if result is None or result.num_errors or not c_file.exists():
+            raise BuildError(f"lifdsl: Cython rejected {module_name}:\n{_read_tail(listing)}")
     finally:
-        os.chdir(old_cwd)
-    if result is None or result.num_errors or not (work / c_name).exists():
-        raise BuildError(
-            f"lifdsl: Cython rejected {module_name}:\n{captured.getvalue().strip()[-4000:]}"
-        )
+        with contextlib.suppress(FileNotFoundError):
+            listing.unlink()
+
+
+def _read_tail(path: Path) -> str:
+    """The last 4000 characters of a text file ('' if it cannot be read)."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").strip()[-4000:]
+    except OSError:
+        return ""
+
+
+# ------------------------------------------------------------------------------------------
+# clearing
+
+
+def _entry_name(filename: str) -> str | None:
+    """The entry a cache file or build folder belongs to, or None if it belongs to none."""
+    name = filename.removeprefix(".build-").split(".", 1)[0]
+    return name if _ENTRY_NAME.fullmatch(name) else None
+
+
+def _clear_entry(directory: Path, name: str) -> int | None:
+    """Remove the files of entry ``name`` if no process holds its lock (None if one does:
+    a build or an import is in progress). Returns the number of shared objects removed."""
+    lock = directory / (name + ".lock")
+    with _file_lock(lock, blocking=False) as held:
+        if not held:
+            return None
+        removed = 0
+        for p in [*directory.glob(name + ".*"), *directory.glob(".build-" + name + ".*")]:
+            if p == lock:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+                continue
+            if p.name.endswith((".so", ".pyd")):
+                removed += 1
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+        lock.unlink(missing_ok=True)  # last, while still held
+        return removed
 
 
 def clear_cache() -> int:
     """Delete every cached module and remembered SymPy result (and this process's tables of
-    them). Returns the number of compiled entries removed. Modules already imported keep
-    working."""
+    them). Returns the number of compiled entries removed. Entries that another process is
+    building or importing right now are left alone; modules already imported keep working.
+    Raises CacheError for a folder that is not private to the user (nothing is deleted)."""
     from lifdsl.methods import disk_memo
 
     disk_memo.forget()
@@ -453,13 +620,26 @@ def clear_cache() -> int:
         path = _cache_path()
         if not path.is_dir():
             return 0
-        removed = 0
-        for p in path.iterdir():
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p, ignore_errors=True)
-                continue
-            if p.name.endswith((".so", ".pyd")):
-                removed += 1
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
+        try:
+            check_private_dir(path)
+            names: set[str] = set()
+            others: list[Path] = []
+            for p in path.iterdir():
+                name = _entry_name(p.name)
+                if name is None:
+                    others.append(p)
+                else:
+                    names.add(name)
+            removed = 0
+            for name in sorted(names):
+                count = _clear_entry(path, name)
+                removed += count or 0
+            for p in others:  # the symbolic results, strays
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        p.unlink()
+        except OSError as exc:
+            raise _cache_error(path, exc) from exc
         return removed

@@ -15,9 +15,13 @@ fresh process with a warm cache unpickles it instead of redoing it.
   ``os.replace``, so readers see a whole entry or none. Only results that unpickle (with
   SymPy's evaluation off, so each node comes back as stored) to an equal object are stored.
   An entry whose checksum, key or content does not match is ignored with a warning and
-  rebuilt, never used. Loading is ``pickle`` of lifdsl's and SymPy's own classes (the folder
-  is trusted as the compiled kernels are); no text is evaluated.
-- An unusable cache folder (unwritable, a file in the way) only turns the disk memo off.
+  rebuilt, never used. Loading is ``pickle`` of lifdsl's and SymPy's own classes; no text
+  is evaluated. Since a pickle can run code, an entry is trusted as the compiled kernels are
+  (see :mod:`lifdsl.cachedir`): the folder is created 0700 and each entry 0600, and an entry
+  is read only if it and its folder are owned by the user, not writable by group or others,
+  and no symbolic link; anything else is not read (and is replaced by the user's own).
+- An unusable cache folder (unwritable, a file in the way, full, not private to the user)
+  only turns the disk memo off.
 - Errors (:class:`DiscretizationError`) are not remembered. ``lifdsl.clear_cache()`` deletes
   the subfolder with the compiled kernels; :func:`forget` empties this process's table.
 """
@@ -41,7 +45,7 @@ from pathlib import Path
 import sympy as sp
 from sympy.core.function import UndefinedFunction
 
-from lifdsl.cachedir import cache_dir
+from lifdsl.cachedir import private_subdir, read_private
 
 from .base import DiscreteUpdate, Method
 
@@ -178,10 +182,9 @@ def memo_key(odes: Mapping[str, sp.Basic], method: Method) -> str | None:
 
 
 def entry_path(key: str) -> Path:
-    """The file of the entry ``key`` (the folder is created; raises OSError if it cannot)."""
-    folder = cache_dir() / SUBDIR
-    folder.mkdir(exist_ok=True)
-    return folder / f"{key}.pickle"
+    """The file of the entry ``key`` (the folder is created owner-only; raises OSError if it
+    cannot be, or if it is not private to the user)."""
+    return private_subdir(SUBDIR) / f"{key}.pickle"
 
 
 def _unpickle(payload: bytes) -> object:
@@ -222,7 +225,7 @@ def _load(key: str, check: Callable[[DiscreteUpdate], bool]) -> DiscreteUpdate |
     """The entry ``key`` from disk if present and intact; a broken one is deleted (warning)."""
     try:
         path = entry_path(key)
-        data = path.read_bytes()
+        data = read_private(path)  # only what the user wrote: never a foreign pickle
     except OSError:
         return None
     try:
