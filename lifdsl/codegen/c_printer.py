@@ -407,6 +407,18 @@ static inline double lifdsl_ta2(const double *v, int64_t n, int64_t ncol, double
     return v[lifdsl_ta_step(n, inv_dt, t) * ncol + i];
 }
 
+/* The kernel's form: an index outside the columns is recorded in err (the first one: which
+   function, which column), so the run stops after this loop with a clear error. */
+static inline double lifdsl_ta2e(const double *v, int64_t n, int64_t ncol, double inv_dt,
+                                 double t, int64_t i, int64_t *err, int64_t fid)
+{
+    if (i < 0 || i >= ncol) {
+        if (!err[0]) { err[0] = 1; err[1] = fid; err[2] = i; }
+        return NAN;
+    }
+    return v[lifdsl_ta_step(n, inv_dt, t) * ncol + i];
+}
+
 /* Divided difference of exp over nodes, as lifdsl.methods.divided_differences.expdd_numpy:
    sorted nodes, a divided-difference table over contiguous runs, each entry from the
    recurrence when the run spans more than LIFDSL_TAYLOR_SPREAD and from the Taylor series

@@ -24,6 +24,20 @@ import numpy as np
 OPERATORS = ("=", "+=", "-=", "*=", "/=")
 
 
+class TimedArrayIndexError(IndexError):
+    """A 2-D TimedArray read at a column it does not have (the same error on every target)."""
+
+    def __init__(self, name: str, ncol: int, column: int, t: float) -> None:
+        super().__init__(f"TimedArray {name!r} has {ncol} column(s) but was read at column "
+                         f"{column} at t = {t:g} s; check the index expression of {name}(t, ...)")
+        self.name, self.ncol, self.column, self.t = name, ncol, column, t
+
+
+def function_name(key: str) -> str:
+    """The model's name of a function key (``o0.I_in`` -> ``I_in``)."""
+    return key.partition(".")[2]
+
+
 @dataclass(frozen=True)
 class Ref:
     """How code reaches a per-element name: the buffer ``key``, read at the loop's own element,
@@ -269,11 +283,18 @@ def assemble(parts: Part, schedule: list, dt: float, step0: int,
     return program, bindings
 
 
+def key_of(obj: str, name: str, internal: bool = False) -> str:
+    """The bindings key of ``name`` owned by object ``obj``: ``obj.name`` for a model name,
+    ``obj._name`` for lifdsl's own (model names never start with ``_``, so the two spaces
+    cannot meet, and every target keeps them apart in its identifiers too)."""
+    return f"{obj}._{name}" if internal and not name.startswith("_") else f"{obj}.{name}"
+
+
 def bind_sink(bindings: Bindings, key: str, sink: SpikeSink) -> None:
     """Expose a sink's (possibly regrown) arrays as the buffers ``key.index/.step/.fill``."""
     bindings.arrays[f"{key}.index"] = sink.index
     bindings.arrays[f"{key}.step"] = sink.step
-    bindings.arrays[f"{key}.fill"] = sink.fill
+    bindings.arrays[f"{key}.fill"] = sink.fill  # (sink keys are lifdsl's own: obj._name)
 
 
 def sink_buffers(key: str) -> tuple[tuple[str, str], ...]:
@@ -284,5 +305,6 @@ def sink_buffers(key: str) -> tuple[tuple[str, str], ...]:
 __all__ = [
     "OPERATORS", "Bindings", "Buffer", "Code", "Operation", "Part", "Program", "Propagate",
     "RecordRate", "RecordSpikes", "RecordState", "Ref", "Reset", "SpikeSink", "Threshold",
-    "Update", "assemble", "bind_sink", "sink_buffers",
+    "TimedArrayIndexError", "function_name",
+    "Update", "assemble", "bind_sink", "key_of", "sink_buffers",
 ]

@@ -88,9 +88,11 @@ class SimObject:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"name must be an identifier, got {name!r}")
         self.name = name
+        if dt is not None and (isinstance(dt, (bool, np.bool_, str)) or dt is True):
+            raise TypeError(f"dt must be a time in seconds, got {dt!r}")
         self._dt = None if dt is None else float(dt)
-        if self._dt is not None and not self._dt > 0:
-            raise ValueError(f"dt must be positive, got {dt!r}")
+        if self._dt is not None and not (self._dt > 0 and np.isfinite(self._dt)):
+            raise ValueError(f"dt must be a positive, finite time in seconds, got {dt!r}")
         self.active = True
 
     # -- overridden by subclasses ---------------------------------------------------------------

@@ -118,6 +118,23 @@ class Group(SimObject):
         self._t_now = 0.0
         self._dt_now = float(dt) if dt is not None else 0.0
 
+    #: attributes set on every instance (besides the class's own names)
+    _instance_names = ("N", "equations", "namespace", "dtype", "name", "active")
+
+    @classmethod
+    def _check_names_free(cls, eqs: Equations) -> None:
+        """A variable named like an attribute (``spikes``, ``method``, ``active``) could not be
+        read back, and setting it would set the attribute: such names are refused."""
+        reserved = ({n for n in dir(cls) if not n.startswith("_")}
+                    | set(cls._instance_names))
+        for line in eqs.lines:
+            if line.name in reserved:
+                raise EquationError(
+                    f"{line.name!r} is the name of a {cls.__name__} attribute; call the variable "
+                    f"something else (reserved: {', '.join(sorted(reserved))})",
+                    what="equations", lineno=line.lineno, line=line.source,
+                    column=max(line.source.find(line.name), 0))
+
     @staticmethod
     def _check_dtype(dtype) -> str:
         try:
@@ -368,8 +385,9 @@ class Group(SimObject):
             funcs |= f
         arrays = []
         for nm in sorted(used & (self._array_names() | {"i"})):
-            arrays.append((nm, P.Ref(f"{key}.{nm}")))
-            part.buffers[f"{key}.{nm}"] = P.Buffer(self._arrays[nm])
+            bkey = P.key_of(key, nm, internal=nm in self._maintained())
+            arrays.append((nm, P.Ref(bkey)))
+            part.buffers[bkey] = P.Buffer(self._arrays[nm])
         scalars = []
         values = {**resolved.constants, **(extra or {})}
         for nm in sorted(used & self._shared_names()):
@@ -383,11 +401,11 @@ class Group(SimObject):
             functions.append((nm, f"{ckey}.{nm}"))
             part.functions[f"{ckey}.{nm}"] = resolved.functions[nm]
         n = self.N if size is None else size
-        size_key = f"{ckey}.N" if (size is not None and size != self.N) else f"{key}.N"
+        size_key = f"{ckey}._N" if (size is not None and size != self.N) else f"{key}._N"
         part.ints[size_key] = n
         offset_key = None
         if offset:
-            offset_key = f"{ckey}.offset"
+            offset_key = f"{ckey}._offset"
             part.ints[offset_key] = offset
         return P.Code(tuple(statements), tuple(arrays), tuple(scalars), tuple(functions),
                       self.dtype.name, size_key, offset_key)

@@ -166,18 +166,18 @@ class StateMonitor(SimObject):
         gkey = keys(g)
         part = P.Part()
         for name, buf in self._buffers.items():
-            part.buffers[f"{key}.{name}"] = buf
-        part.ints[f"{key}.nrec"] = self._abs.size
+            part.buffers[f"{key}._{name}"] = buf
+        part.ints[f"{key}._nrec"] = self._abs.size
         stored = []
         for v in self.record_variables:
             if v not in g._arrays:
                 continue
             if v in g._shared_names():
                 part.scalars[f"{gkey}.{v}"] = float(g._arrays[v][0])
-                stored.append((f"{key}.rec_{v}", f"{gkey}.{v}", True))
+                stored.append((f"{key}._rec_{v}", f"{gkey}.{v}", True))
             else:
                 part.buffers[f"{gkey}.{v}"] = P.Buffer(g._arrays[v])
-                stored.append((f"{key}.rec_{v}", f"{gkey}.{v}", False))
+                stored.append((f"{key}._rec_{v}", f"{gkey}.{v}", False))
         code = None
         outputs = ()
         exprs = self._expressions()
@@ -186,9 +186,9 @@ class StateMonitor(SimObject):
             code = g._code([Assign(f"_rec_{v}", e) for v, e in exprs], self._resolved, gkey,
                            part, size=self._n_source if sub else None,
                            offset=self._offset if sub else None, const_key=key)
-            outputs = tuple((f"_rec_{v}", f"{key}.rec_{v}") for v, _ in exprs)
+            outputs = tuple((f"_rec_{v}", f"{key}._rec_{v}") for v, _ in exprs)
         part.operations[self._runner] = P.RecordState(
-            f"{key}.t", f"{key}.indices", f"{key}.nrec", tuple(stored), code, outputs)
+            f"{key}._t", f"{key}._indices", f"{key}._nrec", tuple(stored), code, outputs)
         return part
 
     def _finish(self, steps_done: int) -> None:
@@ -277,13 +277,13 @@ class SpikeMonitor(SimObject):
     def _part(self, key: str, keys) -> P.Part:
         gkey = keys(self.group)
         part = P.Part()
-        part.buffers[f"{key}.count"] = P.Buffer(self._count)
-        part.sinks[f"{key}.sink"] = self._sink
-        part.ints.update({f"{key}.lo": self._start, f"{key}.size": self._stop - self._start,
-                          f"{key}.record": int(self.record)})
+        part.buffers[f"{key}._count"] = P.Buffer(self._count)
+        part.sinks[f"{key}._sink"] = self._sink
+        part.ints.update({f"{key}._lo": self._start, f"{key}._size": self._stop - self._start,
+                          f"{key}._record": int(self.record)})
         part.operations[self._runner] = P.RecordSpikes(
-            f"{gkey}._spikes", f"{gkey}._nspikes", f"{key}.sink", f"{key}.count", f"{key}.lo",
-            f"{key}.size", f"{key}.record")
+            f"{gkey}._spikes", f"{gkey}._nspikes", f"{key}._sink", f"{key}._count", f"{key}._lo",
+            f"{key}._size", f"{key}._record")
         return part
 
     def _finish(self, steps_done: int) -> None:
@@ -377,12 +377,12 @@ class PopulationRateMonitor(SimObject):
         n = self._hi - self._lo
         part = P.Part()
         for name, buf in self._buffers.items():
-            part.buffers[f"{key}.{name}"] = buf
-        part.ints.update({f"{key}.lo": self._lo, f"{key}.size": n})
-        part.scalars[f"{key}.scale"] = 1.0 / (n * (self._dt_used or 1.0))
+            part.buffers[f"{key}._{name}"] = buf
+        part.ints.update({f"{key}._lo": self._lo, f"{key}._size": n})
+        part.scalars[f"{key}._scale"] = 1.0 / (n * (self._dt_used or 1.0))
         part.operations[self._runner] = P.RecordRate(
-            f"{gkey}._spikes", f"{gkey}._nspikes", f"{key}.t", f"{key}.rate", f"{key}.lo",
-            f"{key}.size", f"{key}.scale")
+            f"{gkey}._spikes", f"{gkey}._nspikes", f"{key}._t", f"{key}._rate", f"{key}._lo",
+            f"{key}._size", f"{key}._scale")
         return part
 
     def _finish(self, steps_done: int) -> None:

@@ -36,6 +36,7 @@ class NeuronGroup(Group):
     """N neurons sharing one model: state variables, threshold, reset, refractoriness."""
 
     _prefix = "neurongroup"
+    _instance_names = (*Group._instance_names, "state_updater", "thresholder", "resetter")
 
     def __init__(
         self,
@@ -55,6 +56,7 @@ class NeuronGroup(Group):
         dtype = self._check_dtype(dtype)
         eqs = model if isinstance(model, Equations) else Equations(model)
         eqs.check_flags(NEURON_FLAGS, "NeuronGroup")
+        self._check_names_free(eqs)
         for line in eqs.lines:
             bad = unknown_unit_names(line.unit or "")
             if bad:
@@ -303,7 +305,7 @@ class NeuronGroup(Group):
         def code(stmts):
             return self._code(stmts, res, key, part)
 
-        count = f"{key}.N"
+        count = f"{key}._N"
         part.ints[count] = self.N
         spikes, nspikes = f"{key}._spikes", f"{key}._nspikes"
         part.buffers[spikes] = P.Buffer(self._spike_buffer)
@@ -312,7 +314,7 @@ class NeuronGroup(Group):
         if self.thresholder is not None:
             last = nr = None
             if self._has_refractory:
-                last, nr = f"{key}.lastspike", f"{key}.not_refractory"
+                last, nr = f"{key}._lastspike", f"{key}._not_refractory"
                 part.buffers[last] = P.Buffer(self._arrays["lastspike"])
                 part.buffers[nr] = P.Buffer(self._arrays["not_refractory"])
             part.operations[self.thresholder] = P.Threshold(

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from lifdsl.codegen import program as P
-from lifdsl.codegen.c_printer import c_name
 from lifdsl.codegen.cython_target.printer import KernelPrinter, Scope
 from lifdsl.codegen.random_draws import draw_kinds, predraw
 from lifdsl.equations.statements import Assign
@@ -68,8 +67,13 @@ class Writer:
 
 
 def cident(key: str) -> str:
-    """The C identifier of a bindings key (``o0.v`` -> ``o0_v``)."""
-    return re.sub(r"\W", "_", key)
+    """The C identifier of a bindings key: ``o0.v`` (a model name) -> ``o0_u_v``, ``o0._N``
+    (lifdsl's own) -> ``o0__N``. Model names never start with ``_``, so no model name can
+    reach an internal identifier, nor the reverse; every other C name of the kernel starts
+    with ``_`` or is a fixed word (``step``, ``t``, ``dt``, ``P``, ``D``, ``L``, ``rng``)."""
+    obj, _, name = key.partition(".")
+    text = f"{obj}_{name}" if name.startswith("_") else f"{obj}_u_{name}"
+    return re.sub(r"\W", "_", text)
 
 
 class Kernel:
@@ -114,18 +118,21 @@ class Kernel:
 
     def timed_array(self, key: str) -> tuple[int, str, str, str, str]:
         """(ndim, values, length, columns, 1/dt) of the function ``key``."""
-        base = "_ta_" + cident(key)
+        base = cident(key)
+        v, n, ncol, inv = (f"_ta{part}_{base}" for part in ("v", "n", "c", "i"))
         return (
             self.ndims.get(key, 1),
-            self._declare(f"{base}_v", f"const double *restrict {base}_v = "
-                                       f"(const double*){self.layout.ptr('ta', key)};"),
-            self._declare(f"{base}_n", f"const int64_t {base}_n = "
-                                       f"{self.layout.int('ta_n', key)};"),
-            self._declare(f"{base}_ncol", f"const int64_t {base}_ncol = "
-                                          f"{self.layout.int('ta_ncol', key)};"),
-            self._declare(f"{base}_inv", f"const double {base}_inv = "
-                                         f"{self.layout.dbl('ta_inv', key)};"),
+            self._declare(v, f"const double *restrict {v} = "
+                             f"(const double*){self.layout.ptr('ta', key)};"),
+            self._declare(n, f"const int64_t {n} = {self.layout.int('ta_n', key)};"),
+            self._declare(ncol, f"const int64_t {ncol} = {self.layout.int('ta_ncol', key)};"),
+            self._declare(inv, f"const double {inv} = {self.layout.dbl('ta_inv', key)};"),
         )
+
+    def errors(self) -> str:
+        """The kernel's error record (int64[3]: set, function number, column)."""
+        return self._declare("_err", f"int64_t *restrict _err = (int64_t*)"
+                                     f"{self.layout.ptr('errors')};")
 
     def scratch(self, name: str) -> str:
         """A double buffer of the kernel's own (pre-drawn random numbers)."""
@@ -161,11 +168,15 @@ class Loop:
             functions.update(code.functions)
         first = codes[0]
         self.vtype = CTYPES[first.dtype]
+        fids = {key: n for n, (key, _) in enumerate(k.program.functions)}
         self.scope = Scope(first.dtype, set(scalars),
-                           {nm: k.timed_array(key) for nm, key in functions.items()})
+                           {nm: k.timed_array(key) for nm, key in functions.items()},
+                           {nm: fids[key] for nm, key in functions.items()},
+                           k.errors() if functions else "_err")
         self.names: dict[str, str] = {nm: k.double(key) for nm, key in scalars.items()}
         if first.size:
-            self.names["N"] = k.integer(first.size)
+            # model arithmetic is in floating point on both targets (2**N, i/2, ...)
+            self.names["N"] = f"((double){k.integer(first.size)})"
         self.offset = k.integer(first.offset) if first.offset is not None else None
         self.tag = f"op{k.n_ops}"
         self.per_element: set[str] = set(self.arrays) | {"i"}
@@ -209,10 +220,11 @@ class Loop:
         k = self.k
         self.inner.append(f"const int64_t _i = {element};")
         if "i" in self.used:
-            self.names["i"] = f"(_i - {self.offset})" if self.offset is not None else "_i"
+            self.names["i"] = (f"((double)(_i - {self.offset}))" if self.offset is not None
+                               else "((double)_i)")
         for nm in sorted((set(self.arrays) - {"i"}) & (self.used | self.written)):
             ref = self.arrays[nm]
-            lname = f"_v_{c_name(nm)}"
+            lname = f"_v_{nm}"  # prefixed: never a C keyword or an internal name
             where = f"{k.array(ref.index, const=True)}[_i]" if ref.index else "_i"
             self.inner.append(f"{CTYPES[k.dtypes[ref.key]]} {lname} = "
                               f"{k.array(ref.key)}[{where}];")
@@ -228,8 +240,7 @@ class Loop:
         if st.target in self.names:
             out.append(f"{self.names[st.target]} = {text};")
         else:
-            lname = (c_name(st.target) if st.target.startswith("_")
-                     else f"_t_{c_name(st.target)}")
+            lname = st.target if st.target.startswith("_") else f"_t_{st.target}"
             # a bare Symbol is a SymPy Boolean too: only comparisons and logic are int
             is_bool = isinstance(st.expr, (sp.core.relational.Relational, sp.And, sp.Or,
                                            sp.Not, sp.logic.boolalg.BooleanAtom))
@@ -311,4 +322,6 @@ class Loop:
                 w(ln)
             if spikes is not None:
                 w(f"{spikes[1]}[0] = _nspk;")
+            if self.scope.checks:  # a TimedArray read out of its columns stops the run here
+                w("if (__builtin_expect(_err[0], 0)) return step;")
         self.k.n_ops += 1

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from lifdsl.codegen.c_printer import CCodePrinter, c_name
+from lifdsl.codegen.c_printer import CCodePrinter
 
 
 @dataclass
@@ -17,6 +17,10 @@ class Scope:
     scalars: set[str] = field(default_factory=set)    # names that are double arguments
     #: TimedArray name -> (ndim, values pointer, length, columns, 1/dt)
     functions: dict[str, tuple[int, str, str, str, str]] = field(default_factory=dict)
+    #: TimedArray name -> its number in the kernel's error reports
+    function_ids: dict[str, int] = field(default_factory=dict)
+    errors: str = "_err"                              # the kernel's error record
+    checks: bool = False                              # set when printed code may record one
 
 
 class KernelPrinter(CCodePrinter):
@@ -77,7 +81,11 @@ class KernelPrinter(CCodePrinter):
             self._parents.pop()
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        text = self._names.get(expr.name, c_name(expr.name))
+        text = self._names.get(expr.name)
+        if text is None:
+            if expr.name not in ("t", "dt"):  # every other name has a kernel name
+                raise ValueError(f"no C name for {expr.name!r} in this loop")
+            text = expr.name
         if expr.name in self._scope.scalars or expr.name in ("t", "dt"):
             return self._cast(text)
         return text
@@ -99,5 +107,8 @@ class KernelPrinter(CCodePrinter):
         finally:
             self._hoist_depth -= 1
         if ndim == 2:
-            return self._cast(f"lifdsl_ta2({v}, {n}, {ncol}, {inv}, {args})")
+            self._scope.checks = True
+            fid = self._scope.function_ids[fname]
+            return self._cast(f"lifdsl_ta2e({v}, {n}, {ncol}, {inv}, {args}, "
+                              f"{self._scope.errors}, {fid})")
         return self._cast(f"lifdsl_ta1({v}, {n}, {inv}, {args})")

@@ -13,6 +13,7 @@ from lifdsl.codegen import program as P
 from lifdsl.codegen.cache import compile_cython
 from lifdsl.codegen.cython_target.emit import generate_kernel
 from lifdsl.codegen.cython_target.kernel import ArgLayout
+from lifdsl.codegen.interrupt import deferred
 
 #: one compiled kernel per distinct program in this process: program -> (source, layout, module)
 _KERNELS: dict[P.Program, tuple[str, ArgLayout, Any]] = {}
@@ -57,9 +58,12 @@ class CythonRuntime:
         self.program = program
         self.bindings = bindings
         self._scratch: dict[str, np.ndarray] = {}
+        self._errors = np.zeros(3, np.int64)
         self._fill()
 
     def _pointer(self, spec: tuple) -> np.ndarray:
+        if spec[0] == "errors":
+            return self._errors
         if spec[0] == "scratch":
             arr = self._scratch.get(spec[1])
             if arr is None:
@@ -114,28 +118,58 @@ class CythonRuntime:
         capsule = rng.bit_generator.capsule
         step = b.step0
         end = b.step0 + n_steps
-        chunk = max(1, min(n_steps, 1000))
+        # the first call is sized by the work per step, later ones by the time they took
+        chunk = max(1, min(n_steps, 1000, int(2e6 / self._work_per_step())))
         start = time.perf_counter()
         next_report = start + report_period
-        while step < end:
-            stop = min(end, step + chunk)
-            t_call = time.perf_counter()
-            with rng.bit_generator.lock:
-                reached = int(self.module.run(self.P.ctypes.data, self.D.ctypes.data,
-                                              self.L.ctypes.data, capsule, step, stop - step))
-            now = time.perf_counter()
-            if reached < stop:
-                self._grow_sinks()
-            elif now - t_call < 0.1:
-                chunk = min(n_steps, chunk * 4)
-            elif now - t_call > 0.5:
-                chunk = max(1, chunk // 2)
-            if report is not None and reached > step and (reached == end or now >= next_report):
-                report(reached, now - start)
-                next_report = now + report_period
-            step = reached
-            set_step(step)
+        with deferred() as ctrl_c:
+            while step < end:
+                stop = min(end, step + chunk)
+                before = step
+                t_call = time.perf_counter()
+                with rng.bit_generator.lock:
+                    reached = int(self.module.run(self.P.ctypes.data, self.D.ctypes.data,
+                                                  self.L.ctypes.data, capsule, step,
+                                                  stop - step))
+                step = reached
+                set_step(step)
+                if self._errors[0]:
+                    self._raise_error(step)
+                now = time.perf_counter()
+                took = now - t_call
+                if reached < stop:
+                    self._grow_sinks()
+                elif took < 0.05:
+                    chunk = min(n_steps, chunk * 4)
+                elif took > 0.25:  # aim at ~0.2 s a call: Ctrl-C gets through quickly
+                    chunk = max(1, int(chunk * 0.2 / took))
+                if report is not None and reached > before and (reached == end
+                                                                or now >= next_report):
+                    report(reached, now - start)
+                    next_report = now + report_period
+                if ctrl_c.pending():  # between calls: state, time and records agree
+                    ctrl_c.deliver()
         return step - b.step0
+
+    def _raise_error(self, step: int) -> None:
+        """The error the kernel recorded (it stopped in ``step``, which is partly done)."""
+        _, fid, column = (int(x) for x in self._errors)
+        self._errors[:] = 0
+        key = self.program.functions[fid][0]
+        f = self.bindings.functions[key]
+        raise P.TimedArrayIndexError(P.function_name(key), f.values.shape[1], column,
+                                     step * self.bindings.dt)
+
+    def _work_per_step(self) -> int:
+        """Elements the loops of one step visit (a first estimate of its cost)."""
+        b = self.bindings
+        work = 1
+        for op in self.program.operations:
+            if isinstance(op, (P.Update, P.Threshold)):
+                work += b.ints[op.count]
+            elif isinstance(op, P.RecordState):
+                work += b.ints[op.nrec]
+        return work
 
 
 __all__ = ["ARGUMENTS", "CythonRuntime", "kernel_source"]

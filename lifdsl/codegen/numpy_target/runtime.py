@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from lifdsl.codegen import program as P
+from lifdsl.codegen.interrupt import deferred
 from lifdsl.codegen.numpy_target.block import CodeBlock
 from lifdsl.equations.statements import Assign
 
@@ -22,6 +23,8 @@ def namespace(code: P.Code, b: P.Bindings) -> tuple[dict[str, Any], dict[str, st
     indexed: dict[str, str] = {}
     for name, ref in code.arrays:
         ns[name] = b.arrays[ref.key]
+        if name == "i":  # model arithmetic is in floating point on both targets (2**i)
+            ns[name] = ns[name].astype(np.float64)
         if ref.index is not None:
             iname = "_index_" + ref.index.replace(".", "_")
             ns[iname] = b.arrays[ref.index]
@@ -30,13 +33,30 @@ def namespace(code: P.Code, b: P.Bindings) -> tuple[dict[str, Any], dict[str, st
         ns[name] = b.scalars[key]
     dtype = np.dtype(code.dtype)
     for name, key in code.functions:
-        ns[name] = b.functions[key].numpy_function(dtype)
+        f = b.functions[key]
+        ns[name] = f.numpy_function(dtype)
+        if getattr(f, "ndim", 1) == 2:
+            ns[name] = _column_checked(ns[name], name, f.values.shape[1])
     if code.size:
-        ns["N"] = b.ints[code.size]
+        ns["N"] = float(b.ints[code.size])
     if code.offset is not None and "i" in ns:
         # inside a subgroup, i counts from the subgroup's first element
         ns["i"] = ns["i"] - b.ints[code.offset]
     return ns, indexed
+
+
+def _column_checked(fn: Callable, name: str, ncol: int) -> Callable:
+    """A 2-D TimedArray lookup that refuses columns it does not have, as the kernel does."""
+
+    def lookup(t, i):
+        idx = np.asarray(i).astype(np.int64)   # truncation toward zero, as C's cast
+        bad = (idx < 0) | (idx >= ncol)
+        if np.any(bad):
+            flat, where = np.atleast_1d(idx), np.atleast_1d(bad)
+            raise P.TimedArrayIndexError(name, ncol, int(flat[np.argmax(where)]), float(t))
+        return fn(t, idx)
+
+    return lookup
 
 
 def _block(name: str, code: P.Code, statements, returns: str | None = None,
@@ -207,13 +227,17 @@ class NumpyRuntime:
         start = time.perf_counter()
         next_report = start + report_period
         done = 0
-        for step in range(step0, step0 + n_steps):
-            t = step * dt
-            for f in funcs:
-                f(step, t)
-            done += 1
-            set_step(step + 1)
-            if report is not None and (done == n_steps or time.perf_counter() >= next_report):
-                report(step + 1, time.perf_counter() - start)
-                next_report = time.perf_counter() + report_period
+        with deferred() as ctrl_c:
+            for step in range(step0, step0 + n_steps):
+                t = step * dt
+                for f in funcs:
+                    f(step, t)
+                done += 1
+                set_step(step + 1)
+                if report is not None and (done == n_steps
+                                           or time.perf_counter() >= next_report):
+                    report(step + 1, time.perf_counter() - start)
+                    next_report = time.perf_counter() + report_period
+                if ctrl_c.pending():  # at a step boundary: state, time and records agree
+                    ctrl_c.deliver()
         return done
