@@ -215,12 +215,18 @@ class StateMonitor(SimObject):
         return _RecordedNeuron(self, int(pos[0]))
 
     def _get_state(self) -> dict[str, Any]:
-        return {"t": self._t.state(), **{v: c.state() for v, c in self._data.items()}}
+        from lifdsl.core.state import Parts, Setting  # (store/restore: see core/state.py)
+
+        g, nrec = self.group, self._abs.size
+        return {"t": Parts(self._t.state(), np.float64, rows="steps"),
+                "variables": {v: Parts(c.state(), g.dtype if v in g._arrays else np.float64,
+                                       (nrec,), rows="steps") for v, c in self._data.items()},
+                "indices": Setting(self._abs)}
 
     def _set_state(self, state) -> None:
         self._t.set_state(state["t"])
         for v, c in self._data.items():
-            c.set_state(state[v])
+            c.set_state(state["variables"][v])
 
 
 class _RecordedNeuron:
@@ -325,13 +331,19 @@ class SpikeMonitor(SimObject):
         i, t = self._joined()
         return {k: t[i == k] for k in range(self._stop - self._start)}
 
-    def _get_state(self):
-        i, t = self._joined()
-        return {"i": i.copy(), "t": t.copy(), "count": self._count.copy()}
+    def _get_state(self) -> dict[str, Any]:
+        from lifdsl.core.state import Parts, Setting  # (store/restore: see core/state.py)
+
+        size = self._stop - self._start
+        return {"i": Parts([c.astype(np.int64) for c in self._i], np.int64, rows="spikes",
+                           below=size),
+                "t": Parts([c.astype(np.float64) for c in self._t], np.float64, rows="spikes"),
+                "count": self._count.copy(),
+                "source": Setting([self._start, self._stop])}
 
     def _set_state(self, state) -> None:
-        self._i = [state["i"].copy()]
-        self._t = [state["t"].copy()]
+        self._i = [c.copy() for c in state["i"]]
+        self._t = [c.copy() for c in state["t"]]
         self._count[...] = state["count"]
         self._cache = None
 
@@ -421,8 +433,12 @@ class PopulationRateMonitor(SimObject):
         full = np.convolve(rate, kernel, mode="full")  # centred window, same length as rate
         return full[(kernel.size - 1) // 2:(kernel.size - 1) // 2 + rate.size]
 
-    def _get_state(self):
-        return {"t": self._t.state(), "rate": self._rate.state()}
+    def _get_state(self) -> dict[str, Any]:
+        from lifdsl.core.state import Parts, Setting  # (store/restore: see core/state.py)
+
+        return {"t": Parts(self._t.state(), np.float64, rows="steps"),
+                "rate": Parts(self._rate.state(), np.float64, rows="steps"),
+                "source": Setting([self._lo, self._hi])}
 
     def _set_state(self, state) -> None:
         self._t.set_state(state["t"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import pickle
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -236,40 +235,26 @@ class Network:
 
     # -- store / restore -----------------------------------------------------------------------
     def store(self, name: str = "default", filename: str | None = None) -> None:
-        """Snapshot every object's state, the time and the random generator."""
-        snap = {
-            "step": self._step,
-            "dt": self._dt,
-            "rng": self._generator().bit_generator.state,
-            "objects": {o.name: o._get_state() for o in self.objects},
-        }
+        """Snapshot every object's state, the time and the random generator (``filename=``:
+        into a state file, written atomically; see core/state.py)."""
+        from lifdsl.core import state as _state
+
+        snap = _state.capture(self._step, self._dt, self._generator(), self.objects)
         if filename is not None:
-            try:
-                with open(filename, "rb") as fh:
-                    stored = pickle.load(fh)
-            except FileNotFoundError:
-                stored = {}
-            stored[name] = snap
-            with open(filename, "wb") as fh:
-                pickle.dump(stored, fh)
+            _state.write(filename, name, snap)
         else:
             self._stored[name] = snap
 
     def restore(self, name: str = "default", filename: str | None = None) -> None:
-        """Return to a state saved with :meth:`store`."""
-        if filename is not None:
-            with open(filename, "rb") as fh:
-                stored = pickle.load(fh)
-        else:
-            stored = self._stored
-        if name not in stored:
-            raise KeyError(f"no stored state named {name!r}; stored: {sorted(stored)}")
-        snap = stored[name]
-        missing = [o.name for o in self.objects if o.name not in snap["objects"]]
-        if missing:  # check everything before changing anything
-            raise KeyError(f"{', '.join(map(repr, missing))} not part of the stored state "
-                           f"{name!r}")
-        self._step = snap["step"]
+        """Return to a state saved with :meth:`store`; a state that does not fit the network
+        changes nothing and raises an error listing every difference."""
+        from lifdsl.core import state as _state
+
+        stored = _state.read(filename, [name]) if filename is not None else self._stored
+        fresh = self._rng is None or self._rng_epoch != _random.epoch()
+        current = _random.get_rng() if fresh else self._rng  # the one restore will set
+        snap = _state.checked(stored, name, self.objects, type(current.bit_generator))
+        self._step = snap["step"]  # everything is checked: nothing below fails
         self._dt = snap["dt"]
         self._generator().bit_generator.state = snap["rng"]
         for o in self.objects:

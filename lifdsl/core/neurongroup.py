@@ -158,13 +158,16 @@ class NeuronGroup(Group):
         return self._spike_buffer[: int(self._nspikes[0])].copy()
 
     def _get_state(self) -> dict[str, Any]:
+        from lifdsl.core.state import Parts  # (store/restore: see core/state.py)
+
         state = super()._get_state()
-        state["spikes"] = self.spikes
+        state["spikes"] = Parts([self.spikes], np.int64, below=self.N, max_rows=self.N)
         return state
 
     def _set_state(self, state: dict[str, Any]) -> None:
         super()._set_state(state)
-        spikes = state["spikes"]
+        parts = list(state["spikes"])
+        spikes = np.concatenate(parts) if parts else np.empty(0, np.int64)
         self._spike_buffer[: spikes.size] = spikes
         self._nspikes[0] = spikes.size
 
