@@ -13,6 +13,7 @@ from lifdsl.core import (
     PopulationRateMonitor,
     SpikeMonitor,
     StateMonitor,
+    Synapses,
     TimedArray,
     collect,
     defaultclock,
@@ -35,6 +36,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Clock", "CompilerNotFoundError", "DiscretizationError", "EquationError", "Equations",
     "Network", "NeuronGroup", "PopulationRateMonitor", "SpikeMonitor", "StateMonitor",
-    "TimedArray", "clear_cache", "collect", "defaultclock", "explain", "magic_network", "models",
-    "prefs", "restore", "run", "seed", "start_scope", "store", "units", *sorted(_UNIT_NAMES),
+    "Synapses", "TimedArray", "clear_cache", "collect", "defaultclock", "explain",
+    "magic_network", "models", "prefs", "restore", "run", "seed", "start_scope", "store",
+    "units", *sorted(_UNIT_NAMES),
 ]

@@ -53,7 +53,9 @@ class Code:
 
     ``statements`` are :class:`~lifdsl.equations.statements.Assign` (with their operator);
     random draws come first as ``_draw_k`` statements. Names not listed are ``t``, ``dt``, the
-    element index ``i`` (minus ``offset`` if given), ``N`` (the int ``size``) and temporaries.
+    element index ``element`` (``i`` in a group, minus ``offset`` if given; None where ``i`` is
+    an array, as the presynaptic index of a synapse), ``N`` (the int ``size``) and
+    temporaries. Integer arrays are read as floating point: model arithmetic is in floats.
     """
 
     statements: tuple
@@ -63,6 +65,7 @@ class Code:
     dtype: str = "float64"                           # value type of the loop's arithmetic
     size: str = ""                                   # int key: what 'N' means
     offset: str | None = None                        # int key: 'i' counts from here
+    element: str | None = "i"                        # the name of the element's own index
 
     def array_map(self) -> dict[str, Ref]:
         """``arrays`` as a dict."""
@@ -105,14 +108,37 @@ class Reset:
 @dataclass(frozen=True)
 class Propagate:
     """For each spiking source element ``s`` (``spikes[:nspikes[0]]``), run ``code`` for the
-    elements ``indptr[s] .. indptr[s+1]-1`` of a connectivity (CSR rows, e.g. synapses), in
-    order. Names reached through an index (``v_post`` through ``post_idx``) may repeat: an
-    ``+=`` through an index adds every contribution. This is the form synaptic pathways use."""
+    elements ``order[indptr[s]] .. order[indptr[s+1]-1]`` of a connectivity (CSR rows, e.g.
+    synapses), in order. Names reached through an index (``v_post`` through ``post_idx``) may
+    repeat: an ``+=`` through an index adds every contribution. This is the form synaptic
+    pathways take.
+
+    With ``ring``, the spikes are those of ``delay`` steps ago: ``spikes`` is then a ring of
+    ``depth`` rows (one per step, ``stride`` wide) that a :class:`PushSpikes` fills, and
+    ``nspikes`` holds one count per row."""
 
     code: Code
     spikes: str
     nspikes: str
     indptr: str                        # int64 buffer, one more than source elements
+    order: str | None = None           # int64 buffer: element ids in row order
+    ring: bool = False
+    delay: str | None = None           # int key: steps
+    depth: str | None = None           # int key: rows of the ring
+    stride: str | None = None          # int key: room per row
+
+
+@dataclass(frozen=True)
+class PushSpikes:
+    """Copy this step's spikes into row ``step % depth`` of a ring (a pathway with a delay reads
+    it ``delay`` steps later; the ring persists across runs)."""
+
+    spikes: str
+    nspikes: str
+    ring: str
+    ring_n: str
+    depth: str                         # int key
+    stride: str                        # int key
 
 
 @dataclass(frozen=True)
@@ -158,7 +184,8 @@ class RecordRate:
     scale: str                         # double key: 1 / (size * dt)
 
 
-Operation = Update | Threshold | Reset | Propagate | RecordState | RecordSpikes | RecordRate
+Operation = (Update | Threshold | Reset | Propagate | PushSpikes | RecordState | RecordSpikes
+             | RecordRate)
 
 
 @dataclass(frozen=True)
@@ -304,6 +331,7 @@ def sink_buffers(key: str) -> tuple[tuple[str, str], ...]:
 
 __all__ = [
     "OPERATORS", "Bindings", "Buffer", "Code", "Operation", "Part", "Program", "Propagate",
+    "PushSpikes",
     "RecordRate", "RecordSpikes", "RecordState", "Ref", "Reset", "SpikeSink", "Threshold",
     "TimedArrayIndexError", "function_name",
     "Update", "assemble", "bind_sink", "key_of", "sink_buffers",

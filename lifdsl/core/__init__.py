@@ -14,10 +14,11 @@ from lifdsl.core.network import (
 )
 from lifdsl.core.neurongroup import NeuronGroup, Subgroup
 from lifdsl.core.random import seed
+from lifdsl.core.synapses import Synapses
 from lifdsl.core.timedarray import TimedArray
 
 __all__ = [
     "Clock", "defaultclock", "Network", "NeuronGroup", "PopulationRateMonitor", "SpikeMonitor",
-    "StateMonitor", "Subgroup", "TimedArray", "collect", "magic_network", "prefs", "restore",
-    "run", "seed", "start_scope", "store",
+    "StateMonitor", "Subgroup", "Synapses", "TimedArray", "collect", "magic_network", "prefs",
+    "restore", "run", "seed", "start_scope", "store",
 ]

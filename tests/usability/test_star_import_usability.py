@@ -45,8 +45,12 @@ def test_star_import_gives_brian2_prefixed_unit_names(star, name):
     assert name in star
 
 
-@pytest.mark.xfail(strict=True, reason="MISSING (API.md): Synapses, PoissonGroup, "
-                   "SpikeGeneratorGroup are not implemented")
-@pytest.mark.parametrize("name", ["Synapses", "PoissonGroup", "SpikeGeneratorGroup"])
-def test_star_import_gives_input_and_synapse_classes(star, name):
+def test_star_import_gives_synapses(star):
+    assert "Synapses" in star
+
+
+@pytest.mark.xfail(strict=True, reason="MISSING (API.md): PoissonGroup, SpikeGeneratorGroup "
+                   "are not implemented")
+@pytest.mark.parametrize("name", ["PoissonGroup", "SpikeGeneratorGroup"])
+def test_star_import_gives_input_classes(star, name):
     assert name in star

@@ -76,21 +76,45 @@ def emit_reset(k: Kernel, op: P.Reset) -> None:
 
 
 def emit_propagate(k: Kernel, op: P.Propagate) -> None:
-    """For each spike, the code over its connectivity row, rows in spike order."""
+    """For each spike (now, or ``delay`` steps ago from a ring), the code over its
+    connectivity row, rows in spike order."""
     loop = Loop(k, [op.code])
     parts = loop.prepare([Part("plain", op.code.statements)])
-    buf, cnt = _spikes(k, op)
+    ring, counts = k.array(op.spikes), k.array(op.nspikes)   # (written by others)
     indptr = k.array(op.indptr, const=True)
-    loop.pre.insert(0, "int64_t _total = 0;")
-    loop.pre.insert(1, f"for (int64_t _s = 0; _s < {cnt}[0]; ++_s) "
-                       f"_total += {indptr}[{buf}[_s] + 1] - {indptr}[{buf}[_s]];")
+    if op.ring:
+        depth, delay, stride = k.integer(op.depth), k.integer(op.delay), k.integer(op.stride)
+        loop.pre.insert(0, f"const int64_t _row = ((step - {delay}) % {depth} + {depth}) "
+                           f"% {depth};")
+        loop.pre.insert(1, f"const int64_t *restrict _src = {ring} + _row * {stride};")
+        loop.pre.insert(2, f"const int64_t _nsrc = {counts}[_row];")
+    else:
+        loop.pre.insert(0, f"const int64_t *restrict _src = {ring};")
+        loop.pre.insert(1, f"const int64_t _nsrc = {counts}[0];")
+    loop.pre.insert(3 if op.ring else 2, "int64_t _total = 0;")
+    loop.pre.insert(4 if op.ring else 3, "for (int64_t _s = 0; _s < _nsrc; ++_s) "
+                    f"_total += {indptr}[_src[_s] + 1] - {indptr}[_src[_s]];")
     loop.pre.append("int64_t _r = 0;")
-    loop.open_element("_j")
+    element = f"{k.array(op.order, const=True)}[_j]" if op.order else "_j"
+    loop.open_element(element)
     loop.run_parts(parts, "_total", counter="_r")
     loop.close_element()
     loop.inner.append("_r++;")
-    loop.write([f"for (int64_t _s = 0; _s < {cnt}[0]; ++_s) {{",
-                f"for (int64_t _j = {indptr}[{buf}[_s]]; _j < {indptr}[{buf}[_s] + 1]; ++_j) {{"])
+    loop.write(["for (int64_t _s = 0; _s < _nsrc; ++_s) {",
+                f"for (int64_t _j = {indptr}[_src[_s]]; _j < {indptr}[_src[_s] + 1]; ++_j) {{"])
+
+
+def emit_push(k: Kernel, op: P.PushSpikes) -> None:
+    """This step's spikes into row ``step % depth`` of the ring."""
+    buf, cnt = _spikes(k, op)
+    ring, ring_n = k.array(op.ring), k.array(op.ring_n)
+    depth, stride = k.integer(op.depth), k.integer(op.stride)
+    w = k.body
+    w("{")
+    with w.block():
+        w(f"const int64_t _row = step % {depth};")
+        w(f"for (int64_t _j = 0; _j < {cnt}[0]; ++_j) {ring}[_row * {stride} + _j] = {buf}[_j];")
+        w(f"{ring_n}[_row] = {cnt}[0];")
 
 
 def emit_record_state(k: Kernel, op: P.RecordState) -> None:
@@ -162,7 +186,7 @@ def emit_record_rate(k: Kernel, op: P.RecordRate) -> None:
 
 EMITTERS = {
     P.Update: emit_update, P.Threshold: emit_threshold, P.Reset: emit_reset,
-    P.Propagate: emit_propagate, P.RecordState: emit_record_state,
+    P.Propagate: emit_propagate, P.PushSpikes: emit_push, P.RecordState: emit_record_state,
     P.RecordSpikes: emit_record_spikes, P.RecordRate: emit_record_rate,
 }
 

@@ -178,8 +178,9 @@ class Loop:
             # model arithmetic is in floating point on both targets (2**N, i/2, ...)
             self.names["N"] = f"((double){k.integer(first.size)})"
         self.offset = k.integer(first.offset) if first.offset is not None else None
+        self.element = first.element
         self.tag = f"op{k.n_ops}"
-        self.per_element: set[str] = set(self.arrays) | {"i"}
+        self.per_element: set[str] = set(self.arrays) | {first.element or "i"}
         self.hoisted: list[str] = []
         self.printer = KernelPrinter(self.scope, self.names, self.per_element, self.hoisted,
                                      f"_h{k.n_ops}_")
@@ -219,15 +220,18 @@ class Loop:
         """Start the body for one element: ``_i`` and the locals of its arrays."""
         k = self.k
         self.inner.append(f"const int64_t _i = {element};")
-        if "i" in self.used:
-            self.names["i"] = (f"((double)(_i - {self.offset}))" if self.offset is not None
-                               else "((double)_i)")
-        for nm in sorted((set(self.arrays) - {"i"}) & (self.used | self.written)):
+        el = self.element
+        if el is not None and el in self.used:
+            self.names[el] = (f"((double)(_i - {self.offset}))" if self.offset is not None
+                              else "((double)_i)")
+        for nm in sorted((set(self.arrays) - {el}) & (self.used | self.written)):
             ref = self.arrays[nm]
             lname = f"_v_{nm}"  # prefixed: never a C keyword or an internal name
             where = f"{k.array(ref.index, const=True)}[_i]" if ref.index else "_i"
-            self.inner.append(f"{CTYPES[k.dtypes[ref.key]]} {lname} = "
-                              f"{k.array(ref.key)}[{where}];")
+            ctype = CTYPES[k.dtypes[ref.key]]
+            if ctype == "int64_t" and nm not in self.written:
+                ctype = "double"  # model arithmetic is in floating point (i*j, 2**i)
+            self.inner.append(f"{ctype} {lname} = {k.array(ref.key)}[{where}];")
             self.names[nm] = lname
 
     def assign(self, st: Assign, out: list[str]) -> None:

@@ -23,7 +23,8 @@ def namespace(code: P.Code, b: P.Bindings) -> tuple[dict[str, Any], dict[str, st
     indexed: dict[str, str] = {}
     for name, ref in code.arrays:
         ns[name] = b.arrays[ref.key]
-        if name == "i":  # model arithmetic is in floating point on both targets (2**i)
+        if ns[name].dtype.kind in "iu" and ref.index is None:
+            # model arithmetic is in floating point on both targets (2**i, i*j)
             ns[name] = ns[name].astype(np.float64)
         if ref.index is not None:
             iname = "_index_" + ref.index.replace(".", "_")
@@ -39,9 +40,9 @@ def namespace(code: P.Code, b: P.Bindings) -> tuple[dict[str, Any], dict[str, st
             ns[name] = _column_checked(ns[name], name, f.values.shape[1])
     if code.size:
         ns["N"] = float(b.ints[code.size])
-    if code.offset is not None and "i" in ns:
+    if code.offset is not None and code.element in ns:
         # inside a subgroup, i counts from the subgroup's first element
-        ns["i"] = ns["i"] - b.ints[code.offset]
+        ns[code.element] = ns[code.element] - b.ints[code.offset]
     return ns, indexed
 
 
@@ -127,12 +128,20 @@ def _propagate(op: P.Propagate, b: P.Bindings) -> Step:
     blk = _block("propagate", op.code, op.code.statements, indexed=indexed)
     dt, rng = b.dt, b.rng
     spk, nspk, indptr = b.arrays[op.spikes], b.arrays[op.nspikes], b.arrays[op.indptr]
+    order = b.arrays[op.order] if op.order else None
+    if op.ring:
+        delay, depth, stride = b.ints[op.delay], b.ints[op.depth], b.ints[op.stride]
 
     def run(step: int, t: float) -> None:
-        k = int(nspk[0])
+        if op.ring:   # the spikes of `delay` steps ago
+            row = (step - delay) % depth
+            k = int(nspk[row])
+            src = spk[row * stride:row * stride + k]
+        else:
+            k = int(nspk[0])
+            src = spk[:k]
         if not k:
             return
-        src = spk[:k]
         starts, lens = indptr[src], indptr[src + 1] - indptr[src]
         total = int(lens.sum())
         if not total:
@@ -140,7 +149,20 @@ def _propagate(op: P.Propagate, b: P.Bindings) -> Step:
         # the rows of every spiking source, in spike order (as the C loop walks them)
         first = np.repeat(starts - (np.cumsum(lens) - lens), lens)
         rows = np.arange(total, dtype=np.int64) + first
-        blk(ns, rows, total, t, dt, rng)
+        blk(ns, rows if order is None else order[rows], total, t, dt, rng)
+    return run
+
+
+def _push(op: P.PushSpikes, b: P.Bindings) -> Step:
+    spk, nspk = b.arrays[op.spikes], b.arrays[op.nspikes]
+    ring, ring_n = b.arrays[op.ring], b.arrays[op.ring_n]
+    depth, stride = b.ints[op.depth], b.ints[op.stride]
+
+    def run(step: int, t: float) -> None:
+        row = step % depth
+        k = int(nspk[0])
+        ring[row * stride:row * stride + k] = spk[:k]
+        ring_n[row] = k
     return run
 
 
@@ -206,6 +228,7 @@ def _record_rate(op: P.RecordRate, b: P.Bindings) -> Step:
 
 _INTERPRETERS: dict[type, Callable[[Any, P.Bindings], Step]] = {
     P.Update: _update, P.Threshold: _threshold, P.Reset: _reset, P.Propagate: _propagate,
+    P.PushSpikes: _push,
     P.RecordState: _record_state, P.RecordSpikes: _record_spikes, P.RecordRate: _record_rate,
 }
 

@@ -1,0 +1,417 @@
+"""Synapses: connections from a source group to a target group, with per-synapse state and
+code run for every spike of the source (``on_pre``), Brian2's names and semantics.
+
+Built so far: per-synapse parameters and ``(shared)`` ones, clock-driven synaptic equations,
+one ``on_pre`` pathway (statements on synaptic, ``_pre`` and ``_post`` names; a bare
+non-synaptic name is the postsynaptic one; ``v_post += w`` adds every synapse onto a repeated
+target), one delay for all synapses (a ring of past spike lists at the source: nothing is
+pushed per synapse), ``connect()`` with all-to-all, ``i=``/``j=`` arrays, ``condition=``,
+``p=`` (Bernoulli by geometric skipping) and ``j=`` expressions of ``i``; subgroups as source
+and target. Not yet: ``on_post``, per-synapse delays, ``(event-driven)`` and ``(summed)``
+variables, monitors of synaptic variables, store/restore of queued spikes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from lifdsl.codegen import program as P
+from lifdsl.codegen.targets import evaluate
+from lifdsl.core.base import RunContext, Runner, caller_scope
+from lifdsl.core.group import Group, Resolved, names_in
+from lifdsl.core.neurongroup import NeuronGroup, Subgroup
+from lifdsl.core.random import get_rng
+from lifdsl.equations import EquationError, Equations, parse_expression, parse_statements
+from lifdsl.equations.functions import symbol
+from lifdsl.equations.statements import Assign
+
+logger = logging.getLogger("lifdsl")
+
+#: the flags a Synapses model accepts (by kind of line)
+SYNAPSE_FLAGS = {"diff": ("clock-driven",), "subexpr": ("constant over dt",),
+                 "param": ("constant", "shared")}
+
+__all__ = ["Synapses"]
+
+
+def _group_parts(obj, what: str) -> tuple[NeuronGroup, int, int]:
+    if isinstance(obj, Subgroup):
+        return obj.parent, obj.start, obj.stop
+    if isinstance(obj, NeuronGroup):
+        return obj, 0, obj.N
+    raise TypeError(f"the {what} of Synapses must be a NeuronGroup or a subgroup of one, "
+                    f"got {obj!r}")
+
+
+class Synapses(Group):
+    """Connections from ``source`` to ``target`` (default: the source itself)."""
+
+    _prefix = "synapses"
+    _instance_names = (*Group._instance_names, "source", "target", "state_updater", "pre",
+                       "delay")
+
+    def __init__(self, source, target=None, model: str | Equations = "",
+                 on_pre: str | None = None, on_post: str | None = None,
+                 delay: float | None = None, method: str = "auto",
+                 namespace: dict[str, Any] | None = None, dtype: str = "float64",
+                 name: str | None = None) -> None:
+        src, slo, shi = _group_parts(source, "source")
+        tgt, tlo, thi = _group_parts(source if target is None else target, "target")
+        dtype = self._check_dtype(dtype)
+        eqs = model if isinstance(model, Equations) else Equations(model or "")
+        eqs.check_flags(SYNAPSE_FLAGS, "Synapses")
+        self._check_names_free(eqs)
+        if on_post is not None:
+            raise NotImplementedError("on_post (postsynaptic pathways) is not built yet")
+        NeuronGroup._check_method(method)
+        if delay is not None:
+            delay = float(delay)
+            if not (delay >= 0 and np.isfinite(delay)):
+                raise ValueError(f"delay must be a non-negative finite time, got {delay!r}")
+        super().__init__(0, eqs, namespace, dtype, name, src.dt)
+        self.source, self.target = source, source if target is None else target
+        self._src, self._tgt = src, tgt
+        self._src_range, self._tgt_range = (slo, shi), (tlo, thi)
+        self._method = method
+        self._delay = delay
+        self._set_connections(np.empty(0, np.int64), np.empty(0, np.int64))
+        self._pre_text = on_pre
+        self._pre_code = self._parse_pathway(on_pre) if on_pre else []
+        self.state_updater = Runner(self, "state_updater", "groups") if eqs.diff_names else None
+        self._pusher = Runner(self, "spike_pusher", "synapses", order=-1)
+        self.pre = Runner(self, "pre_pathway", "synapses") if self._pre_code else None
+        self._blocks: dict[str, list[Assign]] | None = None
+        self._resolved: Resolved | None = None
+        self._keys = ("_src", "_tgt")
+        self._ring: np.ndarray | None = None
+        self._ring_n: np.ndarray | None = None
+        self._frozen = True
+
+    # -- connectivity -----------------------------------------------------------------------------
+    def _set_connections(self, pre: np.ndarray, post: np.ndarray) -> None:
+        """Synapses ``pre[k] -> post[k]`` (relative to source and target), state resized."""
+        n = int(pre.size)
+        old = self.N
+        for nm in self.variables:
+            arr = self._arrays[nm]
+            if arr.shape[0] == 1 and "shared" in self.equations[nm].flags:
+                continue
+            grown = np.zeros(n, dtype=arr.dtype)
+            grown[:min(old, n)] = arr[:min(old, n)]
+            self._arrays[nm] = grown
+        for nm, values in (("i", pre), ("j", post)):
+            arr = np.asarray(values, dtype=np.int64).copy()
+            arr.setflags(write=False)
+            self._arrays[nm] = arr
+        object.__setattr__(self, "N", n)
+        self._pre_abs = self._arrays["i"] + self._src_range[0]
+        self._post_abs = self._arrays["j"] + self._tgt_range[0]
+        order = np.argsort(self._pre_abs, kind="stable")
+        counts = np.bincount(self._pre_abs, minlength=self._src.N)
+        self._order = order.astype(np.int64)
+        self._indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+    @property
+    def i(self) -> np.ndarray:
+        """Presynaptic index of each synapse (relative to the source)."""
+        return self._arrays["i"].copy()
+
+    @property
+    def j(self) -> np.ndarray:
+        """Postsynaptic index of each synapse (relative to the target)."""
+        return self._arrays["j"].copy()
+
+    def _maintained(self) -> set[str]:
+        return {"i", "j"}
+
+    def connect(self, condition: str | bool | None = None, i=None, j=None, p=1.0,
+                skip_if_invalid: bool = False, namespace: dict | None = None,
+                level: int = 0) -> None:
+        """Add synapses: all pairs (no arguments), listed pairs (``i=``, ``j=`` arrays), pairs
+        where ``condition`` holds, each with probability ``p``, or ``j='expression of i'``."""
+        ns_scope = ([namespace] if namespace else []) + caller_scope(level)
+        n_src = self._src_range[1] - self._src_range[0]
+        n_tgt = self._tgt_range[1] - self._tgt_range[0]
+        if isinstance(j, str):
+            if i is not None or condition is not None:
+                raise TypeError("connect(j='...') takes neither i= nor condition=")
+            pre, post = self._one_per_source(j, n_src, n_tgt, skip_if_invalid, ns_scope)
+        elif i is not None or j is not None:
+            if i is None or j is None or condition is not None:
+                raise TypeError("connect(i=..., j=...) needs both arrays (and no condition)")
+            pre, post = (np.atleast_1d(np.asarray(x)) for x in (i, j))
+            pre, post = np.broadcast_arrays(pre, post)
+            for nm, arr, n in (("i", pre, n_src), ("j", post, n_tgt)):
+                if arr.size and (arr.dtype.kind not in "iu" and not np.all(arr == np.round(arr))):
+                    raise TypeError(f"{nm}= takes integer indices, got {arr!r}")
+                if arr.size and (arr.min() < 0 or arr.max() >= n):
+                    raise IndexError(f"{nm}= indices must lie in 0..{n - 1}")
+            pre, post = pre.astype(np.int64).ravel(), post.astype(np.int64).ravel()
+        else:
+            pre, post = self._pairs(condition, p, n_src, n_tgt, ns_scope)
+        self._set_connections(np.concatenate([self._arrays["i"], pre]),
+                              np.concatenate([self._arrays["j"], post]))
+        self._blocks = None
+
+    def _pairs(self, condition, p, n_src: int, n_tgt: int, namespaces):
+        """Pairs drawn with probability ``p`` (geometric skipping over the pair index, in
+        order of i then j), kept where ``condition`` holds."""
+        if isinstance(p, str):
+            raise NotImplementedError("p= as a string is not built yet; give a number")
+        p = float(p)
+        if not 0 <= p <= 1:
+            raise ValueError(f"p must lie in [0, 1], got {p!r}")
+        total = n_src * n_tgt
+        if p >= 1:
+            flat = np.arange(total, dtype=np.int64)
+        elif p <= 0 or total == 0:
+            flat = np.empty(0, np.int64)
+        else:
+            rng = get_rng()
+            out, pos = [], -1
+            batch = max(16, int(total * p * 1.1) + 16)
+            while True:
+                steps = rng.geometric(p, size=batch).astype(np.int64)
+                where = pos + np.cumsum(steps)
+                out.append(where[where < total])
+                if where[-1] >= total:
+                    break
+                pos = int(where[-1])
+            flat = np.concatenate(out)
+        pre, post = flat // n_tgt, flat % n_tgt
+        if condition is None or condition is True:
+            return pre, post
+        if condition is False:
+            return pre[:0], post[:0]
+        if not isinstance(condition, str):
+            raise TypeError(f"condition must be a string such as 'i != j', got {condition!r}")
+        expr = parse_expression(condition, what="connect condition")
+        keep = np.asarray(self._evaluate_pairs(expr, pre, post, namespaces, condition),
+                          dtype=bool)
+        return pre[keep], post[keep]
+
+    def _one_per_source(self, text: str, n_src: int, n_tgt: int, skip: bool, namespaces):
+        expr = parse_expression(text, what="connect j")
+        pre = np.arange(n_src, dtype=np.int64)
+        values = np.asarray(self._evaluate_pairs(expr, pre, np.zeros_like(pre), namespaces,
+                                                 text), dtype=float)
+        post = np.round(values).astype(np.int64)
+        ok = (post >= 0) & (post < n_tgt)
+        if not np.all(ok) and not skip:
+            bad = int(np.flatnonzero(~ok)[0])
+            raise IndexError(f"connect(j={text!r}) gives j = {post[bad]} for i = {bad}, outside "
+                             f"0..{n_tgt - 1}; pass skip_if_invalid=True to leave such out")
+        return pre[ok], post[ok]
+
+    def _evaluate_pairs(self, expr, pre, post, namespaces, line):
+        """The value of ``expr`` for candidate pairs (names: i, j, _pre and _post variables,
+        bare target variables, constants)."""
+        ids, funcs = names_in(expr)
+        res = self._resolve(set(ids), set(funcs), namespaces, "connect", line)
+        part = P.Part()
+        saved = self.N
+        pre_abs, post_abs = pre + self._src_range[0], post + self._tgt_range[0]
+        part.buffers["_c._pre"] = P.Buffer(pre)
+        part.buffers["_c._post"] = P.Buffer(post)
+        part.buffers["_c._pre_abs"] = P.Buffer(pre_abs)
+        part.buffers["_c._post_abs"] = P.Buffer(post_abs)
+        arrays = []
+        for nm in sorted(ids):
+            if nm == "i":
+                arrays.append((nm, P.Ref("_c._pre")))
+            elif nm == "j":
+                arrays.append((nm, P.Ref("_c._post")))
+            else:
+                ref = self._side_ref(nm, "_src", "_tgt", part, index=("_c._pre_abs",
+                                                                      "_c._post_abs"))
+                if ref is not None:
+                    arrays.append((nm, ref))
+                elif nm in self._arrays:
+                    raise EquationError(f"{nm!r} is a synaptic variable: a connect condition "
+                                        f"cannot read it (the synapse does not exist yet)",
+                                        what="connect", lineno=1, line=line)
+        scalars = [(nm, f"_c.{nm}") for nm in sorted(res.constants)]
+        part.scalars.update({f"_c.{nm}": v for nm, v in res.constants.items()})
+        functions = [(nm, f"_c.{nm}") for nm in sorted(res.functions)]
+        part.functions.update({f"_c.{nm}": f for nm, f in res.functions.items()})
+        part.ints["_c._N"] = saved
+        code = P.Code((Assign("_value", expr),), tuple(arrays), tuple(scalars),
+                      tuple(functions), self.dtype.name, "_c._N", None, None)
+        b = P.Bindings(arrays={k: v.array for k, v in part.buffers.items()},
+                       scalars=part.scalars, ints=part.ints, functions=part.functions,
+                       dt=self._dt_now, rng=get_rng())
+        return evaluate(code, b, slice(None), int(pre.size), self._t_now)
+
+    # -- names ------------------------------------------------------------------------------------
+    def _side_ref(self, name: str, skey: str, tkey: str, part: P.Part,
+                  index: tuple[str, str] | None = None) -> P.Ref | None:
+        """``x_pre``/``x_post``/bare target name -> a reference through the synapse's pre or
+        post index (registering the buffers), or None if ``name`` is none of those."""
+        pre_index, post_index = index or (f"{self._key}._pre_abs", f"{self._key}._post_abs")
+        for suffix, group, gkey, idx in (("_pre", self._src, skey, pre_index),
+                                         ("_post", self._tgt, tkey, post_index)):
+            if name.endswith(suffix) and name[:-len(suffix)] in group._arrays:
+                base = name[:-len(suffix)]
+                return self._register(group, gkey, base, idx, part)
+        if name not in self._arrays and name not in self.equations.subexpr_names \
+                and name in self._tgt._arrays and name not in ("i", "N"):
+            return self._register(self._tgt, tkey, name, post_index, part)
+        return None
+
+    @staticmethod
+    def _register(group: Group, gkey: str, base: str, index: str, part: P.Part) -> P.Ref:
+        key = P.key_of(gkey, base, internal=base in group._maintained())
+        part.buffers[key] = P.Buffer(group._arrays[base])
+        return P.Ref(key, index=index)
+
+    def _side_names(self) -> set[str]:
+        names = {f"{n}_pre" for n in self._src._arrays} | {f"{n}_post" for n in self._tgt._arrays}
+        return names | (set(self._tgt._arrays) - {"N"})
+
+    def _model_names(self) -> set[str]:
+        return super()._model_names() | self._side_names() | {"j"}
+
+    def _code(self, statements, resolved: Resolved, key: str, part: P.Part, *,
+              size: int | None = None, offset: int | None = None,
+              extra: dict[str, float] | None = None, const_key: str | None = None) -> P.Code:
+        """Synaptic code: own names at the synapse, ``_pre``/``_post`` ones through the
+        synapse's indices (``i`` and ``j`` are arrays here, not the element's index)."""
+        code = super()._code(statements, resolved, key, part, size=size, offset=None,
+                             extra=extra, const_key=const_key)
+        used: set[str] = set()
+        for st in statements:
+            used |= set(names_in(st.expr)[0]) | {st.target}
+        arrays = dict(code.arrays)
+        skey, tkey = self._keys
+        part.buffers[f"{key}._pre_abs"] = P.Buffer(self._pre_abs)
+        part.buffers[f"{key}._post_abs"] = P.Buffer(self._post_abs)
+        for nm in sorted(used - set(arrays)):
+            ref = self._side_ref(nm, skey, tkey, part,
+                                 index=(f"{key}._pre_abs", f"{key}._post_abs"))
+            if ref is not None:
+                arrays[nm] = ref
+        for nm in ("i", "j"):
+            if nm in used:
+                bkey = P.key_of(key, nm, internal=True)
+                arrays[nm] = P.Ref(bkey)
+                part.buffers[bkey] = P.Buffer(self._arrays[nm])
+        return P.Code(code.statements, tuple(sorted(arrays.items())), code.scalars,
+                      code.functions, code.dtype, code.size, None, None)
+
+    # -- pathway code ------------------------------------------------------------------------------
+    def _parse_pathway(self, text: str) -> list:
+        if not isinstance(text, str):
+            raise TypeError(f"on_pre must be statements as a string, got {text!r}")
+        stmts = parse_statements(text, what="on_pre")
+        for st in stmts:
+            ok = (st.target in self.variables and st.target not in self._shared_names())
+            side = st.target in self._side_names() and st.target not in self._arrays
+            if not (ok or side):
+                raise EquationError(
+                    f"{st.target!r} is neither a synaptic variable nor a variable of the "
+                    f"target (x_post) or source (x_pre); synaptic variables: "
+                    f"{', '.join(self.variables) or 'none'}", what="on_pre",
+                    lineno=st.lineno, line=st.source, column=max(st.source.find(st.target), 0))
+        return stmts
+
+    def _texts(self) -> list[tuple[str, str | None]]:
+        return [("on_pre", self._pre_text)]
+
+    def _abstract(self) -> dict[str, list[Assign]]:
+        if self._blocks is not None:
+            return self._blocks
+        eqs = self.equations
+        blocks: dict[str, list[Assign]] = {}
+        if eqs.diff_names:
+            upd = eqs.discretize(self._method)
+            stmts = list(upd.statements) + [Assign(v, symbol(f"{v}_new"))
+                                            for v in eqs.diff_names]
+            blocks["state_updater"] = stmts
+        if self._pre_code:
+            side = self._side_names()
+            pre = []
+            for st in self._pre_code:
+                a = st.as_statement() if st.target in side - set(self._arrays) \
+                    else st.as_assign()
+                pre.append(Assign(a.target, eqs.substituted(a.expr), a.op))
+            blocks["pre"] = pre
+        self._blocks = blocks
+        return blocks
+
+    # -- a run ------------------------------------------------------------------------------------
+    def _dependencies(self):
+        return [self._src, self._tgt]
+
+    def _runners(self) -> list[Runner]:
+        out = [r for r in (self.state_updater, self.pre) if r is not None]
+        if self.pre is not None and self._delay:
+            out.append(self._pusher)
+        return out
+
+    def _delay_steps(self, dt: float) -> int:
+        return int(self._delay / dt + 0.5) if self._delay else 0
+
+    def _prepare(self, ctx: RunContext) -> None:
+        blocks = self._abstract()
+        ids: set[str] = set()
+        funcs: set[str] = set()
+        targets: set[str] = set()
+        for stmts in blocks.values():
+            for st in stmts:
+                a, f = names_in(st.expr)
+                ids |= a
+                funcs |= f
+                targets.add(st.target)
+        self._resolved = self._resolve(ids, funcs, ctx.namespaces, "model", None,
+                                       frozenset(targets - self._model_names()))
+        self._run_dt = ctx.dt
+        d = self._delay_steps(ctx.dt)
+        depth, stride = d + 1, self._src.N
+        if d and (self._ring is None or self._ring.size != depth * stride):
+            # spikes in flight live here, across runs (a new delay starts an empty ring)
+            self._ring = np.zeros(depth * stride, np.int64)
+            self._ring_n = np.zeros(depth, np.int64)
+
+    def _part(self, key: str, keys) -> P.Part:
+        blocks = self._abstract()
+        part = P.Part()
+        self._key = key
+        self._keys = (keys(self._src), keys(self._tgt))
+        count = f"{key}._N"
+        part.ints[count] = self.N
+        if self.state_updater is not None:
+            part.operations[self.state_updater] = P.Update(
+                self._code(blocks["state_updater"], self._resolved, key, part), count)
+        if self.pre is not None:
+            skey = keys(self._src)
+            code = self._code(blocks["pre"], self._resolved, key, part)
+            part.buffers[f"{key}._indptr"] = P.Buffer(self._indptr)
+            part.buffers[f"{key}._order"] = P.Buffer(self._order)
+            d = self._delay_steps(self._run_dt)
+            if d:
+                part.buffers[f"{key}._ring"] = P.Buffer(self._ring)
+                part.buffers[f"{key}._ring_n"] = P.Buffer(self._ring_n)
+                part.ints.update({f"{key}._delay": d, f"{key}._depth": d + 1,
+                                  f"{key}._stride": self._src.N})
+                part.operations[self._pusher] = P.PushSpikes(
+                    f"{skey}._spikes", f"{skey}._nspikes", f"{key}._ring", f"{key}._ring_n",
+                    f"{key}._depth", f"{key}._stride")
+                part.operations[self.pre] = P.Propagate(
+                    code, f"{key}._ring", f"{key}._ring_n", f"{key}._indptr", f"{key}._order",
+                    True, f"{key}._delay", f"{key}._depth", f"{key}._stride")
+            else:
+                part.operations[self.pre] = P.Propagate(
+                    code, f"{skey}._spikes", f"{skey}._nspikes", f"{key}._indptr",
+                    f"{key}._order")
+        return part
+
+    def __len__(self) -> int:
+        return self.N
+
+    def __repr__(self) -> str:
+        return (f"<Synapses {self.name!r}: {self._src.name} -> {self._tgt.name}, "
+                f"{self.N} synapses>")
+
