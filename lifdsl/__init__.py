@@ -10,6 +10,7 @@ from lifdsl.core import (
     Clock,
     Network,
     NeuronGroup,
+    PoissonGroup,
     PopulationRateMonitor,
     SpikeMonitor,
     StateMonitor,
@@ -35,7 +36,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Clock", "CompilerNotFoundError", "DiscretizationError", "EquationError", "Equations",
-    "Network", "NeuronGroup", "PopulationRateMonitor", "SpikeMonitor", "StateMonitor",
+    "Network", "NeuronGroup", "PoissonGroup", "PopulationRateMonitor", "SpikeMonitor",
+    "StateMonitor",
     "Synapses", "TimedArray", "clear_cache", "collect", "defaultclock", "explain",
     "magic_network", "models", "prefs", "restore", "run", "seed", "start_scope", "store",
     "units", *sorted(_UNIT_NAMES),
