@@ -11,17 +11,19 @@ import numpy as np
 
 from lifdsl.codegen import program as P
 from lifdsl.core.base import RunContext, Runner, SimObject
+from lifdsl.core.group import Group
 from lifdsl.core.neurongroup import NeuronGroup, Subgroup
 from lifdsl.equations.functions import symbol
 from lifdsl.equations.statements import Assign
 
 
-def _source_parts(source) -> tuple[NeuronGroup, int, int]:
+def _source_parts(source, spikes: bool = False) -> tuple[Group, int, int]:
     if isinstance(source, Subgroup):
         return source.parent, source.start, source.stop
-    if isinstance(source, NeuronGroup):
-        return source, 0, source.N
-    raise TypeError(f"a monitor records a NeuronGroup or a subgroup of one, got {source!r}")
+    if isinstance(source, NeuronGroup) or (isinstance(source, Group) and not spikes):
+        return source, 0, source.N   # (a StateMonitor records Synapses too)
+    raise TypeError(f"a monitor records a NeuronGroup or a subgroup of one"
+                    f"{' (or a StateMonitor a Synapses)' if spikes else ''}, got {source!r}")
 
 
 class _Chunks:
@@ -251,7 +253,7 @@ class SpikeMonitor(SimObject):
 
     def __init__(self, source, record: bool = True, when: str = "thresholds", order: int = 1,
                  name: str | None = None) -> None:
-        group, start, stop = _source_parts(source)
+        group, start, stop = _source_parts(source, spikes=True)
         if group.thresholder is None:
             raise ValueError(f"{group.name!r} has no threshold, so it never spikes")
         super().__init__(name, group.dt)
@@ -355,7 +357,7 @@ class PopulationRateMonitor(SimObject):
 
     def __init__(self, source, when: str = "thresholds", order: int = 1,
                  name: str | None = None) -> None:
-        group, start, stop = _source_parts(source)
+        group, start, stop = _source_parts(source, spikes=True)
         if group.thresholder is None:
             raise ValueError(f"{group.name!r} has no threshold, so it never spikes")
         super().__init__(name, group.dt)

@@ -2,13 +2,17 @@
 code run for every spike of the source (``on_pre``), Brian2's names and semantics.
 
 Built so far: per-synapse parameters and ``(shared)`` ones, clock-driven synaptic equations,
-one ``on_pre`` pathway (statements on synaptic, ``_pre`` and ``_post`` names; a bare
+``(event-driven)`` ones (linear; brought up to date from ``lastupdate`` at every event of
+every pathway, as Brian2 does), ``(summed)`` variables (``I_post = g : 1 (summed)``: the
+target variable is zeroed and summed every step before the target's update), an ``on_pre``
+and an ``on_post`` pathway (statements on synaptic, ``_pre`` and ``_post`` names; a bare
 non-synaptic name is the postsynaptic one; ``v_post += w`` adds every synapse onto a repeated
-target), one delay for all synapses (a ring of past spike lists at the source: nothing is
-pushed per synapse), ``connect()`` with all-to-all, ``i=``/``j=`` arrays, ``condition=``,
-``p=`` (Bernoulli by geometric skipping) and ``j=`` expressions of ``i``; subgroups as source
-and target. Not yet: ``on_post``, per-synapse delays, ``(event-driven)`` and ``(summed)``
-variables, monitors of synaptic variables, store/restore of queued spikes.
+target; ``on_pre`` runs before ``on_post`` in a step), one delay for all synapses of
+``on_pre`` (a ring of past spike lists at the source: nothing is pushed per synapse),
+``connect()`` with all-to-all, ``i=``/``j=`` arrays, ``condition=``, ``p=`` (Bernoulli by
+geometric skipping) and ``j=`` expressions of ``i``; subgroups as source and target. Not yet:
+per-synapse delays, named pathways, monitors of synaptic variables, store/restore of spikes
+in flight.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import logging
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from lifdsl.codegen import program as P
 from lifdsl.codegen.targets import evaluate
@@ -31,8 +36,8 @@ from lifdsl.equations.statements import Assign
 logger = logging.getLogger("lifdsl")
 
 #: the flags a Synapses model accepts (by kind of line)
-SYNAPSE_FLAGS = {"diff": ("clock-driven",), "subexpr": ("constant over dt",),
-                 "param": ("constant", "shared")}
+SYNAPSE_FLAGS = {"diff": ("clock-driven", "event-driven"),
+                 "subexpr": ("constant over dt", "summed"), "param": ("constant", "shared")}
 
 __all__ = ["Synapses"]
 
@@ -46,12 +51,19 @@ def _group_parts(obj, what: str) -> tuple[NeuronGroup, int, int]:
                     f"got {obj!r}")
 
 
+def _rows(index: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(order, indptr): synapse ids grouped by ``index`` (stable), and each group's start."""
+    order = np.argsort(index, kind="stable").astype(np.int64)
+    counts = np.bincount(index, minlength=n)
+    return order, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+
 class Synapses(Group):
     """Connections from ``source`` to ``target`` (default: the source itself)."""
 
     _prefix = "synapses"
     _instance_names = (*Group._instance_names, "source", "target", "state_updater", "pre",
-                       "delay")
+                       "post", "delay")
 
     def __init__(self, source, target=None, model: str | Equations = "",
                  on_pre: str | None = None, on_post: str | None = None,
@@ -64,8 +76,6 @@ class Synapses(Group):
         eqs = model if isinstance(model, Equations) else Equations(model or "")
         eqs.check_flags(SYNAPSE_FLAGS, "Synapses")
         self._check_names_free(eqs)
-        if on_post is not None:
-            raise NotImplementedError("on_post (postsynaptic pathways) is not built yet")
         NeuronGroup._check_method(method)
         if delay is not None:
             delay = float(delay)
@@ -78,11 +88,23 @@ class Synapses(Group):
         self._method = method
         self._delay = delay
         self._set_connections(np.empty(0, np.int64), np.empty(0, np.int64))
-        self._pre_text = on_pre
-        self._pre_code = self._parse_pathway(on_pre) if on_pre else []
-        self.state_updater = Runner(self, "state_updater", "groups") if eqs.diff_names else None
-        self._pusher = Runner(self, "spike_pusher", "synapses", order=-1)
-        self.pre = Runner(self, "pre_pathway", "synapses") if self._pre_code else None
+        self._arrays["lastupdate"] = np.zeros(0)
+        self._event_driven = [n for n in eqs.diff_names if "event-driven" in eqs[n].flags]
+        self._clock_driven = [n for n in eqs.diff_names if n not in self._event_driven]
+        self._summed = self._parse_summed()
+        self._pre_text, self._post_text = on_pre, on_post
+        self._pre_code = self._parse_pathway(on_pre, "on_pre") if on_pre else []
+        self._post_code = self._parse_pathway(on_post, "on_post") if on_post else []
+        self.state_updater = (Runner(self, "state_updater", "groups") if self._clock_driven
+                              else None)
+        self._pusher = Runner(self, "spike_pusher", "synapses", order=-2)
+        self.pre = Runner(self, "pre_pathway", "synapses", -1) if self._pre_code else None
+        self.post = Runner(self, "post_pathway", "synapses", 1) if self._post_code else None
+        # summed variables: zero the target, then add every synapse, before its update
+        order = tgt.state_updater.order - 1
+        self._sum_runners = [(Runner(self, "summed_zero", "groups", order),
+                              Runner(self, "summed_add", "groups", order))
+                             for _ in self._summed]
         self._blocks: dict[str, list[Assign]] | None = None
         self._resolved: Resolved | None = None
         self._keys = ("_src", "_tgt")
@@ -95,9 +117,10 @@ class Synapses(Group):
         """Synapses ``pre[k] -> post[k]`` (relative to source and target), state resized."""
         n = int(pre.size)
         old = self.N
-        for nm in self.variables:
-            arr = self._arrays[nm]
-            if arr.shape[0] == 1 and "shared" in self.equations[nm].flags:
+        for nm in [*self.variables, "lastupdate"]:
+            arr = self._arrays.get(nm)
+            if arr is None or (nm in self.equations and arr.shape[0] == 1
+                               and "shared" in self.equations[nm].flags):
                 continue
             grown = np.zeros(n, dtype=arr.dtype)
             grown[:min(old, n)] = arr[:min(old, n)]
@@ -109,10 +132,8 @@ class Synapses(Group):
         object.__setattr__(self, "N", n)
         self._pre_abs = self._arrays["i"] + self._src_range[0]
         self._post_abs = self._arrays["j"] + self._tgt_range[0]
-        order = np.argsort(self._pre_abs, kind="stable")
-        counts = np.bincount(self._pre_abs, minlength=self._src.N)
-        self._order = order.astype(np.int64)
-        self._indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._order, self._indptr = _rows(self._pre_abs, self._src.N)
+        self._order_post, self._indptr_post = _rows(self._post_abs, self._tgt.N)
 
     @property
     def i(self) -> np.ndarray:
@@ -125,7 +146,7 @@ class Synapses(Group):
         return self._arrays["j"].copy()
 
     def _maintained(self) -> set[str]:
-        return {"i", "j"}
+        return {"i", "j", "lastupdate"}
 
     def connect(self, condition: str | bool | None = None, i=None, j=None, p=1.0,
                 skip_if_invalid: bool = False, namespace: dict | None = None,
@@ -302,10 +323,37 @@ class Synapses(Group):
                       code.functions, code.dtype, code.size, None, None)
 
     # -- pathway code ------------------------------------------------------------------------------
-    def _parse_pathway(self, text: str) -> list:
+    def _parse_summed(self) -> list[tuple[str, str, Any]]:
+        """(target variable, synaptic name, expression) of each ``(summed)`` line."""
+        out = []
+        for line in self.equations.lines:
+            if line.kind != "subexpr" or "summed" not in line.flags:
+                continue
+            base = line.name[:-5] if line.name.endswith("_post") else None
+            if base is None or base not in self._tgt.equations.param_names \
+                    or "shared" in self._tgt.equations[base].flags:
+                raise EquationError(
+                    f"a summed variable is written 'x_post = ... : unit (summed)' where x is a "
+                    f"per-neuron parameter of the target {self._tgt.name!r} (declared 'x : "
+                    f"unit')", what="equations", lineno=line.lineno, line=line.source)
+            owners = self._tgt.__dict__.setdefault("_summed_into", {})
+            other = owners.get(base)
+            if other is not None and other() is not None:
+                raise EquationError(
+                    f"{base!r} of {self._tgt.name!r} is already summed into by "
+                    f"{other().name!r}; two Synapses cannot sum into one variable (sum into "
+                    f"two variables and add them in the target's equations)",
+                    what="equations", lineno=line.lineno, line=line.source)
+            import weakref
+
+            owners[base] = weakref.ref(self)
+            out.append((base, line.name, self.equations.substituted(line.expr)))
+        return out
+
+    def _parse_pathway(self, text: str, what: str) -> list:
         if not isinstance(text, str):
-            raise TypeError(f"on_pre must be statements as a string, got {text!r}")
-        stmts = parse_statements(text, what="on_pre")
+            raise TypeError(f"{what} must be statements as a string, got {text!r}")
+        stmts = parse_statements(text, what=what)
         for st in stmts:
             ok = (st.target in self.variables and st.target not in self._shared_names())
             side = st.target in self._side_names() and st.target not in self._arrays
@@ -313,31 +361,67 @@ class Synapses(Group):
                 raise EquationError(
                     f"{st.target!r} is neither a synaptic variable nor a variable of the "
                     f"target (x_post) or source (x_pre); synaptic variables: "
-                    f"{', '.join(self.variables) or 'none'}", what="on_pre",
+                    f"{', '.join(self.variables) or 'none'}", what=what,
                     lineno=st.lineno, line=st.source, column=max(st.source.find(st.target), 0))
         return stmts
 
     def _texts(self) -> list[tuple[str, str | None]]:
-        return [("on_pre", self._pre_text)]
+        return [("on_pre", self._pre_text), ("on_post", self._post_text)]
+
+    def _discretized(self, names: list[str], method: str) -> list[Assign]:
+        from lifdsl.methods import DiscretizationError, discretize
+
+        odes = {n: rhs for n, rhs in self.equations.odes().items() if n in names}
+        if method == "auto":
+            try:
+                upd = discretize(odes, "exact")
+            except DiscretizationError:
+                upd = discretize(odes, "euler")
+        else:
+            upd = discretize(odes, method)
+        return list(upd.statements) + [Assign(v, symbol(f"{v}_new")) for v in names]
+
+    def _event_update(self) -> list[Assign]:
+        """Event-driven variables brought from ``lastupdate`` to ``t`` (their exact solution
+        over the time since the last event)."""
+        if not self._event_driven:
+            return []
+        from lifdsl.methods import DiscretizationError
+
+        try:
+            stmts = self._discretized(self._event_driven, "exact")
+        except DiscretizationError as err:
+            line = self.equations[self._event_driven[0]]
+            raise EquationError(f"event-driven equations must be linear ({err}); use "
+                                f"(clock-driven) instead", what="equations",
+                                lineno=line.lineno, line=line.source) from None
+        since = symbol("t") - symbol("lastupdate")
+        return [Assign(st.target, st.expr.xreplace({symbol("dt"): since}), st.op)
+                for st in stmts]
+
+    def _pathway_block(self, code: list) -> list[Assign]:
+        side = self._side_names() - set(self._arrays)
+        out = list(self._event_update())
+        for st in code:
+            a = st.as_statement() if st.target in side else st.as_assign()
+            out.append(Assign(a.target, self.equations.substituted(a.expr), a.op))
+        if self._event_driven:
+            out.append(Assign("lastupdate", symbol("t")))
+        return out
 
     def _abstract(self) -> dict[str, list[Assign]]:
         if self._blocks is not None:
             return self._blocks
-        eqs = self.equations
         blocks: dict[str, list[Assign]] = {}
-        if eqs.diff_names:
-            upd = eqs.discretize(self._method)
-            stmts = list(upd.statements) + [Assign(v, symbol(f"{v}_new"))
-                                            for v in eqs.diff_names]
-            blocks["state_updater"] = stmts
+        if self._clock_driven:
+            blocks["state_updater"] = self._discretized(self._clock_driven, self._method)
         if self._pre_code:
-            side = self._side_names()
-            pre = []
-            for st in self._pre_code:
-                a = st.as_statement() if st.target in side - set(self._arrays) \
-                    else st.as_assign()
-                pre.append(Assign(a.target, eqs.substituted(a.expr), a.op))
-            blocks["pre"] = pre
+            blocks["pre"] = self._pathway_block(self._pre_code)
+        if self._post_code:
+            blocks["post"] = self._pathway_block(self._post_code)
+        for k, (base, name, expr) in enumerate(self._summed):
+            blocks[f"summed_zero_{k}"] = [Assign(base, sp.S.Zero)]
+            blocks[f"summed_add_{k}"] = [Assign(name, expr, "+=")]
         self._blocks = blocks
         return blocks
 
@@ -346,10 +430,10 @@ class Synapses(Group):
         return [self._src, self._tgt]
 
     def _runners(self) -> list[Runner]:
-        out = [r for r in (self.state_updater, self.pre) if r is not None]
+        out = [r for r in (self.state_updater, self.pre, self.post) if r is not None]
         if self.pre is not None and self._delay:
             out.append(self._pusher)
-        return out
+        return out + [r for pair in self._sum_runners for r in pair]
 
     def _delay_steps(self, dt: float) -> int:
         return int(self._delay / dt + 0.5) if self._delay else 0
@@ -406,6 +490,27 @@ class Synapses(Group):
                 part.operations[self.pre] = P.Propagate(
                     code, f"{skey}._spikes", f"{skey}._nspikes", f"{key}._indptr",
                     f"{key}._order")
+        if self.post is not None:
+            tkey = keys(self._tgt)
+            code = self._code(blocks["post"], self._resolved, key, part)
+            part.buffers[f"{key}._indptr_post"] = P.Buffer(self._indptr_post)
+            part.buffers[f"{key}._order_post"] = P.Buffer(self._order_post)
+            part.operations[self.post] = P.Propagate(
+                code, f"{tkey}._spikes", f"{tkey}._nspikes", f"{key}._indptr_post",
+                f"{key}._order_post")
+        for k, (base, _, _) in enumerate(self._summed):
+            zero, add = self._sum_runners[k]
+            tkey = keys(self._tgt)
+            lo, hi = self._tgt_range
+            rng_key = f"{key}._sum_range"
+            part.buffers[rng_key] = P.Buffer(np.arange(lo, hi, dtype=np.int64))
+            part.ints[f"{key}._sum_n"] = hi - lo
+            ref = self._register(self._tgt, tkey, base, rng_key, part)
+            part.operations[zero] = P.Update(
+                P.Code(tuple(blocks[f"summed_zero_{k}"]), ((base, ref),), (), (),
+                       self.dtype.name, f"{key}._sum_n", None, None), f"{key}._sum_n")
+            part.operations[add] = P.Update(
+                self._code(blocks[f"summed_add_{k}"], self._resolved, key, part), count)
         return part
 
     def __len__(self) -> int:

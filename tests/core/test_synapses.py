@@ -182,11 +182,83 @@ def test_bad_synapse_strings_are_clear_errors():
     with pytest.raises(ld.EquationError, match="neither a synaptic variable"):
         ld.Synapses(G, G, "w : 1", on_pre="q += w")
     with pytest.raises(ld.EquationError, match="Synapses"):
-        ld.Synapses(G, G, "dw/dt = -w/tau : 1 (event-driven)")
-    with pytest.raises(NotImplementedError, match="on_post"):
-        ld.Synapses(G, G, "w : 1", on_pre="v += w", on_post="w += 1")
+        ld.Synapses(G, G, "w : 1 (linked)")
+    with pytest.raises(ld.EquationError, match="on_post"):
+        ld.Synapses(G, G, "w : 1", on_pre="v += w", on_post="q = 1")
     S = ld.Synapses(G, G, "w : 1")
     with pytest.raises(ld.EquationError, match="synaptic variable"):
         S.connect(condition="w > 0")
     with pytest.raises(ld.EquationError):
         S.connect(condition="i !=")
+
+
+STDP = """w : 1
+          dapre/dt = -apre/taupre : 1 (event-driven)
+          dapost/dt = -apost/taupost : 1 (event-driven)"""
+STDP_NS = {"taupre": 20e-3, "taupost": 30e-3, "Apre": 0.01, "Apost": -0.0105, "wmax": 1.0}
+
+
+@pytest.mark.parametrize("lag_steps", [-120, -7, 1, 50, 200])
+def test_stdp_weight_change_for_one_pair_is_the_closed_form(lag_steps):
+    """One pre spike at step 300 and one post spike lag steps later (or earlier): the weight
+    changes by Apre*exp(-lag/taupre) (pre first) or Apost*exp(lag/taupost) (post first)."""
+    pre = _source(1, {0: [300]})
+    post = _source(1, {0: [300 + lag_steps]})
+    S = ld.Synapses(pre, post, STDP, on_pre="apre += Apre\nw = clip(w + apost, 0, wmax)",
+                    on_post="apost += Apost; w = clip(w + apre, 0, wmax)", namespace=STDP_NS)
+    S.connect()
+    S.w = 0.5
+    ld.Network(pre, post, S).run(0.06)
+    lag = lag_steps * DT
+    want = 0.01 * np.exp(-lag / 20e-3) if lag > 0 else -0.0105 * np.exp(lag / 30e-3)
+    assert S.w[0] == pytest.approx(0.5 + want, rel=1e-12)
+    # the traces are brought up to date at events only: at the last one they are exact
+    last = max(300, 300 + lag_steps) * DT
+    assert S.lastupdate[0] == pytest.approx(last)
+
+
+def test_on_pre_runs_before_on_post_in_the_same_step():
+    pre = _source(1, {0: [10]})
+    post = _source(1, {0: [10]})
+    S = ld.Synapses(pre, post, "w : 1", on_pre="w = 2*w", on_post="w = w + 1")
+    S.connect()
+    S.w = 1.0
+    ld.Network(pre, post, S).run(2e-3)
+    assert S.w[0] == 3.0          # (1*2) + 1, not (1 + 1)*2
+
+
+def test_summed_variables_are_the_sum_over_synapses_every_step():
+    src = _source(2, {0: [5], 1: [8]})
+    tgt = ld.NeuronGroup(2, "dv/dt = (-v + I_syn)/tau : 1\nI_syn : 1", dt=DT, method="exact",
+                         namespace={"tau": 10e-3})
+    S = ld.Synapses(src, tgt, "dg/dt = -g/taus : 1 (clock-driven)\nw : 1\n"
+                    "I_syn_post = g : 1 (summed)", on_pre="g += w", method="exact",
+                    namespace={"taus": 5e-3})
+    S.connect(i=[0, 1, 1], j=[0, 0, 1])
+    S.w = [1.0, 2.0, 3.0]
+    M = ld.StateMonitor(tgt, "I_syn")
+    ld.Network(src, tgt, S, M).run(2e-3)
+    d = np.exp(-DT / 5e-3)
+    g = np.zeros((21, 3))                   # g of each synapse at the start of each step
+    for k in range(1, 21):
+        g[k] = g[k - 1] * d
+        if k - 1 == 5:
+            g[k, 0] += 1.0
+        if k - 1 == 8:
+            g[k, 1:] += [2.0, 3.0]
+    # the sum of step k uses g before step k's update; the monitor sees it in step k + 1
+    want0 = np.r_[0, g[:-1, 0] + g[:-1, 1]][:20]
+    want1 = np.r_[0, g[:-1, 2]][:20]
+    np.testing.assert_allclose(M.I_syn[0], want0, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(M.I_syn[1], want1, rtol=1e-12, atol=1e-15)
+
+
+def test_two_synapses_cannot_sum_into_one_variable():
+    G = ld.NeuronGroup(2, "v : 1")
+    H = ld.NeuronGroup(2, "I : 1")
+    S1 = ld.Synapses(G, H, "w : 1\nI_post = w : 1 (summed)")
+    with pytest.raises(ld.EquationError, match="already summed into"):
+        ld.Synapses(G, H, "w : 1\nI_post = 2*w : 1 (summed)")
+    with pytest.raises(ld.EquationError, match="per-neuron parameter of the target"):
+        ld.Synapses(G, H, "w : 1\nv_post = w : 1 (summed)")
+    del S1

@@ -581,7 +581,6 @@ def test_s4_clock_driven_synaptic_variable_final(target):
     assert_close(S.g, S4_G_FINAL)
 
 
-@pending("StateMonitor of a Synapses")
 def test_s4_clock_driven_synaptic_variable_trace(target):
     S, Mg = run_s4_clock_driven(target, monitor=True)
     assert Mg.g.shape == (3, S4_STEPS)
@@ -589,7 +588,6 @@ def test_s4_clock_driven_synaptic_variable_trace(target):
     assert_close(S.g, S4_G_FINAL)
 
 
-@pending("(summed) variables")
 def test_s4_summed_variable(target):
     src = spike_source(2, S4_STEPS, S4_SPIKES)
     tgt = ld.NeuronGroup(3, "dv/dt = (-v + I_syn)/tau : 1\nI_syn : 1", method="exact",
@@ -639,7 +637,6 @@ def run_s5(target):
     return S, M, Mv, sp_post
 
 
-@pending("(event-driven) equations and on_post")
 def test_s5_stdp_final_state(target):
     S, _, _, sp_post = run_s5(target)
     assert np.asarray(S.i).tolist() == S5_I
@@ -652,7 +649,6 @@ def test_s5_stdp_final_state(target):
     assert_close(S.apost, S5_APOST_FINAL)
 
 
-@pending("(event-driven) equations, on_post and StateMonitor of a Synapses")
 def test_s5_stdp_traces(target):
     _, M, Mv, _ = run_s5(target)
     assert_close(M.w, S5_W)
@@ -662,7 +658,6 @@ def test_s5_stdp_traces(target):
     assert_close(Mv.v, S5_V)
 
 
-@pending("(event-driven) equations, on_post and lastupdate")
 def test_s5_lastupdate(target):
     S, _, _, _ = run_s5(target)
     assert_close(S.lastupdate, S5_LASTUPDATE)

@@ -75,8 +75,8 @@ def evaluate(code: P.Code, b: P.Bindings, idx, n: int, t: float) -> np.ndarray:
 
 
 def _update(op: P.Update, b: P.Bindings) -> Step:
-    ns, _ = namespace(op.code, b)
-    blk = _block("state_update", op.code, op.code.statements, full=True)
+    ns, indexed = namespace(op.code, b)
+    blk = _block("state_update", op.code, op.code.statements, full=True, indexed=indexed)
     n, dt, rng, full = b.ints[op.count], b.dt, b.rng, slice(None)
     if op.period is None:
         def run(step: int, t: float) -> None:
