@@ -115,7 +115,9 @@ class Propagate:
 
     With ``ring``, the spikes are those of ``delay`` steps ago: ``spikes`` is then a ring of
     ``depth`` rows (one per step, ``stride`` wide) that a :class:`PushSpikes` fills, and
-    ``nspikes`` holds one count per row."""
+    ``nspikes`` holds one count per row. With ``buckets`` (per-element delays), ``indptr``
+    has ``depth`` blocks of rows, block ``b`` holding the elements of delay ``b`` steps, each
+    fed by the spikes of ``b`` steps ago (blocks in order, then spikes in order)."""
 
     code: Code
     spikes: str
@@ -126,6 +128,7 @@ class Propagate:
     delay: str | None = None           # int key: steps
     depth: str | None = None           # int key: rows of the ring
     stride: str | None = None          # int key: room per row
+    buckets: bool = False              # indptr has one block of rows per delay 0..depth-1
 
 
 @dataclass(frozen=True)

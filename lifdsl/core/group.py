@@ -204,7 +204,8 @@ class Group(SimObject):
         if name in self._maintained():
             raise AttributeError(f"{name!r} is maintained by lifdsl and cannot be assigned")
         arr = self._arrays[name]
-        shared = arr.shape[0] == 1 and "shared" in self.equations[name].flags
+        shared = (arr.shape[0] == 1 and name in self.equations
+                  and "shared" in self.equations[name].flags)
         if isinstance(value, str):
             if shared:
                 expr = parse_expression(value, what=f"value of {name}")

@@ -7,11 +7,12 @@ every pathway, as Brian2 does), ``(summed)`` variables (``I_post = g : 1 (summed
 target variable is zeroed and summed every step before the target's update), an ``on_pre``
 and an ``on_post`` pathway (statements on synaptic, ``_pre`` and ``_post`` names; a bare
 non-synaptic name is the postsynaptic one; ``v_post += w`` adds every synapse onto a repeated
-target; ``on_pre`` runs before ``on_post`` in a step), one delay for all synapses of
-``on_pre`` (a ring of past spike lists at the source: nothing is pushed per synapse),
+target; ``on_pre`` runs before ``on_post`` in a step), delays of ``on_pre`` (one for all, or per
+synapse with ``S.delay``: a ring of past spike lists at the source, nothing pushed per
+synapse; per-synapse delays read the ring through one block of rows per delay),
 ``connect()`` with all-to-all, ``i=``/``j=`` arrays, ``condition=``, ``p=`` (Bernoulli by
 geometric skipping) and ``j=`` expressions of ``i``; subgroups as source and target. Not yet:
-per-synapse delays, named pathways, monitors of synaptic variables, store/restore of spikes
+named pathways, monitors of synaptic variables, store/restore of spikes
 in flight.
 """
 
@@ -89,6 +90,7 @@ class Synapses(Group):
         self._delay = delay
         self._set_connections(np.empty(0, np.int64), np.empty(0, np.int64))
         self._arrays["lastupdate"] = np.zeros(0)
+        self._arrays["delay"] = np.zeros(0)   # seconds, per synapse of on_pre
         self._event_driven = [n for n in eqs.diff_names if "event-driven" in eqs[n].flags]
         self._clock_driven = [n for n in eqs.diff_names if n not in self._event_driven]
         self._summed = self._parse_summed()
@@ -117,12 +119,14 @@ class Synapses(Group):
         """Synapses ``pre[k] -> post[k]`` (relative to source and target), state resized."""
         n = int(pre.size)
         old = self.N
-        for nm in [*self.variables, "lastupdate"]:
+        for nm in [*self.variables, "lastupdate", "delay"]:
             arr = self._arrays.get(nm)
             if arr is None or (nm in self.equations and arr.shape[0] == 1
                                and "shared" in self.equations[nm].flags):
                 continue
             grown = np.zeros(n, dtype=arr.dtype)
+            if nm == "delay":
+                grown[:] = self._delay or 0.0   # new synapses get the Synapses' delay
             grown[:min(old, n)] = arr[:min(old, n)]
             self._arrays[nm] = grown
         for nm, values in (("i", pre), ("j", post)):
@@ -430,13 +434,18 @@ class Synapses(Group):
         return [self._src, self._tgt]
 
     def _runners(self) -> list[Runner]:
+        # (the pusher has an operation only when a delay needs a ring of past spikes)
         out = [r for r in (self.state_updater, self.pre, self.post) if r is not None]
-        if self.pre is not None and self._delay:
+        if self.pre is not None:
             out.append(self._pusher)
         return out + [r for pair in self._sum_runners for r in pair]
 
-    def _delay_steps(self, dt: float) -> int:
-        return int(self._delay / dt + 0.5) if self._delay else 0
+    def _delay_steps(self, dt: float) -> np.ndarray:
+        """Each synapse's delay in steps, ``int(d/dt + 0.5)`` as Brian2 rounds it."""
+        d = np.asarray(self._arrays["delay"], dtype=float)
+        if d.size and not (np.all(np.isfinite(d)) and np.all(d >= 0)):
+            raise ValueError(f"{self.name!r}: delays must be non-negative, finite times")
+        return (d / dt + 0.5).astype(np.int64)
 
     def _prepare(self, ctx: RunContext) -> None:
         blocks = self._abstract()
@@ -451,13 +460,18 @@ class Synapses(Group):
                 targets.add(st.target)
         self._resolved = self._resolve(ids, funcs, ctx.namespaces, "model", None,
                                        frozenset(targets - self._model_names()))
-        self._run_dt = ctx.dt
-        d = self._delay_steps(ctx.dt)
-        depth, stride = d + 1, self._src.N
-        if d and (self._ring is None or self._ring.size != depth * stride):
-            # spikes in flight live here, across runs (a new delay starts an empty ring)
+        steps = self._delay_steps(ctx.dt)
+        self._max_delay = int(steps.max()) if steps.size else 0
+        self._one_delay = steps.size == 0 or bool(np.all(steps == steps[0]))
+        depth, stride = self._max_delay + 1, self._src.N
+        if self._max_delay and (self._ring is None or self._ring.size != depth * stride):
+            # spikes in flight live here, across runs (a new longest delay starts empty)
             self._ring = np.zeros(depth * stride, np.int64)
             self._ring_n = np.zeros(depth, np.int64)
+        if not self._one_delay:
+            # one block of CSR rows per delay: synapses by (delay, presynaptic neuron)
+            self._order_delay, self._indptr_delay = _rows(steps * stride + self._pre_abs,
+                                                          depth * stride)
 
     def _part(self, key: str, keys) -> P.Part:
         blocks = self._abstract()
@@ -474,7 +488,7 @@ class Synapses(Group):
             code = self._code(blocks["pre"], self._resolved, key, part)
             part.buffers[f"{key}._indptr"] = P.Buffer(self._indptr)
             part.buffers[f"{key}._order"] = P.Buffer(self._order)
-            d = self._delay_steps(self._run_dt)
+            d = self._max_delay
             if d:
                 part.buffers[f"{key}._ring"] = P.Buffer(self._ring)
                 part.buffers[f"{key}._ring_n"] = P.Buffer(self._ring_n)
@@ -483,6 +497,13 @@ class Synapses(Group):
                 part.operations[self._pusher] = P.PushSpikes(
                     f"{skey}._spikes", f"{skey}._nspikes", f"{key}._ring", f"{key}._ring_n",
                     f"{key}._depth", f"{key}._stride")
+            if d and not self._one_delay:
+                part.buffers[f"{key}._indptr_d"] = P.Buffer(self._indptr_delay)
+                part.buffers[f"{key}._order_d"] = P.Buffer(self._order_delay)
+                part.operations[self.pre] = P.Propagate(
+                    code, f"{key}._ring", f"{key}._ring_n", f"{key}._indptr_d",
+                    f"{key}._order_d", True, None, f"{key}._depth", f"{key}._stride", True)
+            elif d:
                 part.operations[self.pre] = P.Propagate(
                     code, f"{key}._ring", f"{key}._ring_n", f"{key}._indptr", f"{key}._order",
                     True, f"{key}._delay", f"{key}._depth", f"{key}._stride")

@@ -262,3 +262,23 @@ def test_two_synapses_cannot_sum_into_one_variable():
     with pytest.raises(ld.EquationError, match="per-neuron parameter of the target"):
         ld.Synapses(G, H, "w : 1\nv_post = w : 1 (summed)")
     del S1
+
+
+def test_per_synapse_delays_deliver_at_exactly_their_steps_across_runs():
+    src = _source(2, {0: [3, 20], 1: [5]})
+    tgt = ld.NeuronGroup(4, "v : 1", dt=DT)
+    S = ld.Synapses(src, tgt, "w : 1", on_pre="v_post += w")
+    S.connect(i=[0, 0, 0, 1, 1], j=[0, 1, 2, 3, 3])
+    S.w = [1.0, 10.0, 100.0, 1000.0, 5000.0]
+    S.delay = "j*0.2e-3 + i*0.05e-3"          # 0, 2, 4 steps from 0; 6.5 -> 7 steps from 1
+    np.testing.assert_allclose(S.delay, [0, 2e-4, 4e-4, 6.5e-4, 6.5e-4])
+    M = ld.StateMonitor(tgt, "v")
+    net = ld.Network(src, tgt, S, M)
+    net.run(6 * DT)                            # spikes still in flight at the end
+    net.run(24 * DT)
+    arrival = {j: (np.flatnonzero(np.diff(M.v[j])) + 1).tolist() for j in range(4)}
+    assert arrival == {0: [4, 21], 1: [6, 23], 2: [8, 25], 3: [13]}
+    np.testing.assert_array_equal(tgt.v, [2.0, 20.0, 200.0, 6000.0])
+    S.delay[3] = -1e-3
+    with pytest.raises(ValueError, match="non-negative"):
+        net.run(DT)

@@ -454,14 +454,14 @@ def test_s1_one_delay_for_all(target):
     assert_close(M.v, S1_V_DELAY1MS)
 
 
-@pending("per-synapse delays (S.delay = array)")
+
 def test_s1_per_synapse_delays(target):
     S, M, _ = run_s1(target, delays=S1_DELAYS)
     assert_close(S.delay, S1_DELAY_STORED)
     assert_close(M.v, S1_V_DELAYS)
 
 
-@pending("per-synapse delays (S.delay = array)")
+
 def test_s1_per_synapse_delays_set_from_array_before_run(target):
     # the same delays given as a numpy array of seconds, not a list
     _, M, _ = run_s1(target, delays=np.array(S1_DELAYS))

@@ -76,32 +76,46 @@ def emit_reset(k: Kernel, op: P.Reset) -> None:
 
 
 def emit_propagate(k: Kernel, op: P.Propagate) -> None:
-    """For each spike (now, or ``delay`` steps ago from a ring), the code over its
-    connectivity row, rows in spike order."""
+    """For each spike (now, ``delay`` steps ago from a ring, or per delay bucket), the code
+    over its connectivity row, rows in spike order."""
     loop = Loop(k, [op.code])
     parts = loop.prepare([Part("plain", op.code.statements)])
     ring, counts = k.array(op.spikes), k.array(op.nspikes)   # (written by others)
     indptr = k.array(op.indptr, const=True)
-    if op.ring:
+    pre: list[str] = []
+    if op.buckets:
+        depth, stride = k.integer(op.depth), k.integer(op.stride)
+        row = f"((step - _b) % {depth} + {depth}) % {depth}"
+        spikes = [f"for (int64_t _b = 0; _b < {depth}; ++_b) {{",
+                  f"const int64_t *restrict _src = {ring} + ({row}) * {stride};",
+                  f"const int64_t _nsrc = {counts}[{row}];",
+                  f"const int64_t *restrict _rows = {indptr} + _b * {stride};"]
+    elif op.ring:
         depth, delay, stride = k.integer(op.depth), k.integer(op.delay), k.integer(op.stride)
-        loop.pre.insert(0, f"const int64_t _row = ((step - {delay}) % {depth} + {depth}) "
-                           f"% {depth};")
-        loop.pre.insert(1, f"const int64_t *restrict _src = {ring} + _row * {stride};")
-        loop.pre.insert(2, f"const int64_t _nsrc = {counts}[_row];")
+        row = f"((step - {delay}) % {depth} + {depth}) % {depth}"
+        spikes = ["{", f"const int64_t *restrict _src = {ring} + ({row}) * {stride};",
+                  f"const int64_t _nsrc = {counts}[{row}];",
+                  f"const int64_t *restrict _rows = {indptr};"]
     else:
-        loop.pre.insert(0, f"const int64_t *restrict _src = {ring};")
-        loop.pre.insert(1, f"const int64_t _nsrc = {counts}[0];")
-    loop.pre.insert(3 if op.ring else 2, "int64_t _total = 0;")
-    loop.pre.insert(4 if op.ring else 3, "for (int64_t _s = 0; _s < _nsrc; ++_s) "
-                    f"_total += {indptr}[_src[_s] + 1] - {indptr}[_src[_s]];")
+        spikes = ["{", f"const int64_t *restrict _src = {ring};",
+                  f"const int64_t _nsrc = {counts}[0];",
+                  f"const int64_t *restrict _rows = {indptr};"]
+    # how many elements receive (random numbers are drawn for them before the loop)
+    pre.append("int64_t _total = 0;")
+    pre.append(spikes[0])
+    pre.extend("    " + ln for ln in spikes[1:])
+    pre.append("    for (int64_t _s = 0; _s < _nsrc; ++_s) "
+               "_total += _rows[_src[_s] + 1] - _rows[_src[_s]];")
+    pre.append("}")
+    loop.pre[:0] = pre
     loop.pre.append("int64_t _r = 0;")
     element = f"{k.array(op.order, const=True)}[_j]" if op.order else "_j"
     loop.open_element(element)
     loop.run_parts(parts, "_total", counter="_r")
     loop.close_element()
     loop.inner.append("_r++;")
-    loop.write(["for (int64_t _s = 0; _s < _nsrc; ++_s) {",
-                f"for (int64_t _j = {indptr}[_src[_s]]; _j < {indptr}[_src[_s] + 1]; ++_j) {{"])
+    loop.write([*spikes, "for (int64_t _s = 0; _s < _nsrc; ++_s) {",
+                "for (int64_t _j = _rows[_src[_s]]; _j < _rows[_src[_s] + 1]; ++_j) {"])
 
 
 def emit_push(k: Kernel, op: P.PushSpikes) -> None:

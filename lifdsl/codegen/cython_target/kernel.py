@@ -305,8 +305,9 @@ class Loop:
 
     def write(self, header: list[str], spikes: tuple[str, str] | None = None,
               footer: tuple[str, ...] = ()) -> None:
-        """The loop as one block: draws and hoisted values first, then ``header`` (opening
-        braces) around the element body; the spike count lives in a register meanwhile."""
+        """The loop as one block: draws and hoisted values first, then ``header`` (lines
+        ending in ``{`` open a block, others are statements inside the blocks opened so far)
+        around the element body; the spike count lives in a register meanwhile."""
         w = self.k.body
         w("{")
         with w.block():
@@ -314,12 +315,15 @@ class Loop:
                 w(ln)
             if spikes is not None:
                 w(f"int64_t _nspk = {spikes[1]}[0];")
+            opened = 0
             for ln in header:
                 w(ln)
-                w.depth += 1
+                if ln.endswith("{"):
+                    w.depth += 1
+                    opened += 1
             for ln in self.inner:
                 w(ln)
-            for _ in header:
+            for _ in range(opened):
                 w.depth -= 1
                 w("}")
             for ln in footer:

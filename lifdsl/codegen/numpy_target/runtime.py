@@ -129,11 +129,27 @@ def _propagate(op: P.Propagate, b: P.Bindings) -> Step:
     dt, rng = b.dt, b.rng
     spk, nspk, indptr = b.arrays[op.spikes], b.arrays[op.nspikes], b.arrays[op.indptr]
     order = b.arrays[op.order] if op.order else None
-    if op.ring:
+    if op.ring and not op.buckets:
         delay, depth, stride = b.ints[op.delay], b.ints[op.depth], b.ints[op.stride]
 
+    if op.buckets:
+        depth, stride = b.ints[op.depth], b.ints[op.stride]
+
+    def sources(step: int) -> tuple[np.ndarray, np.ndarray]:
+        """(CSR row of each delivering spike, its bucket's offset) in delivery order."""
+        parts = []
+        for bucket in range(depth):   # delay bucket b gets the spikes of b steps ago
+            row = (step - bucket) % depth
+            k = int(nspk[row])
+            if k:
+                parts.append(spk[row * stride:row * stride + k] + bucket * stride)
+        return np.concatenate(parts) if parts else spk[:0]
+
     def run(step: int, t: float) -> None:
-        if op.ring:   # the spikes of `delay` steps ago
+        if op.buckets:
+            src = sources(step)
+            k = src.size
+        elif op.ring:   # the spikes of `delay` steps ago
             row = (step - delay) % depth
             k = int(nspk[row])
             src = spk[row * stride:row * stride + k]
