@@ -12,6 +12,7 @@ from lifdsl.core import (
     NeuronGroup,
     PoissonGroup,
     PopulationRateMonitor,
+    SpikeGeneratorGroup,
     SpikeMonitor,
     StateMonitor,
     Synapses,
@@ -36,7 +37,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Clock", "CompilerNotFoundError", "DiscretizationError", "EquationError", "Equations",
-    "Network", "NeuronGroup", "PoissonGroup", "PopulationRateMonitor", "SpikeMonitor",
+    "Network", "NeuronGroup", "PoissonGroup", "PopulationRateMonitor",
+    "SpikeGeneratorGroup", "SpikeMonitor",
     "StateMonitor",
     "Synapses", "TimedArray", "clear_cache", "collect", "defaultclock", "explain",
     "magic_network", "models", "prefs", "restore", "run", "seed", "start_scope", "store",

@@ -145,6 +145,19 @@ class PushSpikes:
 
 
 @dataclass(frozen=True)
+class EmitSpikes:
+    """This step's spikes from a table: ``indices[k]`` spikes in step ``steps[k]`` (sorted), the
+    table repeating every ``period`` steps when ``period`` > 0 (a spike generator)."""
+
+    spikes: str
+    nspikes: str
+    steps: str                         # int64 buffer, sorted
+    indices: str                       # int64 buffer
+    count: str                         # int key: entries of the table
+    period: str                        # int key: 0 for no repetition
+
+
+@dataclass(frozen=True)
 class RecordState:
     """Append one sample per step: ``t`` to ``times[k]`` and, for each recorded name, its
     value at the elements ``indices`` to row ``k`` of its buffer (``k`` = step - first step).
@@ -187,8 +200,8 @@ class RecordRate:
     scale: str                         # double key: 1 / (size * dt)
 
 
-Operation = (Update | Threshold | Reset | Propagate | PushSpikes | RecordState | RecordSpikes
-             | RecordRate)
+Operation = (Update | Threshold | Reset | Propagate | PushSpikes | EmitSpikes | RecordState
+             | RecordSpikes | RecordRate)
 
 
 @dataclass(frozen=True)
@@ -334,7 +347,7 @@ def sink_buffers(key: str) -> tuple[tuple[str, str], ...]:
 
 __all__ = [
     "OPERATORS", "Bindings", "Buffer", "Code", "Operation", "Part", "Program", "Propagate",
-    "PushSpikes",
+    "PushSpikes", "EmitSpikes",
     "RecordRate", "RecordSpikes", "RecordState", "Ref", "Reset", "SpikeSink", "Threshold",
     "TimedArrayIndexError", "function_name",
     "Update", "assemble", "bind_sink", "key_of", "sink_buffers",

@@ -1,7 +1,7 @@
 """Simulation objects and the network that runs them."""
 
 from lifdsl.core.clock import Clock, defaultclock
-from lifdsl.core.inputs import PoissonGroup
+from lifdsl.core.inputs import PoissonGroup, SpikeGeneratorGroup
 from lifdsl.core.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from lifdsl.core.network import (
     Network,
@@ -20,7 +20,7 @@ from lifdsl.core.timedarray import TimedArray
 
 __all__ = [
     "Clock", "defaultclock", "Network", "NeuronGroup", "PoissonGroup", "PopulationRateMonitor",
-    "SpikeMonitor",
+    "SpikeGeneratorGroup", "SpikeMonitor",
     "StateMonitor", "Subgroup", "Synapses", "TimedArray", "collect", "magic_network", "prefs",
     "restore", "run", "seed", "start_scope", "store",
 ]

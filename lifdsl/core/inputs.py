@@ -1,4 +1,5 @@
-"""Spike sources: PoissonGroup (independent Poisson spike trains)."""
+"""Spike sources: PoissonGroup (independent Poisson spike trains) and SpikeGeneratorGroup
+(spikes at given times)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from lifdsl.codegen import program as P
+from lifdsl.core.base import Runner
 from lifdsl.core.neurongroup import NeuronGroup
 
-__all__ = ["PoissonGroup"]
+__all__ = ["PoissonGroup", "SpikeGeneratorGroup"]
 
 
 class PoissonGroup(NeuronGroup):
@@ -36,3 +39,72 @@ class PoissonGroup(NeuronGroup):
                          namespace=namespace, method="euler")
         if not isinstance(rates, str):
             self.rates = values
+
+
+class SpikeGeneratorGroup(NeuronGroup):
+    """N neurons that spike at given times: neuron ``indices[k]`` at ``times[k]`` (seconds,
+    rounded to the step), repeating every ``period`` seconds if ``period`` > 0."""
+
+    _prefix = "spikegeneratorgroup"
+
+    def __init__(self, N: int, indices, times, period: float = 0.0, dt: float | None = None,
+                 name: str | None = None) -> None:
+        super().__init__(N, "", dt=dt, name=name)
+        self.thresholder = Runner(self, "thresholder", "thresholds")
+        self._table: tuple[np.ndarray, np.ndarray, float] | None = None
+        self.set_spikes(indices, times, period)
+
+    def set_spikes(self, indices, times, period: float = 0.0) -> None:
+        """Replace the spike table (from the next run on)."""
+        idx = np.atleast_1d(np.asarray(indices))
+        ts = np.atleast_1d(np.asarray(times, dtype=float))
+        if idx.shape != ts.shape or idx.ndim != 1:
+            raise ValueError(f"indices and times must be 1-D and of one length, got shapes "
+                             f"{idx.shape} and {ts.shape}")
+        if idx.size and (idx.dtype.kind not in "iu" and not np.all(idx == np.round(idx))):
+            raise TypeError("indices must be integers")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.N):
+            raise IndexError(f"indices must lie in 0..{self.N - 1}")
+        if not np.all(np.isfinite(ts)) or np.any(ts < 0):
+            raise ValueError("times must be finite and non-negative")
+        period = float(period)
+        if not (period >= 0 and np.isfinite(period)):
+            raise ValueError(f"period must be a non-negative time, got {period!r}")
+        if period and ts.size and ts.max() >= period:
+            raise ValueError(f"every spike time must be earlier than the period ({period} s)")
+        self._table = (idx.astype(np.int64), ts, period)
+
+    def _steps(self, dt: float) -> tuple[np.ndarray, np.ndarray, int]:
+        idx, ts, period = self._table
+        steps = np.round(ts / dt).astype(np.int64)
+        order = np.lexsort((idx, steps))
+        steps, idx = steps[order], idx[order]
+        same = (np.diff(steps) == 0) & (np.diff(idx) == 0)
+        if np.any(same):
+            k = int(np.flatnonzero(same)[0])
+            raise ValueError(f"neuron {idx[k]} would spike twice in step {steps[k]} (times "
+                             f"closer than dt = {dt} s)")
+        return steps, idx, int(round(period / dt)) if period else 0
+
+    def _prepare(self, ctx) -> None:
+        self._run_table = self._steps(ctx.dt)
+
+    def _part(self, key: str, keys) -> P.Part:
+        steps, idx, period = self._run_table
+        part = P.Part()
+        part.buffers[f"{key}._spikes"] = P.Buffer(self._spike_buffer)
+        part.buffers[f"{key}._nspikes"] = P.Buffer(self._nspikes)
+        part.buffers[f"{key}._table_steps"] = P.Buffer(steps, False)
+        part.buffers[f"{key}._table_indices"] = P.Buffer(idx, False)
+        part.ints.update({f"{key}._table_n": int(steps.size), f"{key}._period": period})
+        part.operations[self.thresholder] = P.EmitSpikes(
+            f"{key}._spikes", f"{key}._nspikes", f"{key}._table_steps",
+            f"{key}._table_indices", f"{key}._table_n", f"{key}._period")
+        return part
+
+    def _part_unresolved(self, key: str, keys) -> P.Part:
+        self._run_table = self._steps(self.dt or 1e-4)
+        return self._part(key, keys)
+
+    def _runners(self) -> list[Runner]:
+        return [self.thresholder]

@@ -56,3 +56,47 @@ def test_poisson_groups_drive_synapses_identically_on_both_targets(target):
 def test_bad_rates_are_refused(bad):
     with pytest.raises((ValueError, TypeError)):
         ld.PoissonGroup(3, bad)
+
+
+def test_spike_generator_spikes_at_exactly_the_given_steps_and_repeats():
+    G = ld.SpikeGeneratorGroup(3, [0, 2, 1, 0], [0.5e-3, 0.5e-3, 1e-3, 2.3e-3], period=3e-3,
+                               dt=1e-4)
+    S = ld.SpikeMonitor(G)
+    net = ld.Network(G, S)
+    net.run(4e-3)
+    net.run(3e-3)                              # a second run continues the period
+    steps = np.round(S.t / 1e-4).astype(int).tolist()
+    assert steps == [5, 5, 10, 23, 35, 35, 40, 53, 65, 65]
+    assert S.i.tolist() == [0, 2, 1, 0, 0, 2, 1, 0, 0, 2]
+    G.set_spikes([1, 2], [0.2e-3, 7.2e-3])      # absolute times, no period: 0.2 ms is past
+    net.run(1e-3)
+    assert S.num_spikes == 11
+    assert S.i[-1] == 2 and np.round(S.t[-1] / 1e-4) == 72
+
+
+def test_spike_generator_drives_synapses_on_both_targets(target):
+    def run(t):
+        G = ld.SpikeGeneratorGroup(2, [0, 1, 1], [1e-3, 1e-3, 2e-3], dt=1e-4)
+        H = ld.NeuronGroup(1, "v : 1", dt=1e-4)
+        S = ld.Synapses(G, H, "w : 1", on_pre="v_post += w", delay=0.5e-3)
+        S.connect()
+        S.w = [1.0, 10.0]
+        M = ld.StateMonitor(H, "v")
+        ld.Network(G, H, S, M, target=t).run(3e-3)
+        return M.v[0]
+
+    a = run(target)
+    np.testing.assert_array_equal(a, run("numpy"))
+    assert (np.flatnonzero(np.diff(a)) + 1).tolist() == [16, 26] and a[-1] == 21.0
+
+
+def test_bad_spike_tables_are_refused():
+    with pytest.raises(IndexError):
+        ld.SpikeGeneratorGroup(2, [2], [0.1])
+    with pytest.raises(ValueError, match="period"):
+        ld.SpikeGeneratorGroup(2, [0], [5e-3], period=2e-3)
+    with pytest.raises(ValueError, match="one length"):
+        ld.SpikeGeneratorGroup(2, [0, 1], [1e-3])
+    G = ld.SpikeGeneratorGroup(2, [0, 0], [1e-3, 1.02e-3], dt=1e-4)
+    with pytest.raises(ValueError, match="twice in step 10"):
+        ld.Network(G).run(1e-3)

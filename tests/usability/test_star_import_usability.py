@@ -45,13 +45,6 @@ def test_star_import_gives_brian2_prefixed_unit_names(star, name):
     assert name in star
 
 
-@pytest.mark.parametrize("name", ["Synapses", "PoissonGroup"])
-def test_star_import_gives_synapses_and_poisson_groups(star, name):
-    assert name in star
-
-
-@pytest.mark.xfail(strict=True, reason="MISSING (API.md): SpikeGeneratorGroup is not "
-                   "implemented")
-@pytest.mark.parametrize("name", ["SpikeGeneratorGroup"])
-def test_star_import_gives_input_classes(star, name):
+@pytest.mark.parametrize("name", ["Synapses", "PoissonGroup", "SpikeGeneratorGroup"])
+def test_star_import_gives_synapses_and_spike_sources(star, name):
     assert name in star

@@ -31,6 +31,8 @@ def reads_writes(op: P.Operation) -> tuple[set[str], set[str]]:
         writes |= {op.spikes, op.nspikes} | {k for k in (op.lastspike, op.not_refractory) if k}
     elif isinstance(op, (P.Reset, P.Propagate, P.RecordSpikes, P.RecordRate)):
         reads |= {op.spikes, op.nspikes}
+    elif isinstance(op, P.EmitSpikes):
+        writes |= {op.spikes, op.nspikes}
     elif isinstance(op, P.PushSpikes):
         reads |= {op.spikes, op.nspikes}
         writes |= {op.ring, op.ring_n}

@@ -131,6 +131,25 @@ def emit_push(k: Kernel, op: P.PushSpikes) -> None:
         w(f"{ring_n}[_row] = {cnt}[0];")
 
 
+def emit_spike_table(k: Kernel, op: P.EmitSpikes) -> None:
+    """This step's entries of a sorted spike table (binary search for the step)."""
+    buf, cnt = _spikes(k, op)
+    steps, idx = k.array(op.steps, const=True), k.array(op.indices, const=True)
+    n, period = k.integer(op.count), k.integer(op.period)
+    w = k.body
+    w("{")
+    with w.block():
+        w(f"const int64_t _local = {period} ? step % {period} : step;")
+        w(f"int64_t _lo = 0, _hi = {n};")
+        w("while (_lo < _hi) {")
+        with w.block():
+            w("const int64_t _m = _lo + (_hi - _lo) / 2;")
+            w(f"if ({steps}[_m] < _local) _lo = _m + 1; else _hi = _m;")
+        w("int64_t _n = 0;")
+        w(f"while (_lo < {n} && {steps}[_lo] == _local) {buf}[_n++] = {idx}[_lo++];")
+        w(f"{cnt}[0] = _n;")
+
+
 def emit_record_state(k: Kernel, op: P.RecordState) -> None:
     """This step's sample of every recorded variable."""
     w = k.body
@@ -200,7 +219,8 @@ def emit_record_rate(k: Kernel, op: P.RecordRate) -> None:
 
 EMITTERS = {
     P.Update: emit_update, P.Threshold: emit_threshold, P.Reset: emit_reset,
-    P.Propagate: emit_propagate, P.PushSpikes: emit_push, P.RecordState: emit_record_state,
+    P.Propagate: emit_propagate, P.PushSpikes: emit_push, P.EmitSpikes: emit_spike_table,
+    P.RecordState: emit_record_state,
     P.RecordSpikes: emit_record_spikes, P.RecordRate: emit_record_rate,
 }
 

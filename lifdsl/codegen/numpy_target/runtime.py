@@ -182,6 +182,18 @@ def _push(op: P.PushSpikes, b: P.Bindings) -> Step:
     return run
 
 
+def _emit(op: P.EmitSpikes, b: P.Bindings) -> Step:
+    spk, nspk = b.arrays[op.spikes], b.arrays[op.nspikes]
+    steps, indices, period = b.arrays[op.steps], b.arrays[op.indices], b.ints[op.period]
+
+    def run(step: int, t: float) -> None:
+        local = step % period if period else step
+        lo, hi = np.searchsorted(steps, local, "left"), np.searchsorted(steps, local, "right")
+        spk[:hi - lo] = indices[lo:hi]
+        nspk[0] = hi - lo
+    return run
+
+
 def _record_state(op: P.RecordState, b: P.Bindings) -> Step:
     times, idx, step0 = b.arrays[op.times], b.arrays[op.indices], b.step0
     nrec, dt, rng = b.ints[op.nrec], b.dt, b.rng
@@ -244,7 +256,7 @@ def _record_rate(op: P.RecordRate, b: P.Bindings) -> Step:
 
 _INTERPRETERS: dict[type, Callable[[Any, P.Bindings], Step]] = {
     P.Update: _update, P.Threshold: _threshold, P.Reset: _reset, P.Propagate: _propagate,
-    P.PushSpikes: _push,
+    P.PushSpikes: _push, P.EmitSpikes: _emit,
     P.RecordState: _record_state, P.RecordSpikes: _record_spikes, P.RecordRate: _record_rate,
 }
 
