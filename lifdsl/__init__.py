@@ -11,6 +11,7 @@ from lifdsl.core import (
     Network,
     NeuronGroup,
     PoissonGroup,
+    PoissonInput,
     PopulationRateMonitor,
     SpikeGeneratorGroup,
     SpikeMonitor,
@@ -37,7 +38,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Clock", "CompilerNotFoundError", "DiscretizationError", "EquationError", "Equations",
-    "Network", "NeuronGroup", "PoissonGroup", "PopulationRateMonitor",
+    "Network", "NeuronGroup", "PoissonGroup", "PoissonInput", "PopulationRateMonitor",
     "SpikeGeneratorGroup", "SpikeMonitor",
     "StateMonitor",
     "Synapses", "TimedArray", "clear_cache", "collect", "defaultclock", "explain",

@@ -158,6 +158,19 @@ class EmitSpikes:
 
 
 @dataclass(frozen=True)
+class AddBinomial:
+    """``target[lo + k] += weight * B_k`` for k in 0..count-1, each ``B_k`` a binomial(n, p)
+    draw, in order (Poisson input from n independent sources without synapses)."""
+
+    target: str                        # float buffer
+    lo: str                            # int key
+    count: str                         # int key
+    n: str                             # int key
+    p: str                             # double key
+    weight: str                        # double key
+
+
+@dataclass(frozen=True)
 class RecordState:
     """Append one sample per step: ``t`` to ``times[k]`` and, for each recorded name, its
     value at the elements ``indices`` to row ``k`` of its buffer (``k`` = step - first step).
@@ -200,8 +213,8 @@ class RecordRate:
     scale: str                         # double key: 1 / (size * dt)
 
 
-Operation = (Update | Threshold | Reset | Propagate | PushSpikes | EmitSpikes | RecordState
-             | RecordSpikes | RecordRate)
+Operation = (Update | Threshold | Reset | Propagate | PushSpikes | EmitSpikes | AddBinomial
+             | RecordState | RecordSpikes | RecordRate)
 
 
 @dataclass(frozen=True)
@@ -347,7 +360,7 @@ def sink_buffers(key: str) -> tuple[tuple[str, str], ...]:
 
 __all__ = [
     "OPERATORS", "Bindings", "Buffer", "Code", "Operation", "Part", "Program", "Propagate",
-    "PushSpikes", "EmitSpikes",
+    "PushSpikes", "EmitSpikes", "AddBinomial",
     "RecordRate", "RecordSpikes", "RecordState", "Ref", "Reset", "SpikeSink", "Threshold",
     "TimedArrayIndexError", "function_name",
     "Update", "assemble", "bind_sink", "key_of", "sink_buffers",

@@ -1,7 +1,7 @@
 """Simulation objects and the network that runs them."""
 
 from lifdsl.core.clock import Clock, defaultclock
-from lifdsl.core.inputs import PoissonGroup, SpikeGeneratorGroup
+from lifdsl.core.inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from lifdsl.core.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from lifdsl.core.network import (
     Network,
@@ -19,8 +19,8 @@ from lifdsl.core.synapses import Synapses
 from lifdsl.core.timedarray import TimedArray
 
 __all__ = [
-    "Clock", "defaultclock", "Network", "NeuronGroup", "PoissonGroup", "PopulationRateMonitor",
-    "SpikeGeneratorGroup", "SpikeMonitor",
+    "Clock", "defaultclock", "Network", "NeuronGroup", "PoissonGroup", "PoissonInput",
+    "PopulationRateMonitor", "SpikeGeneratorGroup", "SpikeMonitor",
     "StateMonitor", "Subgroup", "Synapses", "TimedArray", "collect", "magic_network", "prefs",
     "restore", "run", "seed", "start_scope", "store",
 ]

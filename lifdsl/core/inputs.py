@@ -1,5 +1,5 @@
-"""Spike sources: PoissonGroup (independent Poisson spike trains) and SpikeGeneratorGroup
-(spikes at given times)."""
+"""Spike sources: PoissonGroup (independent Poisson spike trains), SpikeGeneratorGroup (spikes
+at given times) and PoissonInput (Poisson drive without synapses)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 
 from lifdsl.codegen import program as P
-from lifdsl.core.base import Runner
+from lifdsl.core.base import Runner, SimObject
 from lifdsl.core.neurongroup import NeuronGroup
 
-__all__ = ["PoissonGroup", "SpikeGeneratorGroup"]
+__all__ = ["PoissonGroup", "PoissonInput", "SpikeGeneratorGroup"]
 
 
 class PoissonGroup(NeuronGroup):
@@ -108,3 +108,59 @@ class SpikeGeneratorGroup(NeuronGroup):
 
     def _runners(self) -> list[Runner]:
         return [self.thresholder]
+
+
+class PoissonInput(SimObject):
+    """``N`` independent Poisson sources at ``rate`` (Hz) onto ``target_var`` of every neuron of
+    ``target``, each spike adding ``weight``: one binomial(N, rate*dt) draw per neuron per step,
+    no synapses stored (Brian2's PoissonInput; it runs in the 'synapses' slot)."""
+
+    _prefix = "poissoninput"
+
+    def __init__(self, target, target_var: str, N: int, rate: float, weight: float,
+                 when: str = "synapses", order: int = 0, name: str | None = None) -> None:
+        from lifdsl.core.neurongroup import Subgroup
+
+        group, lo, hi = ((target.parent, target.start, target.stop)
+                         if isinstance(target, Subgroup) else (target, 0, target.N))
+        if not isinstance(group, NeuronGroup):
+            raise TypeError(f"PoissonInput drives a NeuronGroup or a subgroup, got {target!r}")
+        if target_var not in group.variables or target_var in group._shared_names():
+            raise ValueError(f"{group.name!r} has no per-neuron variable {target_var!r}; "
+                             f"variables: {', '.join(group.variables)}")
+        if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or N < 0:
+            raise ValueError(f"N must be a non-negative integer number of sources, got {N!r}")
+        for what, value in (("rate", rate), ("weight", weight)):
+            if isinstance(value, (str, bool)) or not np.isfinite(float(value)):
+                raise TypeError(f"{what} must be a finite number, got {value!r}")
+        if float(rate) < 0:
+            raise ValueError(f"rate must be non-negative, got {rate!r}")
+        super().__init__(name, group.dt)
+        self.target, self.target_var = target, target_var
+        self._group, self._range = group, (lo, hi)
+        self.N, self.rate, self.weight = int(N), float(rate), float(weight)
+        self._runner = Runner(self, "poisson_input", when, order)
+
+    def _runners(self) -> list[Runner]:
+        return [self._runner]
+
+    def _dependencies(self):
+        return [self._group]
+
+    def _prepare(self, ctx) -> None:
+        p = self.rate * ctx.dt
+        if p > 1:
+            raise ValueError(f"{self.name!r}: rate*dt = {p:g} > 1; use a smaller dt")
+        self._p = p
+
+    def _part(self, key: str, keys) -> P.Part:
+        gkey = keys(self._group)
+        target = P.key_of(gkey, self.target_var)
+        lo, hi = self._range
+        part = P.Part()
+        part.buffers[target] = P.Buffer(self._group._arrays[self.target_var])
+        part.ints.update({f"{key}._lo": lo, f"{key}._count": hi - lo, f"{key}._n": self.N})
+        part.scalars.update({f"{key}._p": getattr(self, "_p", 0.0), f"{key}._w": self.weight})
+        part.operations[self._runner] = P.AddBinomial(target, f"{key}._lo", f"{key}._count",
+                                                      f"{key}._n", f"{key}._p", f"{key}._w")
+        return part

@@ -100,3 +100,43 @@ def test_bad_spike_tables_are_refused():
     G = ld.SpikeGeneratorGroup(2, [0, 0], [1e-3, 1.02e-3], dt=1e-4)
     with pytest.raises(ValueError, match="twice in step 10"):
         ld.Network(G).run(1e-3)
+
+
+def test_poisson_input_adds_binomial_counts_at_the_right_rate():
+    ld.seed(3)
+    G = ld.NeuronGroup(2000, "v : 1", dt=1e-4)
+    P = ld.PoissonInput(G[500:], "v", N=200, rate=10.0, weight=0.5)
+    ld.Network(G, P).run(0.1)
+    counts = G.v[500:] / 0.5                      # input spikes per neuron: binomial
+    n, p = 200 * 1000, 10.0 * 1e-4
+    assert np.all(G.v[:500] == 0)                 # only the subgroup is driven
+    assert np.all(counts == np.round(counts))
+    total = counts.sum()
+    assert abs(total - 1500 * n * p) < 4 * np.sqrt(1500 * n * p * (1 - p))
+    assert abs(counts.var() / (n * p * (1 - p)) - 1) < 0.15
+
+
+def test_poisson_input_is_the_same_on_both_targets_also_in_float32(target):
+    def run(t):
+        ld.seed(4)
+        G = ld.NeuronGroup(50, "dv/dt = -v/tau : 1", dtype="float32", method="exact",
+                           namespace={"tau": 10e-3}, dt=1e-4)
+        P = ld.PoissonInput(G, "v", N=1000, rate=5.0, weight=0.01)
+        M = ld.StateMonitor(G, "v", record=[0, 49])
+        ld.Network(G, P, M, target=t).run(0.02)
+        return M.v
+
+    a = run("numpy")
+    assert a.dtype == np.float32 and np.ptp(a) > 0.05
+    np.testing.assert_array_equal(a, run(target))
+
+
+def test_bad_poisson_inputs_are_refused():
+    G = ld.NeuronGroup(2, "v : 1\nw : 1 (shared)")
+    with pytest.raises(ValueError, match="per-neuron variable"):
+        ld.PoissonInput(G, "w", N=10, rate=1.0, weight=1.0)
+    with pytest.raises(ValueError, match="non-negative integer"):
+        ld.PoissonInput(G, "v", N=-1, rate=1.0, weight=1.0)
+    P = ld.PoissonInput(G, "v", N=10, rate=2e4, weight=1.0)
+    with pytest.raises(ValueError, match="rate\\*dt"):
+        ld.Network(G, P).run(1e-3)

@@ -150,6 +150,22 @@ def emit_spike_table(k: Kernel, op: P.EmitSpikes) -> None:
         w(f"{cnt}[0] = _n;")
 
 
+def emit_add_binomial(k: Kernel, op: P.AddBinomial) -> None:
+    """One binomial draw per element, in order, from NumPy's own sampler (the same numbers
+    as ``Generator.binomial``)."""
+    k.needs_distributions = True
+    arr = k.array(op.target)
+    lo, count, n = k.integer(op.lo), k.integer(op.count), k.integer(op.n)
+    p, weight = k.double(op.p), k.double(op.weight)
+    w = k.body
+    w("{")
+    with w.block():
+        w("binomial_t _bin = {0};")
+        w(f"for (int64_t _j = 0; _j < {count}; ++_j)")
+        w(f"    {arr}[{lo} + _j] = {arr}[{lo} + _j] + {weight} * "
+          f"(double)random_binomial(rng, {p}, {n}, &_bin);")
+
+
 def emit_record_state(k: Kernel, op: P.RecordState) -> None:
     """This step's sample of every recorded variable."""
     w = k.body
@@ -220,6 +236,7 @@ def emit_record_rate(k: Kernel, op: P.RecordRate) -> None:
 EMITTERS = {
     P.Update: emit_update, P.Threshold: emit_threshold, P.Reset: emit_reset,
     P.Propagate: emit_propagate, P.PushSpikes: emit_push, P.EmitSpikes: emit_spike_table,
+    P.AddBinomial: emit_add_binomial,
     P.RecordState: emit_record_state,
     P.RecordSpikes: emit_record_spikes, P.RecordRate: emit_record_rate,
 }
@@ -272,7 +289,8 @@ def run(uintptr_t P, uintptr_t D, uintptr_t L, object capsule, int64_t step0, in
 
 def module_source(k: Kernel) -> str:
     """The whole ``.pyx``: support code, the kernel function, the Python wrapper."""
-    c: list[str] = [C_SUPPORT_CODE]
+    c: list[str] = ['#include "numpy/random/distributions.h"'] if k.needs_distributions else []
+    c.append(C_SUPPORT_CODE)
     c.append("static int64_t lifdsl_kernel(void **P, const double *D, const int64_t *L, "
              "bitgen_t *rng, int64_t step0, int64_t n_steps)")
     c.append("{")

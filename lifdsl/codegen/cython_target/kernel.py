@@ -91,6 +91,7 @@ class Kernel:
         self.body = Writer(depth=2)
         self.capacity_checks: list[str] = []
         self.n_ops = 0
+        self.needs_distributions = False   # NumPy's samplers beyond the normal one
 
     def _declare(self, cname: str, text: str) -> str:
         if cname not in self.declared:

@@ -194,6 +194,17 @@ def _emit(op: P.EmitSpikes, b: P.Bindings) -> Step:
     return run
 
 
+def _add_binomial(op: P.AddBinomial, b: P.Bindings) -> Step:
+    arr, rng = b.arrays[op.target], b.rng
+    lo, count, n = b.ints[op.lo], b.ints[op.count], b.ints[op.n]
+    p, weight = b.scalars[op.p], b.scalars[op.weight]
+    part = arr[lo:lo + count]
+
+    def run(step: int, t: float) -> None:
+        part[...] += weight * rng.binomial(n, p, size=count)
+    return run
+
+
 def _record_state(op: P.RecordState, b: P.Bindings) -> Step:
     times, idx, step0 = b.arrays[op.times], b.arrays[op.indices], b.step0
     nrec, dt, rng = b.ints[op.nrec], b.dt, b.rng
@@ -256,7 +267,7 @@ def _record_rate(op: P.RecordRate, b: P.Bindings) -> Step:
 
 _INTERPRETERS: dict[type, Callable[[Any, P.Bindings], Step]] = {
     P.Update: _update, P.Threshold: _threshold, P.Reset: _reset, P.Propagate: _propagate,
-    P.PushSpikes: _push, P.EmitSpikes: _emit,
+    P.PushSpikes: _push, P.EmitSpikes: _emit, P.AddBinomial: _add_binomial,
     P.RecordState: _record_state, P.RecordSpikes: _record_spikes, P.RecordRate: _record_rate,
 }
 
