@@ -48,6 +48,14 @@ class KernelPrinter(CCodePrinter):
     def _cast(self, text: str) -> str:
         return f"((float){text})" if self.in_float and self._hoist_depth == 0 else text
 
+    @staticmethod
+    def _strong(expr: sp.Basic) -> bool:
+        """True if NumPy computes this element-independent value as a NumPy float64 scalar
+        (a NumPy function of Python numbers), which makes float32 arithmetic with it run in
+        double; plain arithmetic of Python numbers stays a weak Python float."""
+        return any(not isinstance(f, sp.core.function.AppliedUndef)
+                   for f in expr.atoms(sp.Function))
+
     def _depends(self, expr: sp.Basic) -> bool:
         if any(x.name in self._per_element for x in expr.free_symbols):
             return True
@@ -73,6 +81,8 @@ class KernelPrinter(CCodePrinter):
                 name = f"{self._prefix}{len(self._hoisted)}"  # after the inner ones
                 self._hoisted.append(f"const double {name} = {text};")
                 self._hoist_names[expr] = name
+            if self._strong(expr):
+                return name
             return self._cast(name)
         self._parents.append(expr if isinstance(expr, sp.Basic) else None)
         try:
