@@ -534,6 +534,29 @@ class Synapses(Group):
                 self._code(blocks[f"summed_add_{k}"], self._resolved, key, part), count)
         return part
 
+    # -- store / restore -------------------------------------------------------------------------
+    def _get_state(self) -> dict[str, Any]:
+        """Synaptic variables, the connectivity (compared, never restored) and the spikes in
+        flight (the ring of past spikes of delayed pathways)."""
+        from lifdsl.core.state import Setting  # (store/restore: see core/state.py)
+
+        state = super()._get_state()
+        arrays = state["arrays"]
+        pre, post = arrays.pop("i"), arrays.pop("j")
+        state["connections"] = Setting(np.stack([pre, post]) if pre.size
+                                       else np.zeros((2, 0), np.int64))
+        empty = np.zeros(0, np.int64)
+        state["queue"] = {"ring": empty if self._ring is None else self._ring.copy(),
+                          "ring_n": empty if self._ring_n is None else self._ring_n.copy()}
+        return state
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        super()._set_state({"arrays": state["arrays"]})
+        queue = state.get("queue")
+        if queue is not None and queue["ring"].size:
+            self._ring[...] = queue["ring"]
+            self._ring_n[...] = queue["ring_n"]
+
     def __len__(self) -> int:
         return self.N
 

@@ -282,3 +282,28 @@ def test_per_synapse_delays_deliver_at_exactly_their_steps_across_runs():
     S.delay[3] = -1e-3
     with pytest.raises(ValueError, match="non-negative"):
         net.run(DT)
+
+
+@pytest.mark.parametrize("to_file", [False, True])
+def test_spikes_in_flight_survive_store_and_restore(tmp_path, to_file):
+    src = _source(2, {0: [2, 9], 1: [4]})
+    tgt = ld.NeuronGroup(2, "v : 1", dt=DT)
+    S = ld.Synapses(src, tgt, "w : 1", on_pre="v_post += w")
+    S.connect(i=[0, 1], j=[0, 1])
+    S.w = [1.0, 10.0]
+    S.delay = [5e-4, 8e-4]                      # 5 and 8 steps
+    M = ld.StateMonitor(tgt, "v")
+    net = ld.Network(src, tgt, S, M)
+    kw = {"filename": str(tmp_path / "state.npz")} if to_file else {}
+    net.run(6 * DT)                            # all three spikes are still in flight
+    net.store("mid", **kw)
+    net.run(10 * DT)
+    first = tgt.v.copy()
+    assert first.tolist() == [2.0, 10.0]
+    net.restore("mid", **kw)
+    assert tgt.v.tolist() == [0.0, 0.0]
+    net.run(10 * DT)
+    np.testing.assert_array_equal(tgt.v, first)   # delivered from the restored queue
+    S.connect(i=[0], j=[1])                        # another connectivity: refused
+    with pytest.raises(ValueError):
+        net.restore("mid", **kw)
