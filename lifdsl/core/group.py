@@ -58,9 +58,14 @@ class VariableView(np.ndarray):
         return out[()] if return_scalar else out
 
     def __getitem__(self, item):
+        if self._group is not None:
+            item = self._group._element_index(item, caller_scope(0))
         return self.view(np.ndarray)[item]
 
     def __setitem__(self, item, value) -> None:
+        if self._group is not None:
+            item = self._group._element_index(item, caller_scope(0)
+                                              if isinstance(item, str) else [])
         if isinstance(value, str) and self._group is not None:
             idx = np.arange(self.shape[0])[item]
             idx = np.atleast_1d(idx) + self._offset
@@ -195,6 +200,10 @@ class Group(SimObject):
     def _maintained(self) -> set[str]:
         """Arrays lifdsl keeps up to date itself (never assigned by users)."""
         return {"i"}
+
+    def _element_index(self, item, namespaces):
+        """An index of ``G.v[...]`` as NumPy takes it (Synapses add their own forms)."""
+        return item
 
     def _assign(self, name, idx, n, value, namespaces, frame=None) -> None:
         if name in self.equations.subexpr_names:

@@ -138,6 +138,12 @@ class Synapses(Group):
         self._post_abs = self._arrays["j"] + self._tgt_range[0]
         self._order, self._indptr = _rows(self._pre_abs, self._src.N)
         self._order_post, self._indptr_post = _rows(self._post_abs, self._tgt.N)
+        # per synapse: how many synapses leave its source neuron / reach its target neuron
+        for nm, index, n in (("N_outgoing", self._pre_abs, self._src.N),
+                             ("N_incoming", self._post_abs, self._tgt.N)):
+            arr = np.bincount(index, minlength=n)[index].astype(np.int64)
+            arr.setflags(write=False)
+            self._arrays[nm] = arr
 
     @property
     def i(self) -> np.ndarray:
@@ -150,7 +156,24 @@ class Synapses(Group):
         return self._arrays["j"].copy()
 
     def _maintained(self) -> set[str]:
-        return {"i", "j", "lastupdate"}
+        return {"i", "j", "lastupdate", "N_incoming", "N_outgoing"}
+
+    def _element_index(self, item, namespaces):
+        """``S.w['i > j']`` (synapses where a condition holds) and ``S.w[i, j]`` (the synapses
+        from presynaptic ``i`` to postsynaptic ``j``, numbers or arrays), besides NumPy's."""
+        if isinstance(item, str):
+            expr = parse_expression(item, what="synapse index")
+            keep = np.asarray(self._evaluate_pairs(expr, self._arrays["i"], self._arrays["j"],
+                                                   namespaces, item), dtype=bool)
+            return np.flatnonzero(np.broadcast_to(keep, (self.N,)))
+        if isinstance(item, tuple) and len(item) == 2:
+            pre, post = (np.atleast_1d(np.arange(n)[x] if isinstance(x, slice) else x)
+                         for x, n in zip(item, (self._src_range[1] - self._src_range[0],
+                                                self._tgt_range[1] - self._tgt_range[0]),
+                                         strict=True))
+            mask = np.isin(self._arrays["i"], pre) & np.isin(self._arrays["j"], post)
+            return np.flatnonzero(mask)
+        return item
 
     def connect(self, condition: str | bool | None = None, i=None, j=None, p=1.0,
                 skip_if_invalid: bool = False, namespace: dict | None = None,
@@ -543,6 +566,7 @@ class Synapses(Group):
         state = super()._get_state()
         arrays = state["arrays"]
         pre, post = arrays.pop("i"), arrays.pop("j")
+        arrays.pop("N_incoming"), arrays.pop("N_outgoing")   # (follow from the connections)
         state["connections"] = Setting(np.stack([pre, post]) if pre.size
                                        else np.zeros((2, 0), np.int64))
         empty = np.zeros(0, np.int64)

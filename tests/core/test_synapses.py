@@ -307,3 +307,22 @@ def test_spikes_in_flight_survive_store_and_restore(tmp_path, to_file):
     S.connect(i=[0], j=[1])                        # another connectivity: refused
     with pytest.raises(ValueError):
         net.restore("mid", **kw)
+
+
+def test_n_incoming_outgoing_and_indexing_by_pairs_and_conditions():
+    src = _source(3, {0: [2], 1: [2], 2: [2]})
+    tgt = ld.NeuronGroup(2, "y : 1", dt=DT)
+    S = ld.Synapses(src, tgt, "w : 1", on_pre="y_post += w/N_incoming")
+    S.connect()
+    S.connect(i=[0], j=[1])
+    assert S.N_incoming.tolist() == [3, 4, 3, 4, 3, 4, 4]
+    assert S.N_outgoing.tolist() == [3, 3, 2, 2, 2, 2, 3]
+    S.w = 1.0
+    S.w["i > j"] = 5.0
+    S.w[0, 1] = 7.0
+    assert S.w.tolist() == [1.0, 7.0, 5.0, 1.0, 5.0, 5.0, 7.0]
+    assert S.w[2, :].tolist() == [5.0, 5.0] and S.w["j == 0"].tolist() == [1.0, 5.0, 5.0]
+    S.w[[1, 2], 0] = "i*10.0"
+    assert S.w.tolist() == [1.0, 7.0, 10.0, 1.0, 20.0, 5.0, 7.0]
+    ld.Network(src, tgt, S).run(1e-3)
+    np.testing.assert_allclose(tgt.y, [(1 + 10 + 20) / 3, (7 + 1 + 5 + 7) / 4], rtol=1e-14)
