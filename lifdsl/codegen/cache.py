@@ -241,6 +241,7 @@ def _check_can_build(tc: _Toolchain) -> None:
             f"the cython target cannot build: {tc.problem}. {_INSTALL_HINT}"
         )
 
+
 # ------------------------------------------------------------------------------------------
 # the in-process table and the public entry point
 
@@ -320,6 +321,8 @@ def _entry_for(source: str, name_hint: str) -> tuple[_Entry, _Toolchain]:
 
 
 def _load_or_build(source: str, name_hint: str) -> ModuleType:
+    """Import the entry's verified build, else (re)build it under the entry's lock; any
+    OSError of the cache folder becomes a CacheError."""
     entry, tc = _entry_for(source, name_hint)
 
     # fast path, no lock: a verified build imports; any trouble is looked at under the lock
@@ -367,6 +370,8 @@ _ENTRY_NAME = re.compile(r"lifdsl_\w*_[0-9a-f]{16}")
 
 @dataclass(frozen=True)
 class _Entry:
+    """The files of one cache entry (source, sidecar, lock, builds) in ``directory``."""
+
     directory: Path
     name: str
     ext_suffix: str
@@ -427,6 +432,7 @@ class _Entry:
 
 
 def _import_extension(name: str, path: Path) -> ModuleType:
+    """Import the extension module ``name`` from ``path`` (not registered in sys.modules)."""
     loader = importlib.machinery.ExtensionFileLoader(name, str(path))
     spec = importlib.util.spec_from_file_location(name, str(path), loader=loader)
     if spec is None:
