@@ -5,7 +5,7 @@ it, discretizes it (Euler, exact, ...), generates code for it and runs networks 
 """
 
 from lifdsl import models, units
-from lifdsl.codegen.cache import CompilerNotFoundError, clear_cache
+from lifdsl.codegen.cache import CacheError, CompilerNotFoundError, clear_cache
 from lifdsl.core import (
     Clock,
     Network,
@@ -37,7 +37,8 @@ from lifdsl.units import UNIT_NAMES as _UNIT_NAMES
 __version__ = "0.1.0"
 
 __all__ = [
-    "Clock", "CompilerNotFoundError", "DiscretizationError", "EquationError", "Equations",
+    "CacheError", "Clock", "CompilerNotFoundError", "DiscretizationError", "EquationError",
+    "Equations",
     "Network", "NeuronGroup", "PoissonGroup", "PoissonInput", "PopulationRateMonitor",
     "SpikeGeneratorGroup", "SpikeMonitor",
     "StateMonitor",

@@ -613,6 +613,15 @@ def _clear_entry(directory: Path, name: str) -> int | None:
         return removed
 
 
+_generation = [0]
+
+
+def generation() -> int:
+    """How many times clear_cache() ran in this process (tables of loaded kernels elsewhere
+    are dropped when it changes)."""
+    return _generation[0]
+
+
 def clear_cache() -> int:
     """Delete every cached module and remembered SymPy result (and this process's tables of
     them). Returns the number of compiled entries removed. Entries that another process is
@@ -623,6 +632,7 @@ def clear_cache() -> int:
     disk_memo.forget()
     with _lock:
         _loaded.clear()
+        _generation[0] += 1
         path = _cache_path()
         if not path.is_dir():
             return 0

@@ -137,6 +137,7 @@ class Synapses(Group):
         self._pre_abs = self._arrays["i"] + self._src_range[0]
         self._post_abs = self._arrays["j"] + self._tgt_range[0]
         self._order, self._indptr = _rows(self._pre_abs, self._src.N)
+        self._pre_sorted = bool(np.all(self._pre_abs[1:] >= self._pre_abs[:-1]))
         self._order_post, self._indptr_post = _rows(self._post_abs, self._tgt.N)
         # per synapse: how many synapses leave its source neuron / reach its target neuron
         for nm, index, n in (("N_outgoing", self._pre_abs, self._src.N),
@@ -510,7 +511,12 @@ class Synapses(Group):
             skey = keys(self._src)
             code = self._code(blocks["pre"], self._resolved, key, part)
             part.buffers[f"{key}._indptr"] = P.Buffer(self._indptr)
-            part.buffers[f"{key}._order"] = P.Buffer(self._order)
+            # synapses made in order of their source (connect(p=...), conditions) need no
+            # order array: one indirection less per event
+            order = None
+            if not self._pre_sorted:
+                order = f"{key}._order"
+                part.buffers[order] = P.Buffer(self._order)
             d = self._max_delay
             if d:
                 part.buffers[f"{key}._ring"] = P.Buffer(self._ring)
@@ -528,12 +534,11 @@ class Synapses(Group):
                     f"{key}._order_d", True, None, f"{key}._depth", f"{key}._stride", True)
             elif d:
                 part.operations[self.pre] = P.Propagate(
-                    code, f"{key}._ring", f"{key}._ring_n", f"{key}._indptr", f"{key}._order",
+                    code, f"{key}._ring", f"{key}._ring_n", f"{key}._indptr", order,
                     True, f"{key}._delay", f"{key}._depth", f"{key}._stride")
             else:
                 part.operations[self.pre] = P.Propagate(
-                    code, f"{skey}._spikes", f"{skey}._nspikes", f"{key}._indptr",
-                    f"{key}._order")
+                    code, f"{skey}._spikes", f"{skey}._nspikes", f"{key}._indptr", order)
         if self.post is not None:
             tkey = keys(self._tgt)
             code = self._code(blocks["post"], self._resolved, key, part)

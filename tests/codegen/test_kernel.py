@@ -147,3 +147,16 @@ def test_every_method_gives_the_same_numbers_on_both_targets(method):
     a, b = run("numpy"), run("cython")
     assert np.ptp(a) > 0.01
     np.testing.assert_allclose(a, b, rtol=0, atol=1e-13)
+
+
+def test_clear_cache_also_drops_this_process_kernels(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIFDSL_CACHE_DIR", str(tmp_path / "cache"))
+    G = ld.NeuronGroup(2, "dv/dt = -v/(3.21e-3) : 1")
+    net = ld.Network(G, target="cython")
+    net.run(1e-4)
+    builds = cache.build_count()
+    net.run(1e-4)
+    assert cache.build_count() == builds          # the same kernel, from this process
+    ld.clear_cache()
+    net.run(1e-4)
+    assert cache.build_count() == builds + 1      # compiled again, not the forgotten one

@@ -10,13 +10,14 @@ from typing import Any
 import numpy as np
 
 from lifdsl.codegen import program as P
-from lifdsl.codegen.cache import compile_cython
+from lifdsl.codegen.cache import compile_cython, generation
 from lifdsl.codegen.cython_target.emit import generate_kernel
 from lifdsl.codegen.cython_target.kernel import ArgLayout
 from lifdsl.codegen.interrupt import deferred
 
 #: one compiled kernel per distinct program in this process: program -> (source, layout, module)
 _KERNELS: dict[P.Program, tuple[str, ArgLayout, Any]] = {}
+_KERNELS_GENERATION = [0]
 
 
 def kernel_source(program: P.Program) -> str:
@@ -49,6 +50,9 @@ class CythonRuntime:
     name = "cython"
 
     def __init__(self, program: P.Program, bindings: P.Bindings) -> None:
+        if _KERNELS_GENERATION[0] != generation():   # clear_cache() ran: compile afresh
+            _KERNELS.clear()
+            _KERNELS_GENERATION[0] = generation()
         hit = _KERNELS.get(program)
         if hit is None:
             source, layout = generate_kernel(program)
