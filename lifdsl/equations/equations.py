@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from . import folding
 from .errors import EquationError
 from .flags import (
     KNOWN_FLAGS,
@@ -88,11 +89,14 @@ def _top_level(tokens: list[Token], text: str) -> list[int]:
     """Indices of the operator ``text`` outside parentheses."""
     found, depth = [], 0
     for k, tok in enumerate(tokens):
-        if _is_op(tok, "("):
+        if tok.kind != "OP":
+            continue
+        t = tok.text
+        if t == "(":
             depth += 1
-        elif _is_op(tok, ")"):
+        elif t == ")":
             depth -= 1
-        elif depth == 0 and _is_op(tok, text):
+        elif depth == 0 and t == text:
             found.append(k)
     return found
 
@@ -388,7 +392,10 @@ class _LineParser:
                 "not a true/false condition",
                 rhs_parser.tokens[0],
             )
-        solved = _solve_linear(lhs, rhs, derivative_symbol(name))
+        try:
+            solved = _solve_linear(lhs, rhs, derivative_symbol(name))
+        except folding.FoldError as err:
+            raise self.error(f"solved for {deriv.text}, this equation {err}", deriv) from None
         if solved is None:
             raise self.error(
                 f"the left-hand side must be linear in {deriv.text} (like "
@@ -434,24 +441,42 @@ def _check_definable(name: str, error: Callable[[str], EquationError]) -> None:
         raise error(f"names ending in '_new' are reserved for the discrete update: '{name}'")
 
 
+def _linear_in(expr: sp.Basic, d: sp.Symbol) -> bool:
+    """Whether ``expr`` is built from ``d`` by sums and by products with factors free of
+    ``d`` only (so it is ``a*d + c``), decided by its structure: linear in its size, where
+    expanding or simplifying it could take forever."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node == d or not node.has(d):
+            continue
+        if isinstance(node, sp.Add):
+            stack.extend(node.args)
+        elif isinstance(node, sp.Mul):
+            with_d = [a for a in node.args if a.has(d)]
+            if len(with_d) != 1:
+                return False
+            stack.append(with_d[0])
+        else:
+            return False
+    return True
+
+
 def _solve_linear(lhs: sp.Basic, rhs: sp.Basic, d: sp.Symbol) -> sp.Basic | None:
     """Solve ``lhs(d) = rhs`` for ``d`` when lhs is ``a*d + c`` (a nonzero, a and c free of
-    d); None when it is not."""
-    try:
-        if not isinstance(lhs, sp.Expr) or not lhs.has(d):
-            return None
-        a = sp.diff(lhs, d)
-        if a == 0 or a.has(d):
-            return None
-        c = lhs.xreplace({d: sp.Integer(0)})
-        rest = sp.expand(lhs - a * d - c)
-        if rest != 0 and sp.simplify(rest) != 0:
-            return None
-        if a == 1 and c == 0:
-            return rhs
-        return (rhs - c) / a
-    except (TypeError, ValueError, AttributeError, NotImplementedError):
+    d); None when it is not. FoldError when the solution has a constant out of range."""
+    if not isinstance(lhs, sp.Expr) or not lhs.has(d) or not _linear_in(lhs, d):
         return None
+    a = sp.diff(lhs, d)
+    if a == 0 or a.has(d):
+        return None
+    c = folding.substitute(lhs, {d: sp.Integer(0)})
+    if a == 1 and c == 0:
+        return rhs
+    solved = folding.divide(folding.Sum.of(rhs, folding.negate(c)), a)
+    solved = folding.to_sympy(solved)
+    folding.check_tree(solved)
+    return solved
 
 
 def _parse_text(text: str) -> list[EquationLine]:
@@ -482,8 +507,9 @@ def _validate(lines: list[EquationLine], error: Callable[[int, str], EquationErr
             )
         first[line.name] = line
     subexprs = {line.name: k for k, line in enumerate(lines) if line.kind == "subexpr"}
+    explored: set[str] = set()  # shared: a name already walked without a cycle has none
     for name in subexprs:
-        cycle = _find_cycle(name, lines, subexprs)
+        cycle = _find_cycle(name, lines, subexprs, explored)
         if cycle is not None:
             raise error(
                 subexprs[cycle[0]],
@@ -492,26 +518,92 @@ def _validate(lines: list[EquationLine], error: Callable[[int, str], EquationErr
 
 
 def _find_cycle(
-    start: str, lines: list[EquationLine], subexprs: dict[str, int]
+    start: str, lines: list[EquationLine], subexprs: dict[str, int], done: set[str]
 ) -> list[str] | None:
-    path: list[str] = []
-    done: set[str] = set()
-
-    def visit(name: str) -> list[str] | None:
-        if name in path:
-            return path[path.index(name) :] + [name]
-        if name in done:
-            return None
-        path.append(name)
-        for dep in sorted(lines[subexprs[name]].identifiers & subexprs.keys()):
-            found = visit(dep)
-            if found is not None:
-                return found
-        path.pop()
-        done.add(name)
+    """A cycle of subexpressions reachable from ``start`` (a depth-first walk with an explicit
+    stack: a chain of thousands of subexpressions must not exhaust Python's recursion).
+    ``done`` holds names known to reach no cycle, and gains those walked here."""
+    if start in done:
         return None
+    path: list[str] = []
+    on_path: set[str] = set()
+    stack: list[tuple[str, list[str]]] = []
 
-    return visit(start)
+    def enter(name: str) -> None:
+        path.append(name)
+        on_path.add(name)
+        deps = sorted(lines[subexprs[name]].identifiers & subexprs.keys(), reverse=True)
+        stack.append((name, deps))
+
+    enter(start)
+    while stack:
+        name, deps = stack[-1]
+        if not deps:
+            stack.pop()
+            path.pop()
+            on_path.discard(name)
+            done.add(name)
+            continue
+        dep = deps.pop()
+        if dep in on_path:
+            return path[path.index(dep) :] + [dep]
+        if dep not in done:
+            enter(dep)
+    return None
+
+
+def _dependency_order(subexprs: Mapping[str, EquationLine]) -> list[str]:
+    """Subexpression names, each after the subexpressions it uses (no cycles: refused)."""
+    order: list[str] = []
+    placed: set[str] = set()
+    for first in subexprs:
+        stack = [(first, False)]
+        while stack:
+            name, ready = stack.pop()
+            if name in placed:
+                continue
+            if ready:
+                placed.add(name)
+                order.append(name)
+                continue
+            stack.append((name, True))
+            deps = subexprs[name].identifiers & subexprs.keys()
+            stack.extend((dep, False) for dep in sorted(deps, reverse=True) if dep not in placed)
+    return order
+
+
+def _substitute_checked(
+    expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic], line: EquationLine | None
+) -> sp.Basic:
+    """``expr`` with ``mapping`` substituted through the bounded builders; an EquationError
+    naming ``line`` (or quoting ``expr``) when the result has a constant without a finite
+    double value, or grows too deep or too large for the later stages."""
+    if not mapping:
+        return expr
+
+    def error(message: str) -> EquationError:
+        if line is not None:
+            return EquationError(f"with its subexpressions substituted, '{line.name}' "
+                                 f"{message}", lineno=line.lineno or None,
+                                 line=line.source or None, what="equations")
+        text = format_expression(expr)
+        text = text if len(text) <= 60 else text[:55] + " ..."
+        return EquationError(f"with the subexpressions substituted, '{text}' {message}")
+
+    try:
+        result = folding.substitute(expr, mapping)
+        if result is expr:  # no subexpression in it
+            return expr
+        depth, size = folding.check_tree(result)
+    except folding.FoldError as err:
+        raise error(str(err)) from None
+    if size > folding.MAX_TREE_SIZE:
+        raise error(f"grows to {size:,} terms (more than {folding.MAX_TREE_SIZE:,}): "
+                    "subexpressions that use the previous one several times double in size "
+                    "with every line")
+    if depth > folding.MAX_TREE_DEPTH:
+        raise error(f"is nested {depth} levels deep (more than {folding.MAX_TREE_DEPTH})")
+    return result
 
 
 class Equations:
@@ -561,20 +653,15 @@ class Equations:
         raise AttributeError("Equations are immutable; build a new one (e.g. with +)")
 
     def _expand_subexpressions(self) -> dict[sp.Symbol, sp.Basic]:
-        """symbol -> subexpression with every subexpression inside it substituted."""
+        """symbol -> subexpression with every subexpression inside it substituted (each line
+        after those it uses; cycles were refused by _validate)."""
         subexprs = {line.name: line for line in self._lines if line.kind == "subexpr"}
         expanded: dict[str, sp.Basic] = {}
-
-        def expand(name: str) -> sp.Basic:
-            if name not in expanded:
-                line = subexprs[name]
-                deps = sorted(line.identifiers & subexprs.keys())
-                mapping = {symbol(dep): expand(dep) for dep in deps}
-                expanded[name] = line.expr.xreplace(mapping) if mapping else line.expr
-            return expanded[name]
-
-        for name in subexprs:
-            expand(name)
+        for name in _dependency_order(subexprs):
+            line = subexprs[name]
+            deps = sorted(line.identifiers & subexprs.keys())
+            mapping = {symbol(dep): expanded[dep] for dep in deps}
+            expanded[name] = _substitute_checked(line.expr, mapping, line)
         return {symbol(name): expr for name, expr in expanded.items()}
 
     # -- container protocol ---------------------------------------------------------------
@@ -685,13 +772,18 @@ class Equations:
 
     # -- maths ------------------------------------------------------------------------------
     def substituted(self, expr: sp.Basic) -> sp.Basic:
-        """``expr`` with every subexpression replaced by its definition (recursively)."""
-        return expr.xreplace(self._expanded) if self._expanded else expr
+        """``expr`` with every subexpression replaced by its definition (recursively), its
+        constants folded as the parser folds them; EquationError if that leaves a constant
+        without a finite double value (``1/(s - v)`` with ``s = v``)."""
+        if not self._expanded:
+            return expr
+        return _substitute_checked(expr, self._expanded, None)
 
     def odes(self) -> dict[str, sp.Basic]:
         """X -> dX/dt for every differential equation, subexpressions substituted."""
         return {
-            line.name: self.substituted(line.expr) for line in self._lines if line.kind == "diff"
+            line.name: _substitute_checked(line.expr, self._expanded, line)
+            for line in self._lines if line.kind == "diff"
         }
 
     def discretize(self, method: str = "euler"):

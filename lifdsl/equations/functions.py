@@ -7,6 +7,7 @@ written by a method are the same SymPy object.
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import sympy as sp
@@ -15,8 +16,10 @@ import sympy as sp
 SPECIAL_NAMES = frozenset({"t", "dt", "i", "N", "xi", "not_refractory", "lastspike"})
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def symbol(name: str) -> sp.Symbol:
-    """The SymPy symbol for a model name (all model quantities are real)."""
+    """The SymPy symbol for a model name (all model quantities are real); remembered, since a
+    long sum names the same variables many times and SymPy's own constructor is slow."""
     return sp.Symbol(name, real=True)
 
 

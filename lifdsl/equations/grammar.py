@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
+from . import folding
 from .errors import EquationError
 from .functions import BUILTIN_FUNCTIONS, SPECIAL_NAMES, symbol
 from .statements import Statement
@@ -37,15 +40,29 @@ __all__ = [
 KEYWORDS = frozenset({"and", "or", "not", "True", "False"})
 ASSIGN_OPS = ("=", "+=", "-=", "*=", "/=")
 
-_NUMBER = re.compile(r"(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_DERIV_TAIL = re.compile(r"[ \t]*/[ \t]*dt(?![A-Za-z0-9_])")
-_LINE_CONTINUATION = re.compile(r"\\[ \t]*(?:#[^\n]*)?\n")
+# ASCII digits only: \d would also match fullwidth, Arabic-Indic, Devanagari ... digits.
+_NUMBER = r"(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # Longest first, so that '**' wins over '*' and '<=' over '<'.
 _OPERATORS = (
     "**", "<=", ">=", "==", "!=", "+=", "-=", "*=", "/=",
     "+", "-", "*", "/", "%", "(", ")", ",", "<", ">", "=", ":", ";",
 )  # fmt: skip
+#: One token (or a stretch of text that leaves none) at a time, by the name of its group.
+_TOKEN = re.compile(
+    r"(?P<space>[ \t\f\v]+)"
+    r"|(?P<deriv>d(?P<var>" + _NAME + r")[ \t]*/[ \t]*dt(?![A-Za-z0-9_]))"
+    r"|(?P<name>" + _NAME + r")"
+    r"|(?P<num>" + _NUMBER + r")"
+    r"|(?P<op>" + "|".join(re.escape(op) for op in _OPERATORS) + r")"
+    r"|(?P<nl>\n)"
+    r"|(?P<comment>#[^\n]*)"
+    r"|(?P<cont>\\[ \t]*(?:#[^\n]*)?(?:\n|\Z))"
+    r"|(?P<bad>.)",
+    re.DOTALL,
+)
+#: The largest integer literal is below 10**309 (a double's limit is about 1.8e308).
+_MAX_INT_DIGITS = 309
 _BAD_CHAR_HINTS = {
     "^": "use ** for powers",
     "&": "use 'and'",
@@ -62,10 +79,10 @@ _CONTINUE_BEFORE = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One lexical unit. ``kind`` is NUM, NAME, KW, DERIV, OP, NL or EOF; ``pos``/``end`` are
-    offsets in the source text; ``value`` is the SymPy number (NUM) or the variable (DERIV)."""
+    offsets in the source text; ``value`` is the SymPy number (NUM) or the variable (DERIV).
+    (A named tuple: a long sum has hundreds of thousands of them.)"""
 
     kind: str
     text: str
@@ -97,6 +114,9 @@ class Source:
     _starts: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
+        # Windows (\r\n) and old Mac (\r) line endings read as \n everywhere; a line keeps
+        # its columns, since the \r was at its end.
+        self.text = self.text.replace("\r\n", "\n").replace("\r", "\n")
         self._starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
 
     def locate(self, pos: int) -> tuple[int, str, int]:
@@ -143,83 +163,100 @@ def _bisect_right(values: list[int], x: int) -> int:
 
 def tokenize(source: Source) -> list[Token]:
     """Split ``source.text`` into tokens (NL for each newline, a final EOF); comments, spaces
-    and backslash line continuations are dropped. Raises EquationError at a bad character."""
+    and backslash line continuations are dropped. Raises EquationError at a bad character.
+    One regular expression per token: linear in the length of the text."""
     text = source.text
     tokens: list[Token] = []
-    pos = 0
-    n = len(text)
-    while pos < n:
-        ch = text[pos]
-        if ch in " \t\r\f\v":
-            pos += 1
-            continue
-        if ch == "#":
-            stop = text.find("\n", pos)
-            pos = n if stop < 0 else stop
-            continue
-        if ch == "\n":
-            tokens.append(Token("NL", "\n", pos, pos + 1))
-            pos += 1
-            continue
-        if ch == "\\":
-            m = _LINE_CONTINUATION.match(text, pos)
-            if m is None:
-                raise source.error("a '\\' may only end a line (to continue it)", pos)
-            pos = m.end()
-            continue
-        m = _NUMBER.match(text, pos)
-        if m is not None:
-            tokens.append(_number_token(source, m.group(), pos, m.end()))
-            pos = m.end()
-            continue
-        m = _NAME.match(text, pos)
-        if m is not None:
+    append = tokens.append
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "name":
             name = m.group()
-            tail = _DERIV_TAIL.match(text, m.end())
-            if tail is not None and len(name) > 1 and name[0] == "d" and _NAME.fullmatch(name[1:]):
-                var = name[1:]
-                if var.startswith("_"):
-                    raise source.error(
-                        f"names starting with '_' are reserved for lifdsl's own code: {var!r}",
-                        pos + 1)
-                tokens.append(Token("DERIV", f"d{var}/dt", pos, tail.end(), var))
-                pos = tail.end()
-                continue
-            if name.startswith("_"):
+            if name in KEYWORDS:
+                append(Token("KW", name, m.start(), m.end()))
+            elif name[0] == "_":
                 raise source.error(
-                    f"names starting with '_' are reserved for lifdsl's own code: {name!r}", pos)
-            kind = "KW" if name in KEYWORDS else "NAME"
-            tokens.append(Token(kind, name, pos, m.end()))
-            pos = m.end()
-            continue
-        for op in _OPERATORS:
-            if text.startswith(op, pos):
-                tokens.append(Token("OP", op, pos, pos + len(op)))
-                pos += len(op)
-                break
-        else:
-            hint = _BAD_CHAR_HINTS.get(ch)
-            message = f"unexpected character {ch!r}"
-            raise source.error(message + (f": {hint}" if hint else ""), pos)
-    tokens.append(Token("EOF", "", n, n))
+                    f"names starting with '_' are reserved for lifdsl's own code: {name!r}",
+                    m.start())
+            else:
+                append(Token("NAME", name, m.start(), m.end()))
+        elif kind == "op":
+            append(Token("OP", m.group(), m.start(), m.end()))
+        elif kind == "num":
+            append(_number_token(source, m.group(), m.start(), m.end()))
+        elif kind == "nl":
+            append(Token("NL", "\n", m.start(), m.end()))
+        elif kind == "deriv":
+            var = m.group("var")
+            if var[0] == "_":
+                raise source.error(
+                    f"names starting with '_' are reserved for lifdsl's own code: {var!r}",
+                    m.start() + 1)
+            append(Token("DERIV", f"d{var}/dt", m.start(), m.end(), var))
+        elif kind == "bad":
+            ch = m.group()
+            if ch == "\\":
+                raise source.error("a '\\' may only end a line (to continue it)", m.start())
+            raise source.error(_bad_character(ch), m.start())
+        # spaces, comments and continuations leave no token
+    n = len(text)
+    append(Token("EOF", "", n, n))
     return tokens
+
+
+def _bad_character(ch: str) -> str:
+    """Why ``ch`` cannot appear in a model string, with the likely intent where one is known."""
+    if ch.isascii():
+        hint = _BAD_CHAR_HINTS.get(ch)
+        return f"unexpected character {ch!r}" + (f": {hint}" if hint else "")
+    name = unicodedata.name(ch, "")
+    label = f"{ch!r} (U+{ord(ch):04X}{' ' + name if name else ''})"
+    if ch in _UNICODE_HINTS:
+        hint = _UNICODE_HINTS[ch]
+    elif ch.isdigit() or ch.isdecimal() or ch.isnumeric():
+        hint = "numbers are written with the ASCII digits 0-9"
+    elif ch.isspace():
+        hint = "a non-ASCII space; use an ordinary space"
+    elif ch.isalpha():
+        hint = "names are written with ASCII letters, digits and '_'"
+    else:
+        hint = "model strings are plain ASCII: letters, digits, '_', operators and spaces"
+    return f"unexpected non-ASCII character {label}: {hint}"
+
+
+_UNICODE_HINTS = {
+    **dict.fromkeys("\u2212\u2013\u2014\u2010\u2011", "use '-'"),
+    **dict.fromkeys("\u00d7\u00b7\u2219\u22c5\u2217", "use '*'"),
+    **dict.fromkeys("\u00f7\u2215\u2044", "use '/'"),
+    "\u2264": "use '<='", "\u2265": "use '>='", "\u2260": "use '!='",
+    **dict.fromkeys("\u00b5\u03bc", "write 'u' for micro (us, uV, uA)"),
+    **dict.fromkeys("\u201c\u201d\u2018\u2019", "quotes are not part of the grammar"),
+    **dict.fromkeys("\u00b2\u00b3", "use ** for powers"),
+}
 
 
 def _number_token(source: Source, text: str, pos: int, end: int) -> Token:
     after = source.text[end : end + 1]
+    if after and not after.isascii():
+        raise source.error(_bad_character(after), end)
     if after and (after.isalnum() or after in "_."):
         raise source.error(
             f"malformed number '{text}{after}': a number must be followed by an operator "
             "(write 2*x, not 2x)",
             end,
         )
+    shown = text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} characters)"
     if text.isdigit():
-        value: sp.Basic = sp.Integer(int(text))
+        if len(text.lstrip("0")) > _MAX_INT_DIGITS:
+            raise source.error(f"the number '{shown}' {folding.TOO_LARGE}", pos)
+        value: folding.Const = int(text)
+        if value > folding.MAX_INT:
+            raise source.error(f"the number '{shown}' {folding.TOO_LARGE}", pos)
     else:
         as_float = float(text)
         if not math.isfinite(as_float):
-            raise source.error(f"the number '{text}' is too large for a float", pos)
-        value = sp.Float(as_float)
+            raise source.error(f"the number '{shown}' {folding.TOO_LARGE}", pos)
+        value = as_float  # below about 5e-324 a literal is 0.0, as in Python
     return Token("NUM", text, pos, end, value)
 
 
@@ -232,33 +269,38 @@ def split_logical_lines(
     groups: list[list[Token]] = []
     current: list[Token] = []
     depth = 0
-    significant = [t for t in tokens if t.kind not in ("NL", "EOF")]
-    next_sig = {}
-    j = 0
+    count = len(tokens)
     for idx, tok in enumerate(tokens):
-        while j < len(significant) and significant[j].pos <= tok.pos:
-            j += 1
-        next_sig[idx] = significant[j] if j < len(significant) else None
-    for idx, tok in enumerate(tokens):
-        if tok.kind == "EOF":
+        kind = tok.kind
+        if kind == "EOF":
             break
-        if tok.kind == "NL" or (tok.kind == "OP" and tok.text in separators and depth == 0):
-            if tok.kind == "NL":
-                if depth > 0 or not current:
-                    continue
-                if current[-1].kind in ("OP", "KW") and current[-1].text in _CONTINUE_AFTER:
-                    continue
-                nxt = next_sig[idx]
-                if nxt is not None and nxt.kind in ("OP", "KW") and nxt.text in _CONTINUE_BEFORE:
-                    continue
-            if current:
-                groups.append(current)
+        if kind == "NL":
+            if depth > 0 or not current:
+                continue
+            last = current[-1]
+            if last.kind in ("OP", "KW") and last.text in _CONTINUE_AFTER:
+                continue
+            nxt = idx + 1
+            while nxt < count and tokens[nxt].kind == "NL":
+                nxt += 1
+            following = tokens[nxt] if nxt < count else None
+            if (following is not None and following.kind in ("OP", "KW")
+                    and following.text in _CONTINUE_BEFORE):
+                continue
+            groups.append(current)
             current = []
             continue
-        if tok.kind == "OP" and tok.text == "(":
-            depth += 1
-        elif tok.kind == "OP" and tok.text == ")":
-            depth = max(0, depth - 1)
+        if kind == "OP":
+            text = tok.text
+            if text == "(":
+                depth += 1
+            elif text == ")":
+                depth = max(0, depth - 1)
+            elif depth == 0 and text in separators:
+                if current:
+                    groups.append(current)
+                current = []
+                continue
         current.append(tok)
     if current:
         groups.append(current)
@@ -279,32 +321,53 @@ _INFIX_BP = {
 _NOT_OPERAND_BP = 3
 _UNARY_OPERAND_BP = 7
 _COMPARISONS = {"<": sp.Lt, ">": sp.Gt, "<=": sp.Le, ">=": sp.Ge, "==": sp.Eq, "!=": sp.Ne}
+_LOGIC = {"and": sp.And, "or": sp.Or}
+#: Parentheses, calls, signs, 'not' and powers nested deeper than this are refused: every later
+#: stage walks expressions recursively (Python itself allows 200 nested parentheses).
+MAX_NESTING = 100
+#: Error messages quote at most this much of an operand.
+_QUOTE_LIMIT = 60
 
 
-def _unary_plus(x: sp.Basic) -> sp.Basic:
-    if not isinstance(x, sp.Expr):
-        raise TypeError("unary + needs a number")
-    return x
+def _is_condition(x: sp.Basic) -> bool:
+    return isinstance(x, (sp.core.relational.Relational, sp.logic.boolalg.Boolean)) and not \
+        isinstance(x, sp.Symbol)
 
 
-def _binary(op: str, a: sp.Basic, b: sp.Basic) -> sp.Basic:
-    if op == "+":
-        return sp.Add(a, b)
-    if op == "-":
-        return sp.Add(a, sp.Mul(sp.Integer(-1), b))
-    if op == "*":
-        return sp.Mul(a, b)
-    if op == "/":
-        return sp.Mul(a, sp.Pow(b, sp.Integer(-1)))
-    if op == "%":
-        return sp.Mod(a, b)
-    if op == "**":
-        return sp.Pow(a, b)
-    if op == "and":
-        return sp.And(a, b)
-    if op == "or":
-        return sp.Or(a, b)
-    return _COMPARISONS[op](a, b)
+def _logical_pair(a: sp.Basic, b: sp.Basic) -> bool:
+    """Whether ``a == b`` compares truth values: a condition, and a condition or a name."""
+    return (_is_condition(a) or _is_condition(b)) and all(
+        _is_condition(x) or isinstance(x, sp.Symbol) for x in (a, b))
+
+
+class _Chain:
+    """The operands of ``a + b - c`` (or ``a * b / c``, ``a and b and c``) collected while
+    parsing and built as one SymPy node: building ``sp.Add(sp.Add(a, b), c)`` step by step
+    re-sorts the growing sum at every term, which is quadratic in its length."""
+
+    def __init__(self, kind: str, first: sp.Basic) -> None:
+        self.kind = kind
+        self.acc: folding.Sum | folding.Product | list[sp.Basic]
+        if kind == "add":
+            self.acc = folding.Sum()
+        elif kind == "mul":
+            self.acc = folding.Product()
+        else:
+            self.acc = []
+        self.push(first)
+
+    def push(self, x: sp.Basic) -> None:
+        """Add one operand (already negated or inverted for '-' and '/')."""
+        self.acc.append(x)
+
+    def result(self) -> sp.Basic:
+        """The one SymPy node of the whole chain."""
+        if isinstance(self.acc, list):
+            return _LOGIC[self.kind](*self.acc) if len(self.acc) > 1 else self.acc[0]
+        return self.acc.result()
+
+
+_CHAIN_OF = {"+": "add", "-": "add", "*": "mul", "/": "mul", "and": "and", "or": "or"}
 
 
 class ExpressionParser:
@@ -312,13 +375,15 @@ class ExpressionParser:
 
     After :meth:`parse_all`, ``names`` holds every identifier used, ``calls`` every
     non-builtin function called and ``derivatives`` every DERIV token met (only allowed when
-    ``allow_derivative``)."""
+    ``allow_derivative``). Sums, products and and/or chains become one SymPy node each, and
+    constants are folded as :mod:`.folding` does (bounded, checked)."""
 
     def __init__(self, tokens: list[Token], source: Source, *, allow_derivative: bool = False):
         self.tokens = tokens
         self.source = source
         self.allow_derivative = allow_derivative
         self.index = 0
+        self.depth = 0
         self.names: set[str] = set()
         self.calls: set[str] = set()
         self.derivatives: list[Token] = []
@@ -345,6 +410,29 @@ class ExpressionParser:
             raise self.source.error(f"expected '{text}' {context}, found {tok.describe()}", tok.pos)
         return self.advance()
 
+    def _last_end(self) -> int:
+        return self.tokens[self.index - 1].end if self.index else self.tokens[0].pos
+
+    def quote(self, start: int, end: int | None = None) -> str:
+        """The source text of an operand, shortened for a message."""
+        text = self.source.span_text(start, self._last_end() if end is None else end)
+        if len(text) > _QUOTE_LIMIT:
+            text = text[: _QUOTE_LIMIT - 5] + " ..."
+        return f"'{text}'"
+
+    def fold_error(self, err: folding.FoldError, tok: Token, start: int) -> EquationError:
+        """An EquationError for a constant without a double value, at the operator."""
+        return self.source.error(f"{self.quote(start)} {err}", tok.pos)
+
+    def _nest(self, tok: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.source.error(
+                f"the expression is nested too deeply (more than {MAX_NESTING} levels of "
+                "parentheses, calls, signs and powers)",
+                tok.pos,
+            )
+
     # -- grammar ------------------------------------------------------------------------
     def parse_all(self) -> sp.Basic:
         """Parse one whole expression; anything left over is an error."""
@@ -355,34 +443,64 @@ class ExpressionParser:
             expr = self.expression(0)
         except RecursionError:
             raise self.source.error("the expression is nested too deeply", tok.pos) from None
-        tok = self.peek()
-        if tok.kind != "EOF":
+        end = self.peek()
+        if end.kind != "EOF":
             hint = ""
-            if self._is(tok, "="):
+            if self._is(end, "="):
                 hint = " (use == to compare)"
-            elif self._is(tok, "("):
+            elif self._is(end, "("):
                 hint = " (only names can be called)"
-            elif tok.kind in ("NAME", "NUM", "DERIV"):
+            elif end.kind in ("NAME", "NUM", "DERIV"):
                 hint = " (write * for multiplication)"
             raise self.source.error(
-                f"expected an operator or the end of the expression, found {tok.describe()}{hint}",
-                tok.pos,
+                f"expected an operator or the end of the expression, found {end.describe()}{hint}",
+                end.pos,
             )
+        if folding.is_const(expr):
+            return folding.to_sympy(expr)
+        try:
+            folding.check_tree(expr)
+        except folding.FoldError as err:
+            raise self.source.error(f"{self.quote(tok.pos)} {err}", tok.pos) from None
         return expr
+
+    def number_operand(self, x: sp.Basic, op: Token, start: int, end: int) -> sp.Basic:
+        """``x`` (written between ``start`` and ``end``) if it is a number, not a condition;
+        else an error at the operator."""
+        if not (isinstance(x, sp.Expr) or folding.is_const(x)):
+            raise self.source.error(
+                f"'{op.text}' needs numbers, but {self.quote(start, end)} is a true/false "
+                "condition",
+                op.pos,
+            )
+        return x
+
+    def condition_operand(self, x: sp.Basic, op: Token, start: int, end: int) -> sp.Basic:
+        """``x`` if it is a condition or a (boolean) name, else an error at the operator."""
+        if _is_condition(x) or isinstance(x, sp.Symbol):
+            return x
+        raise self.source.error(
+            f"'{op.text}' needs true/false conditions (such as U > 1), but "
+            f"{self.quote(start, end)} is a number",
+            op.pos,
+        )
 
     def expression(self, min_bp: int) -> sp.Basic:
         """Parse operators binding tighter than ``min_bp`` (the core of the Pratt loop)."""
+        start = self.peek().pos
         left = self.prefix()
+        chain: _Chain | None = None
         compared = False
         while True:
             tok = self.peek()
             if tok.kind not in ("OP", "KW") or tok.text not in _INFIX_BP:
-                return left
+                break
             bp = _INFIX_BP[tok.text]
             if bp <= min_bp:
-                return left
+                break
             self.advance()
-            if tok.text in _COMPARISONS:
+            op = tok.text
+            if op in _COMPARISONS:
                 if compared:
                     raise self.source.error(
                         "chained comparisons (a < b < c) are not supported: "
@@ -390,8 +508,81 @@ class ExpressionParser:
                         tok.pos,
                     )
                 compared = True
-            right = self.expression(bp - 1 if tok.text == "**" else bp)
-            left = self.build(tok, _binary, tok.text, left, right)
+            right_start = self.peek().pos
+            if op == "**":
+                self._nest(tok)
+                right = self.expression(bp - 1)
+                self.depth -= 1
+            else:
+                right = self.atom(bp)
+                if right is None:
+                    right = self.expression(bp)
+            right_end = self._last_end()
+            kind = _CHAIN_OF.get(op)
+            if chain is not None and chain.kind != kind:
+                left, chain = self.finish(chain, start), None
+            try:
+                if kind in ("add", "mul"):
+                    self.number_operand(right, tok, right_start, right_end)
+                    if chain is None:
+                        chain = _Chain(kind, self.number_operand(left, tok, start, tok.pos))
+                    if op == "-":
+                        right = folding.negate(right)
+                    elif op == "/":
+                        right = folding.reciprocal(right)
+                    chain.push(right)
+                elif kind in ("and", "or"):
+                    self.condition_operand(right, tok, right_start, right_end)
+                    if chain is None:
+                        chain = _Chain(kind, self.condition_operand(left, tok, start, tok.pos))
+                    chain.push(right)
+                elif op in ("==", "!=") and _logical_pair(left, right):
+                    left = self.build(tok, _COMPARISONS[op], left, right)  # equivalence
+                else:
+                    self.number_operand(left, tok, start, tok.pos)
+                    self.number_operand(right, tok, right_start, right_end)
+                    left = self.binary(tok, left, right)
+            except folding.FoldError as err:
+                raise self.fold_error(err, tok, start) from None
+        return left if chain is None else self.finish(chain, start)
+
+    def finish(self, chain: _Chain, start: int) -> sp.Basic:
+        """The chain's SymPy node; an error quoting it if SymPy's combination of its terms
+        leaves the double range."""
+        try:
+            return chain.result()
+        except folding.FoldError as err:
+            raise self.source.error(f"{self.quote(start)} {err}", start) from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise self.source.error(f"cannot combine {self.quote(start)}: {exc}",
+                                    start) from None
+
+    def binary(self, tok: Token, a: sp.Basic, b: sp.Basic) -> sp.Basic:
+        """``a op b`` for ``%``, ``**`` and the comparisons (operands checked to be numbers)."""
+        op = tok.text
+        if op == "%":
+            return folding.modulo(a, b)
+        if op == "**":
+            return folding.power(a, b)
+        return self.build(tok, _COMPARISONS[op], folding.to_sympy(a), folding.to_sympy(b))
+
+    def atom(self, bp: int) -> object | None:
+        """The next operand when it is a lone name or number that nothing after it binds
+        tighter than ``bp`` (the common case in a long sum, taken without recursing), else
+        None."""
+        tok = self.tokens[self.index]
+        kind = tok.kind
+        if kind != "NAME" and kind != "NUM":
+            return None
+        after = self.tokens[self.index + 1]
+        if after.kind == "OP" or after.kind == "KW":
+            if after.text == "(" or _INFIX_BP.get(after.text, 0) > bp:
+                return None
+        self.index += 1
+        if kind == "NUM":
+            return tok.value
+        self.names.add(tok.text)
+        return symbol(tok.text)
 
     def prefix(self) -> sp.Basic:
         """A primary expression or a prefix operator applied to one."""
@@ -400,7 +591,10 @@ class ExpressionParser:
             return tok.value  # type: ignore[return-value]
         if tok.kind == "NAME":
             if self._is(self.peek(), "("):
-                return self.call(tok)
+                self._nest(tok)
+                result = self.call(tok)
+                self.depth -= 1
+                return result
             self.names.add(tok.text)
             return symbol(tok.text)
         if tok.kind == "DERIV":
@@ -418,10 +612,16 @@ class ExpressionParser:
             if tok.text == "False":
                 return sp.false
             if tok.text == "not":
+                self._nest(tok)
+                operand_start = self.peek().pos
                 operand = self.expression(_NOT_OPERAND_BP)
+                self.depth -= 1
+                self.condition_operand(operand, tok, operand_start, self._last_end())
                 return self.build(tok, sp.Not, operand)
         if self._is(tok, "("):
+            self._nest(tok)
             inner = self.expression(0)
+            self.depth -= 1
             closing = self.peek()
             if not self._is(closing, ")"):
                 raise self.source.error(
@@ -432,10 +632,17 @@ class ExpressionParser:
             self.advance()
             return inner
         if self._is(tok, "-", "+"):
+            self._nest(tok)
+            operand_start = self.peek().pos
             operand = self.expression(_UNARY_OPERAND_BP)
+            self.depth -= 1
+            self.number_operand(operand, tok, operand_start, self._last_end())
             if tok.text == "+":
-                return self.build(tok, _unary_plus, operand)
-            return self.build(tok, lambda x: sp.Mul(sp.Integer(-1), x), operand)
+                return operand
+            try:
+                return folding.negate(operand)
+            except folding.FoldError as err:
+                raise self.fold_error(err, tok, tok.pos) from None
         raise self.source.error(f"expected an expression, found {tok.describe()}", tok.pos)
 
     def call(self, name_tok: Token) -> sp.Basic:
@@ -447,7 +654,11 @@ class ExpressionParser:
             self.advance()
         else:
             while True:
-                args.append(self.expression(0))
+                arg_start = self.peek().pos
+                arg = self.expression(0)
+                self.number_operand(arg, Token("NAME", f"{name}()", name_tok.pos,
+                                               name_tok.end), arg_start, self._last_end())
+                args.append(arg)
                 tok = self.peek()
                 if self._is(tok, ","):
                     self.advance()
@@ -469,9 +680,12 @@ class ExpressionParser:
                 raise self.source.error(
                     f"{name}() takes {wanted} argument{plural}, got {len(args)}", name_tok.pos
                 )
-            return self.build(name_tok, func, *args)  # type: ignore[arg-type]
+            try:
+                return folding.call(name, func, args)  # type: ignore[arg-type]
+            except folding.FoldError as err:
+                raise self.fold_error(err, name_tok, name_tok.pos) from None
         self.calls.add(name)
-        return self.build(name_tok, sp.Function(name), *args)
+        return self.build(name_tok, sp.Function(name), *map(folding.to_sympy, args))
 
     def build(self, tok: Token, func: Callable[..., sp.Basic], *args: object) -> sp.Basic:
         """Apply a SymPy constructor, turning its type errors into an EquationError here."""

@@ -64,7 +64,7 @@ EQUATION_CASES = [
     (": volt", 1, ": volt", "expected a variable name"),
     ("dU/dt - dU/dt = 1", 1, "dU/dt - dU/dt = 1", "two derivatives"),
     ("dU/dt = U > 1", 1, "dU/dt = U > 1", "not a true/false condition"),
-    ("x = (a > b) + 1", 1, "x = (a > b) + 1", "cannot apply '+'"),
+    ("x = (a > b) + 1", 1, "x = (a > b) + 1", "'+' needs numbers, but '(a > b)' is a true/false"),
     ("x = 2x", 1, "x = 2x", "write 2*x"),
     ("U += 1", 1, "U += 1", "unexpected '+='"),
     ("dU/dt = -U : volt : 1", 1, "dU/dt = -U : volt : 1", "only one ':'"),
@@ -145,7 +145,7 @@ EXPRESSION_CASES = [
     ("rand(1)", "rand() takes 0 arguments, got 1"),
     ("N(2)", "special name, not a function"),
     ("a \\ b", "may only end a line"),
-    ("-(a > b)", "cannot apply '-'"),
+    ("-(a > b)", "'-' needs numbers, but '(a > b)' is a true/false condition"),
 ]
 
 
