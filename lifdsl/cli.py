@@ -1,4 +1,10 @@
-"""Command line: ``lifdsl explain EQUATION``, ``lifdsl code EQUATION``, ``lifdsl run SCRIPT``."""
+"""Command line: ``lifdsl explain EQUATION``, ``lifdsl code EQUATION``, ``lifdsl run SCRIPT``.
+
+Every mistake in what the user typed (a bad equation, method, target or option) ends the
+command with exit status 2 and one ``lifdsl: error: ...`` line (an equation error goes on to
+quote the line with a caret), never a traceback. ``lifdsl run`` runs a script as ``python``
+would, its own errors with their own traceback.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,34 @@ from pathlib import Path
 
 from lifdsl.equations import EquationError
 
+#: Exit status for a user error (argparse's convention).
+USAGE_ERROR = 2
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``lifdsl`` command; returns the exit status."""
-    p = argparse.ArgumentParser(prog="lifdsl", description="Spiking neurons from equations.")
-    sub = p.add_subparsers(dest="command", required=True)
+
+class _UsageError(Exception):
+    """A bad command line, reported by :func:`main` as one error line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one error line that points at ``--help``, returned as
+    exit status 2 by :func:`main` instead of a SystemExit with the usage text."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _say(text: str) -> None:
+    """Write an error line to stderr even when it holds characters stderr cannot encode (a
+    lone surrogate from an undecodable command-line byte)."""
+    stream = sys.stderr
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    stream.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace") + "\n")
+    stream.flush()
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="lifdsl", description="Spiking neurons from equations.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     e = sub.add_parser("explain", help="show how an equation becomes a discrete update")
     e.add_argument("equation", help="e.g. 'tau*dU/dt = -U + R*I' (use \\n for several lines)")
     e.add_argument("--method", default="exact")
@@ -24,20 +53,23 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run", help="run a Python script that uses lifdsl")
     r.add_argument("script")
     r.add_argument("args", nargs=argparse.REMAINDER)
-    a = p.parse_args(argv)
-    from lifdsl.explain import explain, generated_code
+    return p
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``lifdsl`` command; returns the exit status."""
+    try:
+        a = _parser().parse_args(argv)
+    except _UsageError as err:
+        _say(f"lifdsl: error: {err}")
+        return USAGE_ERROR
+    except SystemExit as done:  # --help
+        return done.code if isinstance(done.code, int) else USAGE_ERROR
     if a.command == "run":
-        # the script runs as `python SCRIPT` would: its folder on sys.path, its own errors
-        # with their own traceback
-        path = Path(a.script)
-        if not path.is_file():
-            print(f"lifdsl: error: no such script: {a.script}", file=sys.stderr)
-            return 2
-        sys.argv = [a.script, *a.args]
-        sys.path.insert(0, str(path.resolve().parent))
-        runpy.run_path(str(path), run_name="__main__")
-        return 0
+        return _run_script(a.script, a.args)
+    from lifdsl.explain import explain, generated_code
+    from lifdsl.methods import DiscretizationError
+
     try:
         text = a.equation.replace("\\n", "\n")
         if not text.strip():
@@ -46,11 +78,24 @@ def main(argv: list[str] | None = None) -> int:
             explain(text, method=a.method)
         else:
             print(generated_code(text, method=a.method, target=a.target))
-    except (EquationError, ValueError) as err:
-        print(f"lifdsl: error: {err}", file=sys.stderr)
-        return 2
+    except (EquationError, DiscretizationError, ValueError, TypeError) as err:
+        _say(f"lifdsl: error: {err}")
+        return USAGE_ERROR
     except BrokenPipeError:  # output piped into head & co.
         sys.stderr.close()
+    return 0
+
+
+def _run_script(script: str, args: list[str]) -> int:
+    """Run ``script`` as ``python SCRIPT`` would: its folder on sys.path, its own errors with
+    their own traceback."""
+    path = Path(script)
+    if not path.is_file():
+        _say(f"lifdsl: error: no such script: {script}")
+        return USAGE_ERROR
+    sys.argv = [script, *args]
+    sys.path.insert(0, str(path.resolve().parent))
+    runpy.run_path(str(path), run_name="__main__")
     return 0
 
 

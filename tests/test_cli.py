@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import pytest
+
 from lifdsl.cli import main
 
 
@@ -39,3 +45,71 @@ def test_run_executes_a_script(tmp_path, capsys):
     )
     assert main(["run", str(script)]) == 0
     assert capsys.readouterr().out.strip() == "0.367879"
+
+
+# -- user errors: exit status 2, one 'lifdsl: error:' line, never a traceback -------------------
+
+USER_ERRORS = [
+    (["explain", "tau*dU/dt = -U +"], "line 1"),
+    (["explain", "dU/dt = U**2"], "not linear"),                      # exact needs linear
+    (["explain", "dU/dt = -U", "--method", "nonsense"], "unknown method 'nonsense'"),
+    (["code", "dU/dt = -U", "--method", "rk99"], "unknown method 'rk99'"),
+    (["code", "dU/dt = -U", "--target", "fortran"], "target must be"),
+    (["explain", "U > 10**10**10"], "line 1"),
+    (["explain", "dU/dt = -U + 10**10**10"], "too large for a double"),
+    (["code", "dU/dt = -U*" + "9" * 400], "too large for a double"),
+    (["explain", "dU/dt = -U/0"], "divides by zero"),
+    (["explain", "dU/dt = log(-1)"], "not a real number"),
+    (["explain", "dU/dt = -U*\uff12"], "ASCII digits"),
+    (["explain", "dU/dt = \u2212U"], "use '-'"),
+    (["explain", "dU/dt = -U\udcff"], "byte 0xFF"),
+    (["explain", "dU/dt = -U\\ndU/dt = U"], "line 2"),
+    (["explain", "   "], "no equation given"),
+    (["explain", "dU/dt = -U : bananas"], "bananas"),
+    (["explain", "dU/dt = -U (constnt)"], "unknown flag"),
+    (["explain"], "required"),
+    (["code"], "required"),
+    ([], "required"),
+    (["explain", "dU/dt = -U", "--bogus"], "unrecognized arguments"),
+    (["frobnicate"], "invalid choice"),
+    (["run", "/no/such/script.py"], "no such script"),
+]
+
+
+@pytest.mark.parametrize("argv, phrase", USER_ERRORS)
+def test_a_user_error_is_exit_2_and_one_error_line(argv, phrase, capsys):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "Traceback" not in err
+    first, *rest = err.splitlines()
+    assert first.startswith("lifdsl: error: ")
+    assert not any(line.startswith("lifdsl: error") for line in rest)
+    assert phrase in err
+    if phrase.startswith("line "):
+        assert "^" in err  # the line quoted with a caret
+
+
+def test_help_is_exit_0(capsys):
+    assert main(["--help"]) == 0
+    assert "explain" in capsys.readouterr().out
+
+
+def test_the_installed_command_reports_undecodable_bytes_without_a_traceback():
+    """A byte that is not UTF-8 reaches Python as a lone surrogate; the error line must still
+    print (stderr cannot encode it as it is)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "lifdsl.cli", "explain", b"dU/dt = -U\xff"],
+        capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120,
+    )
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 2, err
+    assert err.startswith("lifdsl: error: ") and "Traceback" not in err
+    assert "0xFF" in err
+
+
+def test_a_script_keeps_its_own_traceback(tmp_path):
+    script = tmp_path / "bad.py"
+    script.write_text("raise ZeroDivisionError('from the script')\n")
+    with pytest.raises(ZeroDivisionError, match="from the script"):
+        main(["run", str(script)])
