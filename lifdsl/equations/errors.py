@@ -35,7 +35,7 @@ class EquationError(ValueError):
         head = (", ".join(where) + ": " if where else "") + self.message
         if self.line is None:
             return head
-        text = self.line.rstrip("\n")
+        text = self.line.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
         out = [head, "    " + text]
         if self.column is not None and 0 <= self.column <= len(text):
             out.append("    " + " " * self.column + "^")

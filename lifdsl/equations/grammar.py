@@ -209,6 +209,9 @@ def _bad_character(ch: str) -> str:
     if ch.isascii():
         hint = _BAD_CHAR_HINTS.get(ch)
         return f"unexpected character {ch!r}" + (f": {hint}" if hint else "")
+    if "\udc80" <= ch <= "\udcff":  # how Python hands over a byte it could not decode
+        return (f"unexpected byte 0x{ord(ch) - 0xDC00:02X}: the text is not valid UTF-8 "
+                "(model strings are plain ASCII)")
     name = unicodedata.name(ch, "")
     label = f"{ch!r} (U+{ord(ch):04X}{' ' + name if name else ''})"
     if ch in _UNICODE_HINTS:
