@@ -59,7 +59,8 @@ class VariableView(np.ndarray):
 
     def __getitem__(self, item):
         if self._group is not None:
-            item = self._group._element_index(item, caller_scope(0))
+            item = self._group._element_index(item, caller_scope(0)
+                                              if isinstance(item, str) else [])
         return self.view(np.ndarray)[item]
 
     def __setitem__(self, item, value) -> None:

@@ -100,20 +100,19 @@ def emit_propagate(k: Kernel, op: P.Propagate) -> None:
         spikes = ["{", f"const int64_t *restrict _src = {ring};",
                   f"const int64_t _nsrc = {counts}[0];",
                   f"const int64_t *restrict _rows = {indptr};"]
-    # how many elements receive (random numbers are drawn for them before the loop)
-    pre.append("int64_t _total = 0;")
-    pre.append(spikes[0])
-    pre.extend("    " + ln for ln in spikes[1:])
-    pre.append("    for (int64_t _s = 0; _s < _nsrc; ++_s) "
-               "_total += _rows[_src[_s] + 1] - _rows[_src[_s]];")
-    pre.append("}")
-    loop.pre[:0] = pre
-    loop.pre.append("int64_t _r = 0;")
-    element = f"{k.array(op.order, const=True)}[_j]" if op.order else "_j"
-    loop.open_element(element)
+    loop.open_element(f"{k.array(op.order, const=True)}[_j]" if op.order else "_j")
     loop.run_parts(parts, "_total", counter="_r")
     loop.close_element()
-    loop.inner.append("_r++;")
+    if loop.pre:   # random numbers: one per receiving element, drawn before the loop
+        pre.append("int64_t _total = 0;")
+        pre.append(spikes[0])
+        pre.extend("    " + ln for ln in spikes[1:])
+        pre.append("    for (int64_t _s = 0; _s < _nsrc; ++_s) "
+                   "_total += _rows[_src[_s] + 1] - _rows[_src[_s]];")
+        pre.append("}")
+        loop.pre[:0] = pre
+        loop.pre.append("int64_t _r = 0;")
+        loop.inner.append("_r++;")
     loop.write([*spikes, "for (int64_t _s = 0; _s < _nsrc; ++_s) {",
                 "for (int64_t _j = _rows[_src[_s]]; _j < _rows[_src[_s] + 1]; ++_j) {"])
 
