@@ -1,0 +1,68 @@
+"""Expressions that are only bad while the model runs (a division by a variable that is 0, the
+log of a negative state) follow IEEE arithmetic: inf, -inf or nan, never an exception, and the
+same values on both targets, in every kind of string a group runs."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import lifdsl as ld
+from lifdsl.codegen.cache import compiler_available
+
+needs_compiler = pytest.mark.skipif(not compiler_available(), reason="no C compiler / Cython")
+
+# x = 2, v = 1 in every neuron; i = 0, 1, 2
+RUNTIME_BAD = [
+    ("v/(x - 2)", np.inf), ("-v/(x - 2)", None), ("log(x - 2)", -np.inf), ("log(v - 2)", np.nan),
+    ("sqrt(v - 2)", np.nan), ("(v - 2)**0.5", np.nan), ("(x - 2)**-1", np.inf),
+    ("v % (x - 2)", np.nan), ("(-v) % (x - 3)", None), ("exp(1000*v)", np.inf),
+    ("cosh(1000*x)", np.inf), ("sinh(-1000*x)", -np.inf), ("arcsin(v + 1)", np.nan),
+    ("arccos(x)", np.nan), ("0**(x - 3)", np.inf), ("2**(x*2000)", np.inf),
+    ("floor(v/(x - 2))", np.inf), ("abs(log(x - 2))", np.inf), ("clip(log(x - 3), 0, 1)", np.nan),
+    ("tanh(v/(x - 2))", None), ("sign(v/(x - 2))", None), ("(x - 3)**2.5", np.nan),
+    ("v*(i/(i - 1))", None), ("i % (i - 1)", None), ("exprel(v - 1)", None),
+    ("exprel(1000*v)", None),
+]
+
+
+def _model() -> str:
+    """One differential equation per case (one compile for all of them on Cython)."""
+    word_v = re.compile(r"\bv\b")
+    lines = [f"dv{k}/dt = {word_v.sub(f'v{k}', rhs)} : 1" for k, (rhs, _) in enumerate(RUNTIME_BAD)]
+    return "\n".join([*lines, "x : 1", "w : 1"])
+
+
+def _run(target: str, **strings: str) -> np.ndarray:
+    G = ld.NeuronGroup(3, _model(), method="euler", dt=1e-3, **strings)
+    for k in range(len(RUNTIME_BAD)):
+        setattr(G, f"v{k}", 1.0)
+    G.x = 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's own, for inf and nan
+        G.w = "log(x - 2)"  # string assignment, evaluated now: -inf
+        G.run_regularly("w = w + log(w)")  # log(-inf): nan
+        ld.Network(G, target=target).run(3e-3)
+    return np.array([getattr(G, f"v{k}")[:] for k in range(len(RUNTIME_BAD))] + [G.x[:], G.w[:]])
+
+
+def test_runtime_ieee_values_on_numpy():
+    values = _run("numpy")
+    for (rhs, special), row in zip(RUNTIME_BAD, values, strict=False):
+        if special is not None:
+            ok = np.isnan(row).all() if np.isnan(special) else (row == special).all()
+            assert ok, (rhs, row)
+    assert np.isnan(values[-1]).all() and (values[-2] == 2).all()
+
+
+STRINGS = {"threshold": "v0 > 0.5 and log(x - 2) < 0", "reset": "v1 = v1/(x - 2); w = log(v2 - 2)",
+           "refractory": "sqrt(v3 - 2) > 0 or v4/(x - 2) > 1e300"}
+
+
+@needs_compiler
+@pytest.mark.parametrize("strings", [{}, STRINGS], ids=["equations", "threshold-reset"])
+def test_both_targets_give_the_same_runtime_values(strings):
+    np.testing.assert_array_equal(_run("numpy", **strings), _run("cython", **strings))
