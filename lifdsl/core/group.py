@@ -333,6 +333,20 @@ class Group(SimObject):
         fobjs = resolve_functions(funcs, nss, owner=f"{self.name}", locate=locate)
         return Resolved(consts, fobjs)
 
+    def _resolve_blocks(self, blocks, namespaces, own: set[str]) -> Resolved:
+        """Resolution for a run of the group's blocks of statements (targets not in ``own``
+        are temporaries, not constants)."""
+        ids: set[str] = set()
+        funcs: set[str] = set()
+        targets: set[str] = set()
+        for stmts in blocks.values():
+            for st in stmts:
+                a, f = names_in(st.expr)
+                ids |= a
+                funcs |= f
+                targets.add(st.target)
+        return self._resolve(ids, funcs, namespaces, "model", None, frozenset(targets - own))
+
     def _resolve_exprs(self, exprs, namespaces, what: str, line: str | None) -> Resolved:
         ids: set[str] = set()
         funcs: set[str] = set()

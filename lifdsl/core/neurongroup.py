@@ -15,7 +15,7 @@ import sympy as sp
 from lifdsl.codegen import program as P
 from lifdsl.codegen.optimize import affine_commits
 from lifdsl.core.base import RunContext, Runner, caller_scope
-from lifdsl.core.group import Group, VariableView, names_in
+from lifdsl.core.group import Group, VariableView
 from lifdsl.core.neuron_strings import (
     check_target,
     parse_code,
@@ -261,17 +261,7 @@ class NeuronGroup(Group):
     # -- a run ------------------------------------------------------------------------------------
     def _prepare(self, ctx: RunContext) -> None:
         blocks = self._abstract()
-        ids: set[str] = set()
-        funcs: set[str] = set()
-        targets: set[str] = set()
-        for stmts in blocks.values():
-            for st in stmts:
-                a, f = names_in(st.expr)
-                ids |= a
-                funcs |= f
-                targets.add(st.target)
-        resolved = self._resolve(ids, funcs, ctx.namespaces, "model", None,
-                                 frozenset(targets - set(self._arrays)))
+        resolved = self._resolve_blocks(blocks, ctx.namespaces, set(self._arrays))
         if isinstance(self._refractory, float):
             resolved.constants["_refractory"] = self._refractory
         self._check_calls([st.expr for stmts in blocks.values() for st in stmts],

@@ -472,18 +472,8 @@ class Synapses(Group):
         return (d / dt + 0.5).astype(np.int64)
 
     def _prepare(self, ctx: RunContext) -> None:
-        blocks = self._abstract()
-        ids: set[str] = set()
-        funcs: set[str] = set()
-        targets: set[str] = set()
-        for stmts in blocks.values():
-            for st in stmts:
-                a, f = names_in(st.expr)
-                ids |= a
-                funcs |= f
-                targets.add(st.target)
-        self._resolved = self._resolve(ids, funcs, ctx.namespaces, "model", None,
-                                       frozenset(targets - self._model_names()))
+        self._resolved = self._resolve_blocks(self._abstract(), ctx.namespaces,
+                                              self._model_names())
         steps = self._delay_steps(ctx.dt)
         self._max_delay = int(steps.max()) if steps.size else 0
         self._one_delay = steps.size == 0 or bool(np.all(steps == steps[0]))
