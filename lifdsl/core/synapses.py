@@ -53,10 +53,15 @@ def _group_parts(obj, what: str) -> tuple[NeuronGroup, int, int]:
 
 
 def _rows(index: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(order, indptr): synapse ids grouped by ``index`` (stable), and each group's start."""
-    order = np.argsort(index, kind="stable").astype(np.int64)
-    counts = np.bincount(index, minlength=n)
-    return order, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    """(order, indptr): synapse ids grouped by ``index`` (stable), and each group's start
+    (no sort where ``index`` is in order already, as after connect(p=...))."""
+    if index.size < 2 or bool(np.all(index[1:] >= index[:-1])):
+        order = np.arange(index.size, dtype=np.int64)
+    else:
+        order = np.argsort(index, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(index, minlength=n), out=indptr[1:])
+    return order, indptr
 
 
 class Synapses(Group):
@@ -130,7 +135,7 @@ class Synapses(Group):
             grown[:min(old, n)] = arr[:min(old, n)]
             self._arrays[nm] = grown
         for nm, values in (("i", pre), ("j", post)):
-            arr = np.asarray(values, dtype=np.int64).copy()
+            arr = np.array(values, dtype=np.int64)      # (one copy: the caller's may change)
             arr.setflags(write=False)
             self._arrays[nm] = arr
         object.__setattr__(self, "N", n)
@@ -138,7 +143,7 @@ class Synapses(Group):
         self._post_abs = self._arrays["j"] + self._tgt_range[0]
         self._order, self._indptr = _rows(self._pre_abs, self._src.N)
         self._pre_sorted = bool(np.all(self._pre_abs[1:] >= self._pre_abs[:-1]))
-        self._order_post, self._indptr_post = _rows(self._post_abs, self._tgt.N)
+        self._post_rows = None   # rows by target neuron, made when on_post needs them
         # per synapse: how many synapses leave its source neuron / reach its target neuron
         for nm, index, n in (("N_outgoing", self._pre_abs, self._src.N),
                              ("N_incoming", self._post_abs, self._tgt.N)):
@@ -532,8 +537,10 @@ class Synapses(Group):
         if self.post is not None:
             tkey = keys(self._tgt)
             code = self._code(blocks["post"], self._resolved, key, part)
-            part.buffers[f"{key}._indptr_post"] = P.Buffer(self._indptr_post)
-            part.buffers[f"{key}._order_post"] = P.Buffer(self._order_post)
+            if self._post_rows is None:
+                self._post_rows = _rows(self._post_abs, self._tgt.N)
+            part.buffers[f"{key}._indptr_post"] = P.Buffer(self._post_rows[1])
+            part.buffers[f"{key}._order_post"] = P.Buffer(self._post_rows[0])
             part.operations[self.post] = P.Propagate(
                 code, f"{tkey}._spikes", f"{tkey}._nspikes", f"{key}._indptr_post",
                 f"{key}._order_post")
