@@ -8,6 +8,7 @@ so a model string can only ever mean an expression.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
@@ -324,6 +325,10 @@ _INFIX_BP = {
 _NOT_OPERAND_BP = 3
 _UNARY_OPERAND_BP = 7
 _COMPARISONS = {"<": sp.Lt, ">": sp.Gt, "<=": sp.Le, ">=": sp.Ge, "==": sp.Eq, "!=": sp.Ne}
+_PYTHON_COMPARISONS = {
+    "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge,
+    "==": operator.eq, "!=": operator.ne,
+}
 _LOGIC = {"and": sp.And, "or": sp.Or}
 #: Parentheses, calls, signs, 'not' and powers nested deeper than this are refused: every later
 #: stage walks expressions recursively (Python itself allows 200 nested parentheses).
@@ -567,7 +572,12 @@ class ExpressionParser:
             return folding.modulo(a, b)
         if op == "**":
             return folding.power(a, b)
-        return self.build(tok, _COMPARISONS[op], folding.to_sympy(a), folding.to_sympy(b))
+        if folding.is_const(a) and folding.is_const(b):
+            return sp.true if _PYTHON_COMPARISONS[op](a, b) else sp.false
+        # unevaluated: SymPy would ask its assumption system whether, e.g., v - 3 > 0 (slow
+        # for a long 'or' of comparisons, and never decidable for a model's variables)
+        return self.build(tok, lambda x, y: _COMPARISONS[op](x, y, evaluate=False),
+                          folding.to_sympy(a), folding.to_sympy(b))
 
     def atom(self, bp: int) -> object | None:
         """The next operand when it is a lone name or number that nothing after it binds
