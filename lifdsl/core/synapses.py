@@ -94,9 +94,10 @@ class Synapses(Group):
         self._method = method
         self._delay = delay
         self._set_connections(np.empty(0, np.int64), np.empty(0, np.int64))
-        self._arrays["lastupdate"] = np.zeros(0)
-        self._arrays["delay"] = np.zeros(0)   # seconds, per synapse of on_pre
         self._event_driven = [n for n in eqs.diff_names if "event-driven" in eqs[n].flags]
+        if self._event_driven:   # (8 bytes a synapse, only where it is needed)
+            self._arrays["lastupdate"] = np.zeros(0)
+        self._arrays["delay"] = np.zeros(0)   # seconds, per synapse of on_pre
         self._clock_driven = [n for n in eqs.diff_names if n not in self._event_driven]
         self._summed = self._parse_summed()
         self._pre_text, self._post_text = on_pre, on_post
@@ -139,8 +140,10 @@ class Synapses(Group):
             arr.setflags(write=False)
             self._arrays[nm] = arr
         object.__setattr__(self, "N", n)
-        self._pre_abs = self._arrays["i"] + self._src_range[0]
-        self._post_abs = self._arrays["j"] + self._tgt_range[0]
+        # absolute indices into the parents (the same arrays where there is no offset)
+        lo, tlo = self._src_range[0], self._tgt_range[0]
+        self._pre_abs = self._arrays["i"] + lo if lo else self._arrays["i"]
+        self._post_abs = self._arrays["j"] + tlo if tlo else self._arrays["j"]
         self._order, self._indptr = _rows(self._pre_abs, self._src.N)
         self._pre_sorted = bool(np.all(self._pre_abs[1:] >= self._pre_abs[:-1]))
         self._post_rows = None   # rows by target neuron, made when on_post needs them
