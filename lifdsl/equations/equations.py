@@ -468,7 +468,7 @@ def _solve_linear(lhs: sp.Basic, rhs: sp.Basic, d: sp.Symbol) -> sp.Basic | None
     if not isinstance(lhs, sp.Expr) or not lhs.has(d) or not _linear_in(lhs, d):
         return None
     a = sp.diff(lhs, d)
-    if a == 0 or a.has(d):
+    if a.is_zero or a.has(d):
         return None
     c = folding.substitute(lhs, {d: sp.Integer(0)})
     if a == 1 and c == 0:
@@ -602,7 +602,8 @@ def _substitute_checked(
                     "subexpressions that use the previous one several times double in size "
                     "with every line")
     if depth > folding.MAX_TREE_DEPTH:
-        raise error(f"is nested {depth} levels deep (more than {folding.MAX_TREE_DEPTH})")
+        raise error(f"is nested too deeply: {depth} levels of operations (at most "
+                    f"{folding.MAX_TREE_DEPTH}; every later stage walks it recursively)")
     return result
 
 

@@ -63,8 +63,9 @@ _MAX_POWER_BITS = 4096
 #: Substituted expressions larger than this (counted as a tree) are refused: subexpressions
 #: that each use the previous one twice double in size with every line.
 MAX_TREE_SIZE = 1_000_000
-#: Substituted expressions deeper than this are refused (later stages recurse over them).
-MAX_TREE_DEPTH = 400
+#: Expressions deeper than this (as SymPy trees) are refused, parsed or substituted: the later
+#: stages walk them recursively (SymPy's diff takes about 9 Python frames a level).
+MAX_TREE_DEPTH = 64
 
 
 class FoldError(ValueError):

@@ -330,9 +330,9 @@ _PYTHON_COMPARISONS = {
     "==": operator.eq, "!=": operator.ne,
 }
 _LOGIC = {"and": sp.And, "or": sp.Or}
-#: Parentheses, calls, signs, 'not' and powers nested deeper than this are refused: every later
-#: stage walks expressions recursively (Python itself allows 200 nested parentheses).
-MAX_NESTING = 100
+#: Parentheses, calls, signs, 'not' and powers nested deeper than this are refused while
+#: parsing (the parser recurses); the SymPy tree built is limited to folding.MAX_TREE_DEPTH.
+MAX_NESTING = folding.MAX_TREE_DEPTH
 #: Error messages quote at most this much of an operand.
 _QUOTE_LIMIT = 60
 
@@ -467,9 +467,13 @@ class ExpressionParser:
         if folding.is_const(expr):
             return folding.to_sympy(expr)
         try:
-            folding.check_tree(expr)
+            depth, _ = folding.check_tree(expr)
         except folding.FoldError as err:
             raise self.source.error(f"{self.quote(tok.pos)} {err}", tok.pos) from None
+        if depth > folding.MAX_TREE_DEPTH:
+            raise self.source.error(
+                f"the expression is nested too deeply: {depth} levels of operations (at most "
+                f"{folding.MAX_TREE_DEPTH}; every later stage walks it recursively)", tok.pos)
         return expr
 
     def number_operand(self, x: sp.Basic, op: Token, start: int, end: int) -> sp.Basic:
@@ -756,6 +760,10 @@ def parse_statements(text: str, *, what: str = "reset") -> list[Statement]:
         if len(group) == 2:
             raise source.error(f"expected an expression after '{op.text}'", end.pos)
         expr = ExpressionParser(group[2:] + [end], source).parse_all()
+        if op.text == "/=" and isinstance(expr, sp.Number) and expr.is_zero:
+            raise source.error(
+                f"'{first.text} /= {source.span_text(group[2].pos, group[-1].end)}' "
+                "divides by zero", op.pos)
         statements.append(
             Statement(
                 target=first.text,
