@@ -66,3 +66,35 @@ STRINGS = {"threshold": "v0 > 0.5 and log(x - 2) < 0", "reset": "v1 = v1/(x - 2)
 @pytest.mark.parametrize("strings", [{}, STRINGS], ids=["equations", "threshold-reset"])
 def test_both_targets_give_the_same_runtime_values(strings):
     np.testing.assert_array_equal(_run("numpy", **strings), _run("cython", **strings))
+
+
+# Constants known only at run time (namespace values): the NumPy target computes an expression of
+# them alone with Python floats, which raise (1/0.0, overflow) or turn complex ((-0.01)**0.5),
+# where C gives inf or nan.
+SCALAR_CASES = [
+    "v > 1/(tau - 0.01)",      # NumPy: ZeroDivisionError; C: inf, no spike
+    "v > tau**-1000",          # NumPy: OverflowError; C: inf
+    "v > (tau - 0.02)**0.5",   # NumPy: complex, compares as its real part and spikes; C: nan
+]
+
+
+def _scalar_run(threshold: str, target: str) -> np.ndarray:
+    G = ld.NeuronGroup(3, "dv/dt = 1/tau : 1", threshold=threshold, reset="v = 0",
+                       namespace={"tau": 0.01})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ld.Network(G, target=target).run(3e-4)
+    return np.asarray(G.v[:])
+
+
+@pytest.mark.xfail(strict=True, reason="codegen (reported): the NumPy target evaluates "
+                   "element-independent expressions of constants in Python floats, not IEEE")
+@pytest.mark.parametrize("threshold", SCALAR_CASES)
+def test_runtime_constants_follow_ieee_on_numpy(threshold):
+    np.testing.assert_allclose(_scalar_run(threshold, "numpy"), [0.03, 0.03, 0.03])
+
+
+@needs_compiler
+@pytest.mark.parametrize("threshold", SCALAR_CASES)
+def test_runtime_constants_follow_ieee_on_cython(threshold):
+    np.testing.assert_allclose(_scalar_run(threshold, "cython"), [0.03, 0.03, 0.03])
