@@ -8,6 +8,7 @@ namespace; :func:`run_script` collects every group's arrays and every monitor's 
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +18,8 @@ import lifdsl as ld
 CYCLES = False
 #: steer clear of the bugs already reported (they would mask new ones)
 AVOID_KNOWN = False  # the bugs it steered around are fixed
+#: the synapse generator steers clear of the synapse bugs already reported
+AVOID_SYN_KNOWN = True
 
 METHODS = ["euler", "exact", "rk2", "rk4", "heun", "exponential_euler", "auto", "milstein"]
 
@@ -307,6 +310,14 @@ def run_script(source: str, target: str) -> dict[str, np.ndarray]:
             for k, a in obj._arrays.items():
                 out[f"{name}.{k}"] = np.array(a)
             out[f"{name}.t"] = np.array(obj.t)
+        elif isinstance(obj, ld.Synapses):
+            # public views: indices, delays, every variable and subexpression, and the time
+            # of the last event and the synapse counts where the Synapses has them
+            for k in ["i", "j", "delay", *obj.variables, *obj.equations.subexpr_names]:
+                out[f"{name}.{k}"] = np.array(getattr(obj, k))
+            for k in ["lastupdate", "N_incoming", "N_outgoing"]:
+                if hasattr(obj, k):
+                    out[f"{name}.{k}"] = np.array(getattr(obj, k))
         elif isinstance(obj, ld.StateMonitor):
             out[f"{name}.t"] = obj.t
             for v in obj.record_variables:
@@ -351,9 +362,10 @@ def compare(a: dict, b: dict, rtol: float) -> list[str]:
 REJECTED = (ld.EquationError, ld.DiscretizationError)
 
 
-def check_case(seed: int) -> tuple[str, list[str], Case]:
-    """Run one case on both targets: ('ok'|'rejected'|'fail', problems, case)."""
-    case = make_case(seed)
+def check_case(seed: int, synapses: bool = False) -> tuple[str, list[str], Case]:
+    """Run one case on both targets: ('ok'|'rejected'|'fail', problems, case); ``synapses``
+    picks :func:`make_syn_case` (a separate generator: old seeds keep their cases)."""
+    case = make_syn_case(seed) if synapses else make_case(seed)
     src = case.source
     try:
         a = run_script(src, "numpy")
@@ -368,3 +380,419 @@ def check_case(seed: int) -> tuple[str, list[str], Case]:
     rtol = 1e-5 if "float32" in case.flags else 1e-12
     problems = compare(a, b, rtol)
     return ("fail" if problems else "ok"), problems, case
+
+
+# -- synapses: a separate generator (its own seed stream, so make_case(seed) is unchanged) ----
+
+#: methods for a synapse network's neurons and clock-driven synaptic equations
+SYN_METHODS = ["exact", "euler", "rk2", "rk4", "heun", "auto"]
+
+
+def _syn_neurons(c: Case, r: random.Random, gname: str, dt: float, nsummed: int) -> dict:
+    """Emit a small NeuronGroup meant to spike within a few ms, with ``nsummed`` parameters
+    ``I0``, ``I1``, ... in its drive (for ``(summed)`` variables) and a parameter ``y`` for
+    pathways to write; return what the synapses may use."""
+    N = r.randint(1, 6)
+    method = r.choice(SYN_METHODS)
+    dtype = r.choice(["float64"] * 4 + ["float32"])
+    summed = [f"I{k}" for k in range(nsummed)]
+    ns = {"tau": r.choice([2e-3, 5e-3, 10e-3]), "theta": r.choice([0.5, 0.8, 1.0])}
+    drive = r.choice(["1.5", "1.2", "b", "b + 0.5", f"ta_{gname}(t)"])
+    if drive.startswith("ta_"):
+        c.emit(f"ta_{gname} = ld.TimedArray([1.5, 0.2, 2.0, 0.9], dt={r.choice([3, 7])}*dt)")
+        ns[f"ta_{gname}"] = f"ta_{gname}"
+    terms = ["-v", drive] + [r.choice(["", "0.5*", "-0.3*"]) + s for s in summed]
+    has_u = r.random() < 0.4
+    if has_u and method not in ("exact", "auto") and r.random() < 0.5:
+        terms.append("0.2*tanh(u)")   # nonlinear: not for exact
+    flag = " (unless refractory)" if r.random() < 0.3 else ""
+    lines = [f"dv/dt = ({' + '.join(terms)})/tau : 1{flag}".replace("+ -", "- ")]
+    if has_u:
+        ns["tau_u"] = r.choice([3e-3, 20e-3])
+        lines.append("du/dt = (0.5*v - u)/tau_u : 1")
+    lines.append("y : 1")
+    if "b" in drive:
+        lines.append("b : 1")
+    lines += [f"{s} : 1" for s in summed]
+    r.shuffle(lines)
+    thr = r.choice(["v > theta", "v > theta", "v > theta and y < 3", "rand() < 0.05"])
+    rst = r.choice(["v = 0", "v -= theta", "v = 0; y += 0.1", "v = 0.1*rand()"])
+    ref = r.choice(["False", "False", "2*dt", "0.5*ld.ms", "'v < 0.05'"])
+    nsrc = "{" + ", ".join(f"{k!r}: {v}" if k.startswith("ta_") else f"{k!r}: {v!r}"
+                           for k, v in ns.items()) + "}"
+    c.emit(f"{gname} = ld.NeuronGroup({N}, '''\n" + "\n".join(lines) + "\n''',")
+    c.emit(f"    threshold={thr!r}, reset={rst!r}, refractory={ref},")
+    c.emit(f"    method={method!r}, dtype={dtype!r}, dt=dt, namespace={nsrc})")
+    c.emit(f"{gname}.v = " + r.choice(["'rand()*0.9'", "0.3", f"np.linspace(0, 0.9, {N})"]))
+    if "b" in drive:
+        c.emit(f"{gname}.b = {r.choice([1.2, 'rand() + 0.5'])!r}")
+    if r.random() < 0.3:
+        c.emit(f"{gname}.y = 'i*0.5'")
+    c.flags.update({method, dtype})
+    names = ["v", "y"] + (["u"] if has_u else [])
+    return {"N": N, "kind": "group", "vars": names, "summed": summed, "spikes": True}
+
+
+def _syn_poisson(c: Case, r: random.Random, gname: str) -> dict:
+    """Emit a PoissonGroup: rates a number, one per neuron, or a string of t and i."""
+    N = r.randint(1, 5)
+    rates = r.choice([repr(r.choice([300.0, 800.0, 2000.0])),
+                      repr([r.choice([0.0, 200.0, 1000.0, 3000.0]) for _ in range(N)]),
+                      repr("(200 + 300*i)*Hz"), repr("500*Hz*(1 + sin(2*pi*t/ms))"),
+                      repr("1000*Hz*t/ms")])
+    c.emit(f"{gname} = ld.PoissonGroup({N}, {rates}, dt=dt)")
+    return {"N": N, "kind": "poisson", "vars": [], "summed": [], "spikes": True,
+            "stored_rates": "Hz" not in rates}
+
+
+def _syn_generator(c: Case, r: random.Random, gname: str, total: int) -> dict:
+    """Emit a SpikeGeneratorGroup: up to 8 spikes in the first ``total`` steps (at most one per
+    neuron and step), sometimes repeating with a period."""
+    N = r.randint(1, 5)
+    k = r.randint(0, 8)
+    pairs = sorted({(r.randrange(N), r.randrange(max(total, 1))) for _ in range(k)},
+                   key=lambda p: p[1])
+    idx = [p[0] for p in pairs]
+    steps = [p[1] for p in pairs]
+    off = r.choice(["", "", " + 0.3*dt"])   # still rounds to the same step
+    period = ""
+    if r.random() < 0.4:
+        period = f", period={max(steps, default=0) + r.randint(1, 6)}*dt"
+    c.emit(f"{gname} = ld.SpikeGeneratorGroup({N}, {idx}, np.array({steps}, dtype=float)*dt"
+           f"{off}{period}, dt=dt)")
+    return {"N": N, "kind": "generator", "vars": [], "summed": [], "spikes": True}
+
+
+def _slice_of(r: random.Random, gname: str, N: int, p: float) -> tuple[str, int]:
+    """``gname`` or, with probability ``p``, a subgroup of it; and its size."""
+    if N > 1 and r.random() < p:
+        a = r.randint(0, N - 2)
+        b = r.randint(a + 1, N)
+        return f"{gname}[{a}:{b}]", b - a
+    return gname, N
+
+
+def _connect(r: random.Random, sname: str, ns: int, nt: int, pre_vars, post_vars) -> tuple:
+    """One connect() call: (line, number of synapses it makes if known in advance)."""
+    roll = r.random()
+    if roll < 0.2:
+        return f"{sname}.connect()", ns * nt
+    if roll < 0.4:
+        k = r.randint(1, 6)
+        i = [r.randrange(ns) for _ in range(k)]
+        j = [r.randrange(nt) for _ in range(k)]   # repeated pairs and targets allowed
+        if r.random() < 0.2:
+            return f"{sname}.connect(i={i[0]}, j={j})", k
+        return f"{sname}.connect(i={i}, j={j})", k
+    if roll < 0.6:
+        conds = ["i != j", "abs(i - j) <= 2", "i <= j", "(i + j) % 2 == 0", "j == 0 or i == 1"]
+        conds += [f"{v}_pre > 0.3" for v in pre_vars if v in ("v", "y")]
+        conds += [f"{v}_post < 0.6" for v in post_vars if v in ("v", "y")]
+        cond = r.choice(conds)
+        p = r.choice(["", "", ", p=0.5"])
+        return f"{sname}.connect(condition={cond!r}{p})", None
+    if roll < 0.75:
+        return f"{sname}.connect(p={r.choice([0.3, 0.3, 0.7])})", None
+    j = r.choice(["i", "i + 1", f"{ns - 1} - i", "2*i"])
+    skip = ", skip_if_invalid=True"
+    if j == "i" and ns <= nt:
+        skip = r.choice(["", skip])
+    return f"{sname}.connect(j={j!r}{skip})", None
+
+
+def _pathway(stmts: list[str], post_vars: list[str], recurrent: bool = False,
+             subs: dict[str, str] | None = None) -> list[str]:
+    """The statements, each once, less those that read a pre/postsynaptic variable already
+    written in the pathway (refused by both targets: 'read after it was written through an
+    index'), and, while ``AVOID_SYN_KNOWN``, those that hit the bugs reported: one variable
+    written under two spellings (``v_post`` and bare ``v``; ``y_pre`` and ``y_post`` of a
+    recurrent Synapses), a pre value read while the post one is written in a recurrent
+    Synapses, and anything but ``+=``/``-=`` (or a lone ``*=``) of an expression that does
+    not read the variable itself, on a pre/postsynaptic variable (numpy gets those wrong with
+    repeated targets)."""
+    def canon(n: str) -> str:
+        if n in post_vars:
+            return f"{n}_post"
+        if recurrent and n.endswith("_pre"):
+            return n[:-4] + "_post"   # the same array
+        return n
+
+    out: list[str] = []
+    written: dict[str, tuple[str, set[str]]] = {}   # canonical side name -> spelling, ops
+    for st in dict.fromkeys(stmts):
+        m = re.match(r"\s*(\w+)\s*([-+*/]?=)(.*)", st)
+        target, op, expr = m.group(1), m.group(2), m.group(3)
+        for name, text in (subs or {}).items():
+            expr = re.sub(rf"\b{name}\b", f"({text})", expr)
+        reads = {n for n in re.findall(r"[A-Za-z_]\w*", expr)
+                 if canon(n).endswith(("_pre", "_post"))}
+        if any(canon(n) in written for n in reads):
+            continue
+        if canon(target).endswith(("_pre", "_post")):
+            spelling, ops = written.get(canon(target), (target, set()))
+            if AVOID_SYN_KNOWN and (spelling != target or op not in ("+=", "-=", "*=")
+                                    or (ops and ("*=" in ops) != (op == "*="))
+                                    or (op == "*=" and ops)
+                                    or any(canon(n) == canon(target) for n in reads)):
+                continue
+            written[canon(target)] = (spelling, ops | {op})
+        out.append((st, target, reads))
+    # recurrent: a pre value read anywhere in a pathway that writes the post one (another
+    # synapse may have written it first)
+    while AVOID_SYN_KNOWN and recurrent:
+        spell = {}
+        for _, target, _ in out:
+            if canon(target).endswith(("_pre", "_post")):
+                spell[canon(target)] = target
+        keep = [x for x in out if all(canon(n) not in spell or spell[canon(n)] == n
+                                      for n in x[2])]
+        if len(keep) == len(out):
+            break
+        out = keep
+    return [st for st, _, _ in out]
+
+
+def _synapses(c: Case, r: random.Random, sname: str, src: tuple, tgt: tuple,
+              free_summed: list[str]) -> dict:
+    """Emit one Synapses (model, pathways, connect, initial values and delays)."""
+    (sg, sf), (tg, tf) = src, tgt
+    src_expr, ns = _slice_of(r, sg, sf["N"], 0.25)
+    tgt_expr, nt = _slice_of(r, tg, tf["N"], 0.25)
+    consts: dict[str, float] = {}
+    lines: list[str] = []
+    per = ["w"] if r.random() < 0.9 else []
+    lines += [f"{p} : 1" for p in per]
+    shared = r.random() < 0.25
+    if shared:
+        lines.append("c : 1 (shared)")
+    clock = r.random() < 0.4
+    method = None
+    if clock:
+        consts["taug"] = r.choice([1e-3, 3e-3])
+        rhs = r.choice(["-g", "-g", "0.2*w - g" if per else "0.2 - g", "-g + 0.1*tanh(g + 1)"])
+        method = r.choice(SYN_METHODS)
+        if "tanh" in rhs and method == "exact":
+            method = "rk2"
+        flag = r.choice([" (clock-driven)", " (clock-driven)", ""])
+        lines.append(f"dg/dt = ({rhs})/taug : 1{flag}")
+    event = r.random() < 0.45
+    if event:
+        consts.update({"taupre": r.choice([2e-3, 5e-3]), "taupost": r.choice([3e-3, 5e-3]),
+                       "Apre": 0.1, "Apost": -0.12, "wmax": 1.0})
+        lines.append("dapre/dt = -apre/taupre : 1 (event-driven)")
+        lines.append("dapost/dt = -apost/taupost : 1 (event-driven)")
+        if r.random() < 0.3:
+            lines.append(r.choice(["dz/dt = (1 - z)/taupre : 1 (event-driven)",
+                                   "dz/dt = (apre - z)/taupost : 1 (event-driven)",
+                                   "dz/dt = (apre - z)/taupre : 1 (event-driven)"]))
+    amount = "w" if per else "0.2"
+    sub = sub_expr = None
+    if r.random() < 0.2:
+        sub = "s"
+        parts = [amount] + (["c"] if shared else []) + (["g"] if clock else [])
+        parts += [f"0.1*{v}_pre" for v in sf["vars"][:1]]
+        sub_expr = " + ".join(parts)
+        lines.append(f"s = {sub_expr} : 1")
+        amount = "s"
+    summed = None
+    if free_summed and tf["kind"] == "group" and r.random() < 0.6:
+        summed = free_summed.pop(0)
+        exprs = [amount] + (["g", f"{amount}*g"] if clock else []) + (
+            [f"{amount}*apre"] if event else []) + [f"{amount}*(1 - v_post)"]
+        exprs += [f"{amount}*{v}_pre" for v in sf["vars"][:1]]
+        lines.append(f"{summed}_post = {r.choice(exprs)} : 1 (summed)")
+    r.shuffle(lines)
+
+    # on_pre statements
+    post_vars = tf["vars"]
+    pool = []
+    if "v" in post_vars:
+        pool += [f"v_post += {amount}", f"v += {amount}", "v_post += 0.2",
+                 f"v -= 0.1*{amount}", f"v_post = clip(v_post + {amount}, -1, 2)",
+                 "v_post *= 0.9", f"v_post += 0.05*{amount}*rand()"]
+    if "y" in post_vars:
+        pool += ["y_post += 1", f"y += {amount}*rand()", "y = y*0.5 + i"]
+    if clock:
+        pool += [f"g += {amount}", "g += 0.5", "g = clip(g + 1, 0, 1.5)"]
+    if per:
+        pool += ["w *= 0.95", "w = rand()", "w -= 0.01", "w = clip(w + 0.1*j, 0, 2)"]
+        if "v" in post_vars:
+            pool += ["v_post += w/N_incoming", "v_post -= 0.05*N_outgoing"]
+    if "y" in sf["vars"]:
+        pool += ["y_pre += 0.1"]
+    if "v" in sf["vars"] and "v" in post_vars:
+        pool += ["v_post += 0.1*v_pre"]
+    if "u" in post_vars:
+        pool += [f"u_post += 0.3*{amount}"]
+    if shared and "v" in post_vars:
+        pool += [f"v_post += c*{amount}"]
+    pre = [r.choice(pool) for _ in range(r.randint(1, 3))] if pool else []
+    if event:
+        pre += ["apre += Apre"] + (["w = clip(w + apost, 0, wmax)"] if per else [])
+        if "dz/dt" in "".join(lines) and "v" in post_vars:
+            pre.append("v_post += 0.1*z")
+        if r.random() < 0.3:
+            pre.append("y_post += 0.01*(t - lastupdate)/ms" if "y" in post_vars
+                       else "apre *= 0.9")
+    recurrent = sg == tg
+    subs = {"s": sub_expr} if sub else {}
+    pre = _pathway(pre, post_vars, recurrent, subs)
+    on_pre = r.choice(["; ", "\n"]).join(pre) if pre else None
+    # on_post (the target must spike)
+    on_post = None
+    if tf["spikes"] and (event or r.random() < 0.3):
+        post = []
+        if event:
+            post += ["apost += Apost"] + (["w = clip(w + apre, 0, wmax)"] if per else [])
+        ppool = ["y_post += 0.5"] if "y" in post_vars else []
+        ppool += ["w -= 0.01*w"] if per else []
+        ppool += ["g *= 0.5"] if clock else []
+        ppool += [f"v_pre += 0.1*{amount}"] if "v" in sf["vars"] else []
+        if ppool and (not post or r.random() < 0.4):
+            post.append(r.choice(ppool))
+        post = _pathway(post, post_vars, recurrent, subs)
+        on_post = "; ".join(post) if post else None
+    if on_pre is None and on_post is None and per:
+        on_pre = "w += 0.1"
+
+    kw = [f"{sname}_model"]
+    c.emit(f"{sname}_model = '''\n" + "\n".join(lines) + "\n'''")
+    for what, text in (("on_pre", on_pre), ("on_post", on_post)):
+        if text and "\n" in text:
+            c.emit(f"{sname}_{what[3:]} = '''\n{text}\n'''")
+            kw.append(f"{what}={sname}_{what[3:]}")
+        elif text:
+            kw.append(f"{what}={text!r}")
+    delay_kind = r.choice(["none", "none", "fixed", "string", "array", "mixed"])
+    if delay_kind == "fixed":
+        kw.append(f"delay={r.choice([1, 2, 3, 0.4, 1.6])}*dt")
+    if method:
+        kw.append(f"method={method!r}")
+    if r.random() < 0.15:
+        kw.append("dtype='float32'")
+        c.flags.add("float32")
+    if consts:
+        kw.append("namespace={" + ", ".join(f"{k!r}: {v!r}" for k, v in consts.items()) + "}")
+    c.emit(f"{sname} = ld.Synapses({src_expr}, {tgt_expr}, " + ",\n    ".join(kw) + ")")
+    known = 0
+    for _ in range(r.choice([1, 1, 1, 2])):
+        line, n = _connect(r, sname, ns, nt, sf["vars"], post_vars)
+        c.emit(line)
+        known = None if (known is None or n is None) else known + n
+    if per:
+        val = r.choice(["'rand()*0.5'", "0.3", f"np.linspace(0.1, 0.6, len({sname}))",
+                        "'0.2 + 0.05*j'", "'0.1*i + 0.3*rand()'"]
+                       + [f"'0.5*{v}_pre + 0.1'" for v in sf["vars"][:1]])
+        c.emit(f"{sname}.w = {val}")
+    if shared:
+        c.emit(f"{sname}.c = {r.choice([0.5, 2.0, -0.3])!r}")
+    if clock and r.random() < 0.4:
+        c.emit(f"{sname}.g = 'rand()'")
+    if delay_kind == "string":
+        c.emit(f"{sname}.delay = {r.choice(['rand()*3*dt', 'j*dt', '2*i*dt', '0.5*dt'])!r}")
+    elif delay_kind == "array":
+        c.emit(f"{sname}.delay = np.arange(len({sname})) % 3 * dt")
+    elif delay_kind == "mixed":
+        c.emit(f"{sname}.delay = 2*dt")
+        c.emit(f"{sname}.delay[:1] = 4*dt")
+    if delay_kind != "none":
+        c.flags.add("delay")
+    c.flags.add("synapses")
+    variables = per + (["c"] if shared else []) + (["g"] if clock else []) + (
+        ["apre", "apost"] + (["z"] if "dz/dt" in "".join(lines) else []) if event else [])
+    return {"vars": variables, "sub": sub, "sub_expr": sub_expr, "N": known,
+            "shared": shared, "sizes": (ns, nt)}
+
+
+def make_syn_case(seed: int) -> Case:
+    """A small network of neurons, spike sources and Synapses (its own random stream)."""
+    r = random.Random(f"synapses-{seed}")
+    c = Case(seed)
+    c.emit("import numpy as np")
+    c.emit("import lifdsl as ld")
+    c.emit(f"ld.seed({seed})")
+    dt = r.choice([1e-4, 2e-4, 5e-4])
+    c.emit(f"dt = {dt!r}")
+    steps = [r.randint(2, 30) for _ in range(r.choice([1, 2, 2, 3]))]
+    groups: dict[str, dict] = {}
+    nsyn = r.choice([1, 1, 2, 2, 3])
+    for k in range(r.choice([1, 1, 2])):
+        groups[f"G{k}"] = _syn_neurons(c, r, f"G{k}", dt, r.choice([0, 1, 1, 2]))
+    if r.random() < 0.4:
+        groups["P"] = _syn_poisson(c, r, "P")
+    if r.random() < 0.4:
+        groups["SG"] = _syn_generator(c, r, "SG", sum(steps))
+    neurons = [g for g, f in groups.items() if f["kind"] == "group"]
+    free = {g: list(groups[g]["summed"]) for g in neurons}
+    syns: dict[str, dict] = {}
+    for k in range(nsyn):
+        sg = r.choice(list(groups))
+        tg = r.choice(neurons) if r.random() < 0.9 else r.choice(list(groups))
+        sname = f"S{k}"
+        syns[sname] = _synapses(c, r, sname, (sg, groups[sg]), (tg, groups[tg]),
+                                free.get(tg, []))
+    # monitors
+    objs = list(groups) + list(syns)
+    for sname, f in syns.items():
+        # a recorded subexpression of _pre names breaks numpy (see the report): not while
+        # AVOID_SYN_KNOWN
+        names = f["vars"] + ([f["sub"]] if f["sub"] and not (
+            AVOID_SYN_KNOWN and "_pre" in f["sub_expr"]) else [])
+        if names and r.random() < 0.6:
+            rec = "True"
+            if f["N"] and r.random() < 0.3:
+                rec = repr(sorted(r.sample(range(f["N"]), r.randint(1, f["N"]))))
+            pick = r.sample(names, r.randint(1, len(names)))
+            c.emit(f"M{sname} = ld.StateMonitor({sname}, {pick!r}, record={rec})")
+            objs.append(f"M{sname}")
+    for gname, f in groups.items():
+        if f["kind"] == "group" and r.random() < 0.6:
+            names = r.sample(f["vars"] + f["summed"], r.randint(1, 2))
+            c.emit(f"M{gname} = ld.StateMonitor({gname}, {names!r}, record=True)")
+            objs.append(f"M{gname}")
+        c.emit(f"SM{gname} = ld.SpikeMonitor({gname})")
+        objs.append(f"SM{gname}")
+    c.emit(f"net = ld.Network({', '.join(objs)}, target=TARGET)")
+    # store before a later run (not the first: a ring of spikes made after the store breaks
+    # the restore, see test_bug_restore_after_the_spike_ring_changed), restore at the end
+    store_at = (r.randint(1, len(steps) - 1) if len(steps) > 1 and r.random() < 0.3
+                else None)
+    for k, s in enumerate(steps):
+        if k == store_at:
+            c.emit("net.store()")
+            c.flags.add("store")
+        stored = store_at is not None and k >= store_at
+        if k and r.random() < 0.5:   # something changes between runs
+            roll = r.random()
+            sname = r.choice(list(syns))
+            f = syns[sname]
+            if roll < 0.15 and "w" in f["vars"]:
+                c.emit(f"{sname}.w = 'rand()'")
+            elif roll < 0.3 and not (stored and AVOID_SYN_KNOWN):
+                c.emit(f"{sname}.delay = {r.choice(['3*dt', 'rand()*2*dt', '0*dt'])!r}")
+                c.flags.add("delay")
+            elif roll < 0.4 and not stored:   # more synapses (a stored state would not fit)
+                ns, nt = f["sizes"]
+                c.emit(f"{sname}.connect(i={[r.randrange(ns) for _ in range(2)]}, "
+                       f"j={[r.randrange(nt) for _ in range(2)]})")
+            elif roll < 0.5:
+                c.emit(f"ld.seed({r.randint(0, 99)})")
+            elif roll < 0.6 and "P" in groups and groups["P"]["stored_rates"]:
+                c.emit(f"P.rates = {r.choice([0.0, 1500.0])!r}")
+            elif roll < 0.7 and "SG" in groups:
+                n = groups["SG"]["N"]
+                c.emit(f"SG.set_spikes([{n - 1}, 0], np.array([{sum(steps[:k]) + 1}, "
+                       f"{sum(steps[:k]) + 2}])*dt)")
+            elif roll < 0.8:
+                c.emit(f"{sname}.active = False" if r.random() < 0.5
+                       else f"{r.choice(neurons)}.v = 'rand()'")
+            elif roll < 0.9 and "w" in f["vars"]:
+                c.emit(f"{sname}.w[{r.choice(['i > j', 'i == j', 'j == 0'])!r}] = 0.8")
+            else:
+                c.emit(f"{r.choice(neurons)}.y = 0")
+            c.flags.add("between")
+        c.emit(f"net.run({s}*dt)")
+    if store_at is not None:
+        c.emit("net.restore()")
+        c.emit(f"net.run({r.randint(2, 10)}*dt)")
+    return c

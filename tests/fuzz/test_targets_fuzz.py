@@ -5,6 +5,9 @@ pasted and run with ``TARGET = 'numpy'`` or ``'cython'``. Hunting with many more
 
     python -c "from tests.fuzz.gen import check_case; print(check_case(1234)[:2])"
 
+Networks with Synapses, PoissonGroup and SpikeGeneratorGroup come from a second generator with
+its own seeds (``check_case(seed, synapses=True)``), so the neuron-only seeds keep their cases.
+
 The ``test_bug_*`` tests are minimal reproducers of bugs the fuzzing found (strict xfail: they
 start failing, i.e. passing, once the bug is fixed, and should then lose the mark).
 """
@@ -12,6 +15,7 @@ start failing, i.e. passing, once the bug is fixed, and should then lose the mar
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 import textwrap
@@ -21,8 +25,9 @@ import pytest
 
 import lifdsl as ld
 from lifdsl.codegen.cache import compiler_available
+from lifdsl.core.state import StateMismatchError
 
-from .gen import check_case
+from .gen import check_case, make_syn_case
 
 pytestmark = pytest.mark.skipif(not compiler_available(),
                                 reason="no working C compiler / Cython")
@@ -38,6 +43,38 @@ def test_numpy_and_cython_agree(seed):
         f"seed {seed}: targets disagree:\n  " + "\n  ".join(problems)
         + "\n--- generated script (set TARGET) ---\n" + case.source
     )
+
+
+SYN_SEEDS = list(range(12))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SYN_SEEDS)
+def test_synapse_networks_agree_on_numpy_and_cython(seed):
+    status, problems, case = check_case(seed, synapses=True)
+    assert status in ("ok", "rejected"), (
+        f"synapse seed {seed}: targets disagree:\n  " + "\n  ".join(problems)
+        + "\n--- generated script (set TARGET) ---\n" + case.source
+    )
+
+
+def test_synapse_generator_covers_what_synapses_support():
+    """The generator (no run: cheap) still reaches every feature over a few hundred seeds."""
+    sources = [make_syn_case(s).source for s in range(300)]
+    text = "\n".join(sources)
+    for feature in ["ld.Synapses(", ": 1 (shared)", "(clock-driven)", "(event-driven)",
+                    "(summed)", "on_post=", "_pre", "v += ", "rand()", "clip(", "+=", "-=",
+                    "*=", "N_incoming", ".connect()", ".connect(i=", ".connect(condition=",
+                    ", p=0.5)", ".connect(p=", "skip_if_invalid=True", "delay=", ".delay = '",
+                    ".delay = np.", ".delay[:1] =", ".w = '", ".w['", "ld.PoissonGroup(",
+                    "Hz", "ld.SpikeGeneratorGroup(", "period=", "StateMonitor(S",
+                    ".set_spikes(", ".rates =", ".active = False", "method=",
+                    "dtype='float32'", "net.store()", "net.restore()"]:
+        assert feature in text, feature
+    assert re.search(r"ld\.Synapses\(\w+\[\d+:\d+\], ", text)            # subgroup source
+    assert re.search(r"ld\.Synapses\(\w+(\[\d+:\d+\])?, \w+\[\d+:\d+\]", text)  # target
+    assert any(src.index("net.run(") < src.rfind(".connect(") for src in sources)  # between
+    assert sum(src.count("net.run(") > 1 for src in sources) > 150      # runs split up
 
 
 # -- invariants against hand computation ---------------------------------------------------------
@@ -226,3 +263,125 @@ def test_bug_float32_refractory_uses_float_time_on_cython():
     net.run(200 * dt)
     isi = np.diff(np.rint(S.t[n0:] / dt))
     assert isi.tolist() == [20.0] * len(isi)                    # got 19, 20, 21 mixed
+
+
+# -- synapse bugs found by the synapse generator (gen.AVOID_SYN_KNOWN steers around them) ------
+
+def _both(build):
+    """``build(target)`` -> a result, on both targets (each call builds its own network)."""
+    return {t: build(t) for t in ("numpy", "cython")}
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="cython: one pre/postsynaptic variable written under two names in a "
+                          "pathway keeps only one of the writes")
+@pytest.mark.parametrize("on_pre, pre, post", [("y_post += 1; y += 10", 0, 1),
+                                              ("y_post += 1; y_pre += 10", 0, 0)])
+def test_bug_pathway_writes_one_variable_under_two_names(on_pre, pre, post):
+    """``y_post`` and the bare ``y`` are the target's ``y``; ``y_pre`` and ``y_post`` of a
+    self-synapse are one number too: every write counts (numpy: 11, cython: 1 and 10)."""
+    def build(target):
+        G = ld.NeuronGroup(2, "y : 1", threshold="i == 0", dt=1e-4)
+        S = ld.Synapses(G, G, on_pre=on_pre)
+        S.connect(i=[pre], j=[post])
+        ld.Network(G, S, target=target).run(1e-4)
+        return G.y[post]
+    assert _both(build) == {"numpy": 11.0, "cython": 11.0}
+
+
+def _two_synapses_onto_one(on_pre):
+    def build(target):
+        G = ld.NeuronGroup(2, "v : 1", threshold="i == 0", dt=1e-4)
+        S = ld.Synapses(G, G, on_pre=on_pre)
+        S.connect(i=[0, 0], j=[1, 1])       # both active in step 0, onto neuron 1
+        ld.Network(G, S, target=target).run(1e-4)
+        return G.v[1]
+    return _both(build)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="numpy reads a repeated postsynaptic target once for all its synapses "
+                          "where the statement reads it: '=' keeps the last write")
+@pytest.mark.parametrize("on_pre, want", [("v_post = clip(v_post + 1, -5, 5)", 2.0),
+                                          ("v_post += 0.5*v_post + 1", 2.5)])
+def test_bug_numpy_pathway_reading_its_repeated_target(on_pre, want):
+    """Synapse by synapse (cython, and Brian2 on every target: its numpy one falls back to a
+    loop for such statements): clip(0 + 1), then clip(1 + 1) = 2, where numpy gives 1; and
+    0 + (0 + 1), then 1 + (0.5 + 1) = 2.5, where numpy gives 2."""
+    assert _two_synapses_onto_one(on_pre) == {"numpy": want, "cython": want}
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="numpy applies each statement to every synapse before the next; cython "
+                          "runs the pathway synapse by synapse")
+def test_bug_pathway_statements_on_a_repeated_target_agree():
+    """numpy (add.at, then multiply.at) gives (0 + 2)*0.25 = 0.5; cython, synapse by synapse,
+    ((0 + 1)*0.5 + 1)*0.5 = 0.75 (Brian2's numpy and cython targets differ the same way). The
+    targets must agree."""
+    got = _two_synapses_onto_one("v_post += 1; v_post *= 0.5")
+    assert got["numpy"] == got["cython"]
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="recurrent Synapses: numpy reads v_pre before the pathway, cython after "
+                          "the earlier synapses wrote v_post")
+def test_bug_recurrent_pathway_reads_pre_while_writing_post():
+    """0 -> 1 and 1 -> 0, both spike: numpy gives [2, 2] (every v_pre read first), cython
+    [3, 2] (synapse 1 -> 0 reads v[1] = 2 after 0 -> 1 wrote it). The targets must agree,
+    or refuse the order-dependent code (Brian2 does neither: v_pre and v_post are two names
+    to its order-independence check)."""
+    def build(target):
+        G = ld.NeuronGroup(2, "v : 1", threshold="True", dt=1e-4)
+        G.v = 1
+        S = ld.Synapses(G, G, on_pre="v_post += v_pre")
+        S.connect(i=[0, 1], j=[1, 0])
+        try:
+            ld.Network(G, S, target=target).run(1e-4)
+        except ld.EquationError:
+            return "refused"
+        return G.v.tolist()
+    got = _both(build)
+    assert got["numpy"] == got["cython"]
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="numpy: a StateMonitor of a synaptic subexpression of _pre names reads "
+                          "them per neuron, not per synapse")
+def test_bug_numpy_monitor_of_synaptic_subexpression_with_pre_names():
+    """numpy raised 'operands could not be broadcast together with shapes (2,) (4,)'; cython
+    records w + v_pre per synapse."""
+    def build(target):
+        G = ld.NeuronGroup(2, "v : 1", dt=1e-4)
+        G.v = [1.0, 2.0]
+        S = ld.Synapses(G, G, "w : 1\ns = w + v_pre : 1")
+        S.connect()
+        S.w = [0.1, 0.2, 0.3, 0.4]
+        M = ld.StateMonitor(S, "s", record=True)
+        ld.Network(G, S, M, target=target).run(1e-4)
+        return M.s[:, 0].tolist()
+    want = [1.1, 1.2, 2.3, 2.4]
+    got = _both(build)
+    np.testing.assert_allclose(got["numpy"], want, rtol=1e-12)
+    np.testing.assert_allclose(got["cython"], want, rtol=1e-12)
+
+
+@pytest.mark.xfail(strict=True, raises=StateMismatchError,
+                   reason="restore refuses a state stored before the ring of delayed spikes was "
+                          "made (or resized by a new delay)")
+@pytest.mark.parametrize("target", ["numpy", "cython"])
+@pytest.mark.parametrize("when", ["before the first run", "before a longer delay"])
+def test_bug_restore_after_the_spike_ring_changed(target, when):
+    """Found by fuzzing: StateMismatchError 'synapses.queue.ring: shape (3,) in the network,
+    (0,) in the stored state', though nothing in the network changed its structure."""
+    G = ld.NeuronGroup(1, "v : 1", dt=1e-4)
+    S = ld.Synapses(G, G, on_pre="v += 1", delay=2e-4)
+    S.connect()
+    net = ld.Network(G, S, target=target)
+    if when == "before a longer delay":
+        net.run(1e-4)
+    net.store()
+    if when == "before a longer delay":
+        S.delay = 5e-4
+    net.run(1e-3)
+    net.restore()
+    assert net.t == (0.0 if when == "before the first run" else pytest.approx(1e-4))
