@@ -184,90 +184,31 @@ class Synapses(Group):
             return np.flatnonzero(mask)
         return item
 
-    def connect(self, condition: str | bool | None = None, i=None, j=None, p=1.0,
+    def connect(self, condition: str | bool | None = None, i=None, j=None, p=1.0, n=1,
                 skip_if_invalid: bool = False, namespace: dict | None = None,
                 level: int = 0) -> None:
-        """Add synapses: all pairs (no arguments), listed pairs (``i=``, ``j=`` arrays), pairs
-        where ``condition`` holds, each with probability ``p``, or ``j='expression of i'``."""
+        """Add synapses, with Brian2's forms: all pairs (no arguments); pairs where
+        ``condition`` holds, each with probability ``p`` (a number, or a string of ``i``, ``j``,
+        pre/post variables); listed pairs (``i=``, ``j=`` arrays); a generator
+        (``j='k for k in range(i-3, i+4) if k >= 0'``, ``sample(N, p=...)``,
+        ``sample(N, size=...)``, the shorthand ``j='i + 1'``; also ``i='...'`` over targets).
+        ``n`` (a number or a string) synapses per pair; ``skip_if_invalid`` leaves out computed
+        indices outside the group instead of raising. See ``lifdsl/core/connect.py``."""
+        from lifdsl.core.connect import new_synapses
+
         ns_scope = ([namespace] if namespace else []) + caller_scope(level)
-        n_src = self._src_range[1] - self._src_range[0]
-        n_tgt = self._tgt_range[1] - self._tgt_range[0]
-        if isinstance(j, str):
-            if i is not None or condition is not None:
-                raise TypeError("connect(j='...') takes neither i= nor condition=")
-            pre, post = self._one_per_source(j, n_src, n_tgt, skip_if_invalid, ns_scope)
-        elif i is not None or j is not None:
-            if i is None or j is None or condition is not None:
-                raise TypeError("connect(i=..., j=...) needs both arrays (and no condition)")
-            pre, post = (np.atleast_1d(np.asarray(x)) for x in (i, j))
-            pre, post = np.broadcast_arrays(pre, post)
-            for nm, arr, n in (("i", pre, n_src), ("j", post, n_tgt)):
-                if arr.size and (arr.dtype.kind not in "iu" and not np.all(arr == np.round(arr))):
-                    raise TypeError(f"{nm}= takes integer indices, got {arr!r}")
-                if arr.size and (arr.min() < 0 or arr.max() >= n):
-                    raise IndexError(f"{nm}= indices must lie in 0..{n - 1}")
-            pre, post = pre.astype(np.int64).ravel(), post.astype(np.int64).ravel()
-        else:
-            pre, post = self._pairs(condition, p, n_src, n_tgt, ns_scope)
+        pre, post = new_synapses(self, condition, i, j, p, n, skip_if_invalid, ns_scope)
         self._set_connections(np.concatenate([self._arrays["i"], pre]),
                               np.concatenate([self._arrays["j"], post]))
         self._blocks = None
 
-    def _pairs(self, condition, p, n_src: int, n_tgt: int, namespaces):
-        """Pairs drawn with probability ``p`` (geometric skipping over the pair index, in
-        order of i then j), kept where ``condition`` holds."""
-        if isinstance(p, str):
-            raise NotImplementedError("p= as a string is not built yet; give a number")
-        p = float(p)
-        if not 0 <= p <= 1:
-            raise ValueError(f"p must lie in [0, 1], got {p!r}")
-        total = n_src * n_tgt
-        if p >= 1:
-            flat = np.arange(total, dtype=np.int64)
-        elif p <= 0 or total == 0:
-            flat = np.empty(0, np.int64)
-        else:
-            rng = get_rng()
-            out, pos = [], -1
-            batch = max(16, int(total * p * 1.1) + 16)
-            while True:
-                steps = rng.geometric(p, size=batch).astype(np.int64)
-                where = pos + np.cumsum(steps)
-                out.append(where[where < total])
-                if where[-1] >= total:
-                    break
-                pos = int(where[-1])
-            flat = np.concatenate(out)
-        pre, post = flat // n_tgt, flat % n_tgt
-        if condition is None or condition is True:
-            return pre, post
-        if condition is False:
-            return pre[:0], post[:0]
-        if not isinstance(condition, str):
-            raise TypeError(f"condition must be a string such as 'i != j', got {condition!r}")
-        expr = parse_expression(condition, what="connect condition")
-        keep = np.asarray(self._evaluate_pairs(expr, pre, post, namespaces, condition),
-                          dtype=bool)
-        return pre[keep], post[keep]
-
-    def _one_per_source(self, text: str, n_src: int, n_tgt: int, skip: bool, namespaces):
-        expr = parse_expression(text, what="connect j")
-        pre = np.arange(n_src, dtype=np.int64)
-        values = np.asarray(self._evaluate_pairs(expr, pre, np.zeros_like(pre), namespaces,
-                                                 text), dtype=float)
-        post = np.round(values).astype(np.int64)
-        ok = (post >= 0) & (post < n_tgt)
-        if not np.all(ok) and not skip:
-            bad = int(np.flatnonzero(~ok)[0])
-            raise IndexError(f"connect(j={text!r}) gives j = {post[bad]} for i = {bad}, outside "
-                             f"0..{n_tgt - 1}; pass skip_if_invalid=True to leave such out")
-        return pre[ok], post[ok]
-
-    def _evaluate_pairs(self, expr, pre, post, namespaces, line):
+    def _evaluate_pairs(self, expr, pre, post, namespaces, line, extra=None):
         """The value of ``expr`` for candidate pairs (names: i, j, _pre and _post variables,
-        bare target variables, constants)."""
+        bare target variables, constants; ``extra`` maps further names, such as a generator's
+        loop variable, to one value per pair and takes precedence)."""
         ids, funcs = names_in(expr)
-        res = self._resolve(set(ids), set(funcs), namespaces, "connect", line)
+        extra = extra or {}
+        res = self._resolve(set(ids) - set(extra), set(funcs), namespaces, "connect", line)
         part = P.Part()
         saved = self.N
         pre_abs, post_abs = pre + self._src_range[0], post + self._tgt_range[0]
@@ -277,7 +218,10 @@ class Synapses(Group):
         part.buffers["_c._post_abs"] = P.Buffer(post_abs)
         arrays = []
         for nm in sorted(ids):
-            if nm == "i":
+            if nm in extra:
+                part.buffers[f"_c._x_{nm}"] = P.Buffer(np.asarray(extra[nm]))
+                arrays.append((nm, P.Ref(f"_c._x_{nm}")))
+            elif nm == "i":
                 arrays.append((nm, P.Ref("_c._pre")))
             elif nm == "j":
                 arrays.append((nm, P.Ref("_c._post")))
