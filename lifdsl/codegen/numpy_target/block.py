@@ -19,16 +19,20 @@ def build_count() -> int:
 
 
 def block_source(name: str, statements: Sequence[Assign], arrays: Iterable[str],
-                 returns: str | None = None, full: bool = False) -> str:
+                 returns: str | None = None, full: bool = False,
+                 booleans: Iterable[str] | None = None, dtype: str = "float64") -> str:
     """The NumPy source a block of these statements runs (without compiling it)."""
-    return generate_numpy(name, tuple(predraw(statements)), arrays, returns=returns, full=full)
+    return generate_numpy(name, tuple(predraw(statements)), arrays, returns=returns, full=full,
+                          booleans=booleans, dtype=dtype)
 
 
 class CodeBlock:
     """Statements compiled for the NumPy target: ``block(ns, idx, n, t, dt, rng)``.
 
     Compiled functions are shared between blocks with identical source, so re-running or
-    re-creating a model does not regenerate Python code.
+    re-creating a model does not regenerate Python code. ``booleans`` (default:
+    ``not_refractory``) and ``dtype`` say which arrays hold true/false values and the
+    floating-point type they are read in as numbers (see :func:`generate_numpy`).
     """
 
     def __init__(
@@ -39,15 +43,18 @@ class CodeBlock:
         returns: str | None = None,
         full: bool = False,
         indexed: Mapping[str, str] | None = None,
+        booleans: Iterable[str] | None = None,
+        dtype: str = "float64",
     ) -> None:
         self.name = name
         key = (name, tuple(statements), frozenset(arrays), returns, full,
-               tuple(sorted((indexed or {}).items())))
+               tuple(sorted((indexed or {}).items())),
+               None if booleans is None else frozenset(booleans), str(dtype))
         hit = _blocks.get(key)
         if hit is None:  # printing SymPy is slow: a run's blocks are looked up, not reprinted
             stmts = tuple(predraw(statements))
             source = generate_numpy(name, stmts, arrays, returns=returns, full=full,
-                                    indexed=indexed)
+                                    indexed=indexed, booleans=booleans, dtype=dtype)
             fn = _compiled.get(source)
             if fn is None:
                 fn = compile_numpy(source, name)

@@ -4,11 +4,22 @@ The generated function has the signature ``f(_ns, _idx, _n, t, dt, _rng)``: ``_n
 state arrays, constants and functions; ``_idx`` selects the neurons (a slice, or an index array
 for spiking neurons); ``_n`` is how many neurons ``_idx`` selects. Arrays are read once, the
 statements run in order on local values, and written targets are stored back at the end.
+
+Values that do not depend on the element follow IEEE double arithmetic, as the C target does:
+an expression of run constants alone (namespace values, ``dt``, ``N``) is computed once per
+``_ns`` by a companion function ``_fold_<name>`` (errors ignored) and read as ``_c<k>``; a
+quotient or power of other element-independent values (of ``t``) goes through
+:func:`ieee_div` or :func:`ieee_pow`. Both give inf or nan where Python's numbers would raise
+or turn complex, and Python's own result (value and type) everywhere else: a Python float stays
+a Python float, so a float32 array combined with it stays float32. Booleans (``not_refractory``,
+locals set to a condition) read as numbers are 0 and 1 of the block's floating-point type.
 """
 
 from __future__ import annotations
 
+import hashlib
 import keyword
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -22,6 +33,46 @@ from lifdsl.methods.divided_differences import NUMPY_FUNCTIONS
 
 #: names the generated code itself binds; a model name equal to one of these is renamed
 _RESERVED = {"numpy", "t", "dt"}
+
+#: array names that hold booleans when a block is not told otherwise (as the C printer's ints)
+DEFAULT_BOOLEANS = frozenset({"not_refractory"})
+
+#: how a value depends on the element: per element, per step (t), or fixed for the run
+_ELEMENT, _VARYING, _CONSTANT = "element", "varying", "constant"
+_BOOLEAN_VALUES = (sp.core.relational.Relational, sp.And, sp.Or, sp.Not,
+                   sp.logic.boolalg.BooleanAtom)
+
+
+def ieee_pow(a, b):
+    """``a**b``, with the IEEE double result (inf, nan) where Python numbers raise or turn
+    complex; otherwise Python's own result."""
+    try:
+        out = a ** b
+    except (ZeroDivisionError, OverflowError):
+        out = None
+    if out is None or type(out) is complex:
+        with np.errstate(all="ignore"):
+            return float(np.power(np.float64(a), np.float64(b)))
+    if type(out) is int:   # exact integer powers can leave the range of doubles
+        try:
+            float(out)
+        except OverflowError:
+            return math.inf if out > 0 else -math.inf
+    return out
+
+
+def ieee_div(a, b):
+    """``a/b``, with the IEEE double result (inf, -inf, nan) where Python numbers raise."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        with np.errstate(all="ignore"):
+            return float(np.float64(a) / np.float64(b))
+
+
+def bool_number(x) -> float:
+    """An element-independent condition as the number 0.0 or 1.0."""
+    return float(x)
 
 
 def py_name(name: str) -> str:
@@ -62,14 +113,18 @@ class NumpyCodePrinter(NumPyPrinter):
     def _print_randn(self, expr: randn) -> str:
         return "_rng.standard_normal(_n)"
 
+    def _print_condition(self, expr: sp.Basic) -> str:
+        """An operand of logic, or a choice of ``Piecewise``, which is read as true/false."""
+        return self._print(expr)
+
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
         # nested numpy.where reads better and runs faster than numpy.select
         *head, (last_val, last_cond) = expr.args
         out = self._print(last_val)
         if last_cond != sp.true:
-            out = f"numpy.where({self._print(last_cond)}, {out}, numpy.nan)"
+            out = f"numpy.where({self._print_condition(last_cond)}, {out}, numpy.nan)"
         for val, cond in reversed(head):
-            out = f"numpy.where({self._print(cond)}, {self._print(val)}, {out})"
+            out = f"numpy.where({self._print_condition(cond)}, {self._print(val)}, {out})"
         return out
 
     def _print_AppliedUndef(self, expr) -> str:
@@ -77,19 +132,19 @@ class NumpyCodePrinter(NumPyPrinter):
         return f"{name}(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
     def _print_And(self, expr) -> str:
-        out = self._print(expr.args[0])
+        out = self._print_condition(expr.args[0])
         for a in expr.args[1:]:
-            out = f"numpy.logical_and({out}, {self._print(a)})"
+            out = f"numpy.logical_and({out}, {self._print_condition(a)})"
         return out
 
     def _print_Or(self, expr) -> str:
-        out = self._print(expr.args[0])
+        out = self._print_condition(expr.args[0])
         for a in expr.args[1:]:
-            out = f"numpy.logical_or({out}, {self._print(a)})"
+            out = f"numpy.logical_or({out}, {self._print_condition(a)})"
         return out
 
     def _print_Not(self, expr) -> str:
-        return f"numpy.logical_not({self._print(expr.args[0])})"
+        return f"numpy.logical_not({self._print_condition(expr.args[0])})"
 
     def _print_BooleanTrue(self, expr) -> str:
         return "True"
@@ -102,8 +157,136 @@ _printer = NumpyCodePrinter({"fully_qualified_modules": True, "allow_unknown_fun
 
 
 def print_expr(expr: sp.Basic) -> str:
-    """NumPy source text of one SymPy expression."""
+    """NumPy source text of one SymPy expression (every name a plain value)."""
     return _printer.doprint(expr)
+
+
+def _top_level_slash(text: str) -> int | None:
+    """Where the last ``/`` outside parentheses and brackets is in ``text`` (None if none)."""
+    depth, at = 0, None
+    for k, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "/" and depth == 0:
+            at = k
+    return at
+
+
+class _BlockPrinter(NumpyCodePrinter):
+    """The printer of one block, knowing which names vary per element as statements run.
+
+    Run constants are folded into ``_c<k>`` names (their text kept in ``folds``); a quotient or
+    power that is element-independent but not constant prints as a call of the IEEE helpers;
+    a boolean name read as a number prints as 0/1 of ``dtype``.
+    """
+
+    def __init__(self, element: Iterable[str], booleans: Iterable[str], dtype: str) -> None:
+        super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": True})
+        self.element = set(element)      # names whose value differs per element, now
+        self.varying = set()             # element-independent locals (not run constants)
+        self.booleans = set(booleans)    # names holding true/false values, now
+        self.dtype = np.dtype(dtype).name
+        self.folds: list[str] = []       # the text of _c0, _c1, ... (constants alone)
+        self.used: set[str] = set()      # names the block function reads
+        self.fold_used: set[str] = set()  # names the fold function reads
+        self._fold_names: dict[sp.Basic, str] = {}
+        self._folding = False
+        self._kinds: dict[sp.Basic, str] = {}
+
+    # -- what a value depends on ----------------------------------------------------------
+    def kind(self, expr: sp.Basic) -> str:
+        """``'element'``, ``'varying'`` (one value per step) or ``'constant'`` (per run)."""
+        out = self._kinds.get(expr)
+        if out is None:
+            names = {s.name for s in expr.free_symbols}
+            if names & self.element or expr.atoms(rand, randn):
+                out = _ELEMENT
+            elif "t" in names or names & self.varying or expr.atoms(
+                    sp.core.function.AppliedUndef):
+                out = _VARYING
+            else:
+                out = _CONSTANT
+            self._kinds[expr] = out
+        return out
+
+    def assigned(self, target: str, expr: sp.Basic | None) -> None:
+        """Note that the local ``target`` now holds ``expr`` (None: it stays per element)."""
+        kind = _ELEMENT if expr is None else self.kind(expr)
+        self.element.discard(target)
+        self.varying.discard(target)
+        (self.element if kind == _ELEMENT else self.varying).add(target)
+        if expr is not None and (isinstance(expr, _BOOLEAN_VALUES) or (
+                isinstance(expr, sp.Symbol) and expr.name in self.booleans)):
+            self.booleans.add(target)
+        else:
+            self.booleans.discard(target)
+        self._kinds.clear()
+
+    def statement(self, expr: sp.Basic) -> str:
+        """The text of a statement's value (a bare boolean name is copied as it is)."""
+        if isinstance(expr, sp.Symbol):
+            return self._print_condition(expr)
+        return self.doprint(expr)
+
+    # -- printing ---------------------------------------------------------------------------
+    def _print(self, expr, **kwargs) -> str:
+        if (not self._folding and isinstance(expr, sp.Basic) and not expr.is_Atom
+                and not isinstance(expr, sp.logic.boolalg.Boolean)
+                and self.kind(expr) == _CONSTANT):
+            name = self._fold_names.get(expr)
+            if name is None:
+                self._folding = True
+                try:
+                    text = super()._print(expr, **kwargs)
+                finally:
+                    self._folding = False
+                name = self._fold_names[expr] = f"_c{len(self.folds)}"
+                self.folds.append(text)
+            return name
+        return super()._print(expr, **kwargs)
+
+    def _note(self, name: str) -> None:
+        (self.fold_used if self._folding else self.used).add(name)
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        self._note(expr.name)
+        name = py_name(expr.name)
+        if expr.name not in self.booleans:
+            return name
+        if self.kind(expr) == _ELEMENT:
+            return f"numpy.asarray({name}, numpy.{self.dtype})"
+        return f"_bool_number({name})"
+
+    def _print_condition(self, expr: sp.Basic) -> str:
+        if isinstance(expr, sp.Symbol) and expr.name in self.booleans:
+            self._note(expr.name)
+            return py_name(expr.name)
+        return self._print(expr)
+
+    def _print_AppliedUndef(self, expr) -> str:
+        self._note(expr.func.__name__)
+        return super()._print_AppliedUndef(expr)
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        text = super()._print_Mul(expr)
+        if self.kind(expr) == _ELEMENT:
+            return text   # NumPy arithmetic on arrays
+        cut = _top_level_slash(text)   # SymPy writes a quotient as 'numerator/denominator'
+        if cut is None:
+            return text
+        return f"_div({text[:cut]}, {text[cut + 1:]})"
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        if self.kind(expr) == _ELEMENT or rational:
+            return super()._print_Pow(expr, rational=rational)
+        ex = expr.exp
+        if ex.is_integer and ex.is_negative:
+            ex = ex.evalf()   # as NumPy's printer: negative integer powers in floats
+        if ex == sp.S.Half or (expr.is_commutative and -ex is sp.S.Half):
+            return super()._print_Pow(expr)   # numpy.sqrt: NumPy arithmetic already
+        return f"_pow({self._print(expr.base)}, {self._print(ex)})"
 
 
 def _free_names(statements: Sequence[Assign]) -> list[str]:
@@ -132,6 +315,8 @@ def generate_numpy(
     doc: str = "",
     full: bool = False,
     indexed: Mapping[str, str] | None = None,
+    booleans: Iterable[str] | None = None,
+    dtype: str = "float64",
 ) -> str:
     """Source of a function running ``statements`` over the selected elements.
 
@@ -145,26 +330,22 @@ def generate_numpy(
     to that index's name in ``_ns``: they are read as ``_ns['v'][_ns['post_idx'][_idx]]`` and
     written with ``numpy.add.at`` (and its kin) so repeated targets all count; such a name may
     not be read after it is written in the same block.
+
+    ``booleans`` names the arrays holding true/false values (default: ``not_refractory``);
+    read as numbers they are 0 and 1 of ``dtype``, the block's floating-point type. Values of
+    run constants alone are computed by a second function, once per ``_ns`` (and ``dt``),
+    kept in ``_ns`` under a key of its source.
     """
     arrays = set(arrays)
     indexed = dict(indexed or {})
-    lines = [f"def {name}(_ns, _idx, _n, t, dt, _rng):"]
-    if doc:
-        lines.append(f"    {doc!r}")
+    printer = _BlockPrinter(arrays | set(indexed),
+                            DEFAULT_BOOLEANS if booleans is None else booleans, dtype)
+    body: list[str] = []
     written: list[str] = []
     aliased: set[str] = set()
     written_indexed: set[str] = set()
     # in-place statements read their target, except through an index (numpy.add.at does)
     statements = [st if st.target in indexed else st.folded() for st in statements]
-    for nm in _free_names(statements):
-        if nm in ("t", "dt"):
-            continue
-        if nm in indexed:
-            lines.append(f"    {py_name(nm)} = _ns[{nm!r}][_ns[{indexed[nm]!r}][_idx]]")
-        elif nm in arrays:
-            lines.append(f"    {py_name(nm)} = _ns[{nm!r}]" + ("" if full else "[_idx]"))
-        else:
-            lines.append(f"    {py_name(nm)} = _ns[{nm!r}]")
     for st in statements:
         late = {s.name for s in st.expr.free_symbols} & written_indexed
         if late:
@@ -173,11 +354,11 @@ def generate_numpy(
         if st.target in indexed:
             target = f"_ns[{st.target!r}]"
             where = f"_ns[{indexed[st.target]!r}][_idx]"
-            value = print_expr(st.expr)
+            value = printer.doprint(st.expr)
             if st.op == "=":
-                lines.append(f"    {target}[{where}] = numpy.broadcast_to({value}, (_n,))")
+                body.append(f"    {target}[{where}] = numpy.broadcast_to({value}, (_n,))")
             else:
-                lines.append(f"    numpy.{_AT[st.op]}.at({target}, {where}, {value})")
+                body.append(f"    numpy.{_AT[st.op]}.at({target}, {where}, {value})")
             written_indexed.add(st.target)
             continue
         if isinstance(st.expr, sp.Symbol):
@@ -190,25 +371,61 @@ def generate_numpy(
             a, b = inplace
             x = py_name(st.target)
             if a != 1:
-                lines.append(f"    numpy.multiply({x}, {print_expr(a)}, out={x})")
+                body.append(f"    numpy.multiply({x}, {printer.doprint(a)}, out={x})")
             if b != 0:
-                lines.append(f"    numpy.add({x}, {print_expr(b)}, out={x})")
+                body.append(f"    numpy.add({x}, {printer.doprint(b)}, out={x})")
+            printer.assigned(st.target, None)
             continue
-        lines.append(f"    {py_name(st.target)} = {print_expr(st.expr)}")
+        body.append(f"    {py_name(st.target)} = {printer.statement(st.expr)}")
+        printer.assigned(st.target, st.expr)
         if st.target in arrays and st.target not in written:
             written.append(st.target)
     for nm in written:
-        lines.append(f"    _ns[{nm!r}][" + ("..." if full else "_idx") + f"] = {py_name(nm)}")
+        body.append(f"    _ns[{nm!r}][" + ("..." if full else "_idx") + f"] = {py_name(nm)}")
     if returns is not None:
-        lines.append(f"    return numpy.broadcast_to({py_name(returns)}, (_n,))")
+        body.append(f"    return numpy.broadcast_to({py_name(returns)}, (_n,))")
+
+    lines = [f"def {name}(_ns, _idx, _n, t, dt, _rng):"]
+    if doc:
+        lines.append(f"    {doc!r}")
+    fold = _fold_source(name, printer) if printer.folds else ""
+    if fold:
+        key = "_fold_" + hashlib.sha256(fold.encode()).hexdigest()[:16]
+        lines += [f"    _f = _ns.get({key!r})",
+                  "    if _f is None or _f[0] != dt:",
+                  f"        _f = _ns[{key!r}] = _fold_{name}(_ns, dt)",
+                  "    _f_dt, " + ", ".join(f"_c{k}" for k in range(len(printer.folds)))
+                  + " = _f"]
+    for nm in _free_names(statements):
+        if nm in ("t", "dt"):
+            continue
+        if nm in indexed:
+            lines.append(f"    {py_name(nm)} = _ns[{nm!r}][_ns[{indexed[nm]!r}][_idx]]")
+        elif nm in arrays:
+            lines.append(f"    {py_name(nm)} = _ns[{nm!r}]" + ("" if full else "[_idx]"))
+        elif nm in printer.used:   # (a name read only by folded values is not read here)
+            lines.append(f"    {py_name(nm)} = _ns[{nm!r}]")
+    lines += body
     if len(lines) == 1 or (doc and len(lines) == 2):
         lines.append("    pass")
+    return "\n".join(lines) + "\n" + (("\n" + fold) if fold else "")
+
+
+def _fold_source(name: str, printer: _BlockPrinter) -> str:
+    """The function computing a block's folded run constants: ``(dt, _c0, _c1, ...)``."""
+    lines = [f"def _fold_{name}(_ns, dt):"]
+    lines += [f"    {py_name(nm)} = _ns[{nm!r}]" for nm in sorted(printer.fold_used - {"dt"})]
+    lines.append('    with numpy.errstate(all="ignore"):')
+    lines += [f"        _c{k} = {text}" for k, text in enumerate(printer.folds)]
+    lines.append("    return (dt, " + "".join(f"_c{k}, " for k in range(len(printer.folds)))
+                 + ")")
     return "\n".join(lines) + "\n"
 
 
 def compile_numpy(source: str, name: str):
     """Compile generated (never user-written) source and return the function ``name``."""
-    glob = {"numpy": np, "_exprel": NUMPY_FUNCTIONS["exprel"], "_expdd": NUMPY_FUNCTIONS["expdd"]}
+    glob = {"numpy": np, "_exprel": NUMPY_FUNCTIONS["exprel"], "_expdd": NUMPY_FUNCTIONS["expdd"],
+            "_pow": ieee_pow, "_div": ieee_div, "_bool_number": bool_number}
     code = compile(source, f"<lifdsl generated {name}>", "exec")
     exec(code, glob)  # noqa: S102 - generated from SymPy trees, not from user text
     return glob[name]
