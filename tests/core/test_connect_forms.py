@@ -200,6 +200,54 @@ def test_sample_with_p_numbers_and_expressions():
     assert np.all(np.diff(S2.i * 1000 + S2.j) > 0)
 
 
+def test_sample_p_over_rows_of_different_lengths():
+    ld.seed(25)
+    src, tgt = _groups(200, 400)
+    S = ld.Synapses(src, tgt)
+    S.connect(j="k for k in sample(2*i, N_post, p=0.2)")          # 400 - 2i candidates
+    assert np.all(S.j >= 2 * S.i) and np.all(np.diff(S.i * 400 + S.j) > 0)
+    assert _within(S.N, np.full(sum(400 - 2 * i for i in range(200)), 0.2))
+    assert _within(int(np.sum(S.i >= 100)), np.full(sum(400 - 2 * i for i in range(100, 200)),
+                                                    0.2))
+
+
+def test_condition_and_p_are_brian2s_sample_generator():
+    """connect(condition, p=number) is Brian2's 'k for k in sample(N_post, p=p) if cond': under
+    one seed both give the same synapses."""
+    src, tgt = _groups(50, 80)
+    got = []
+    for kw in (dict(condition="i != j", p=0.15), dict(j="k for k in sample(N_post, p=0.15) "
+                                                          "if k != i")):
+        ld.seed(26)
+        S = ld.Synapses(src, tgt)
+        S.connect(**kw)
+        got.append(_pairs(S))
+    assert len(got[0]) > 100 and got[0] == got[1]
+
+
+@pytest.mark.parametrize("kw", [
+    dict(j="k for k in range(i - 4, i + 5) if k % 3 != 0", skip_if_invalid=True, n="1 + j % 2"),
+    dict(condition="rand() < 0.3 and i != j"), dict(p="0.5*exp(-(i - j)**2/30)"),
+    dict(j="k for k in sample(N_post, size=4)"), dict(j="k for k in sample(N_post, p=0.3)"),
+    dict(i="k for k in range(j, N_pre) if k % 2 == 0"),
+], ids=["range", "rand", "p_pair", "size", "sample_p", "over_targets"])
+def test_blocks_of_candidates_do_not_change_the_synapses(kw, monkeypatch):
+    """Candidates are evaluated in blocks of connect.CHUNK: tiny blocks (one row, or 7 pairs)
+    give the same synapses under one seed, random draws included."""
+    from lifdsl.core import connect
+
+    def make():
+        ld.seed(27)
+        src, tgt = _groups(30, 40)
+        S = ld.Synapses(src, tgt)
+        S.connect(**kw)
+        return _pairs(S)
+
+    whole = make()
+    monkeypatch.setattr(connect, "CHUNK", 7)
+    assert len(whole) > 20 and make() == whole
+
+
 def test_sample_size_gives_exactly_that_many_distinct_targets():
     ld.seed(24)
     src, tgt = _groups(2000, 20)
