@@ -17,7 +17,8 @@ candidate into the other index, an optional condition, and ``n`` synapses per pa
 Pairs come in Brian2's order: by outer index, then in the iterator's order (``sample(size=)``
 sorted), each pair ``n`` times in a row. Everything is vectorised with NumPy: candidates of many
 outer indices are made at once by ``repeat``/``arange`` arithmetic, in blocks of at most
-:data:`CHUNK` candidates (the only Python loop, over blocks, bounds the memory of dense forms).
+:data:`CHUNK` candidates (a Python loop over blocks bounds the memory of dense forms; random
+draws loop over a few rounds of batches, never over pairs or rows).
 Expressions are evaluated by the Synapses' own pair evaluator (names ``i``, ``j``, ``x_pre``,
 ``x_post``, bare target names, constants, ``N_pre``, ``N_post``, the loop variable); random
 draws (``p``, ``sample``, ``rand()``) come from lifdsl's global generator, so a seed gives the
@@ -318,7 +319,8 @@ def _whole(values: np.ndarray, plan: _Plan, part: str, outer: np.ndarray) -> np.
     bad = ~np.isfinite(v) | (v != np.round(v))
     if np.any(bad):
         k = int(np.flatnonzero(bad)[0])
-        what = f"{part}= of sample()" if part == "size" else f"the '{part}' argument of {plan.iterator}()"
+        what = (f"{part}= of sample()" if part == "size"
+                else f"the '{part}' argument of {plan.iterator}()")
         raise _error(plan, f"{what} must be a whole number, got {_fmt(v[k])} for {plan.outer} "
                            f"= {outer[k]} (use floor() or ceil())", part)
     return v.astype(np.int64)
@@ -398,7 +400,7 @@ def _pairs_of_block(ev: _Eval, plan: _Plan, o: np.ndarray, k: np.ndarray, condit
     """The synapses of one block of candidates (outer index ``o``, loop value ``k``)."""
     extra = {plan.variable: k} if plan.variable is not None else {}
     if plan.element is None:
-        value = k.astype(float)
+        value = k                       # (the candidates themselves: whole numbers already)
     else:
         value = np.asarray(ev.pairs(plan.element, o, np.zeros_like(o), extra), dtype=float)
     checked = False
@@ -411,7 +413,7 @@ def _pairs_of_block(ev: _Eval, plan: _Plan, o: np.ndarray, k: np.ndarray, condit
             o, k, value = o[keep], k[keep], value[keep]
             extra = {plan.variable: k} if plan.variable is not None else {}
             checked = True
-            result = np.floor(value).astype(np.int64)
+            result = _index(value)
             keep = ev.pairs(condition, o, result, {**extra, plan.result: result})
         else:
             keep = ev.pairs(condition, o, np.zeros_like(o), {**extra, plan.result: value})
@@ -422,7 +424,7 @@ def _pairs_of_block(ev: _Eval, plan: _Plan, o: np.ndarray, k: np.ndarray, condit
         keep = _valid(plan, value, o, n_result, "")
         o, k, value = o[keep], k[keep], value[keep]
         extra = {plan.variable: k} if plan.variable is not None else {}
-    result = np.floor(value).astype(np.int64)      # (valid values are >= 0: Brian2's int())
+    result = _index(value)
     if plan.pair_p is not None:
         keep = rng.random(o.size) < np.asarray(ev.pairs(plan.pair_p, o, result), dtype=float)
         o, k, result = o[keep], k[keep], result[keep]
@@ -441,6 +443,12 @@ def _pairs_of_block(ev: _Eval, plan: _Plan, o: np.ndarray, k: np.ndarray, condit
     if not isinstance(reps, int) or reps != 1:
         pre, post = np.repeat(pre, reps), np.repeat(post, reps)
     return pre, post
+
+
+def _index(value: np.ndarray) -> np.ndarray:
+    """Valid computed indices (>= 0) as int64: a fraction is cut off, as Brian2 stores ``int()``
+    of the value."""
+    return value if value.dtype == np.int64 else np.floor(value).astype(np.int64)
 
 
 def _text_of(expr: sp.Basic) -> str:
