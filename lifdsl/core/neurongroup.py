@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from lifdsl.codegen import program as P
-from lifdsl.codegen.optimize import affine_commits
+from lifdsl.codegen.optimize import affine_rewrite, coefficient_values
 from lifdsl.core.base import RunContext, Runner, caller_scope
 from lifdsl.core.group import Group, VariableView
 from lifdsl.core.neuron_strings import (
@@ -89,6 +89,7 @@ class NeuronGroup(Group):
         self.resetter = Runner(self, "resetter", "resets") if resets else None
         self._regular: list[Runner] = []
         self._blocks: dict[str, list[Assign]] | None = None
+        self._coefficients: dict[str, sp.Basic] = {}
         self._discrete = None
         self._resolved = None
         self._kernel_source: str | None = None
@@ -214,7 +215,9 @@ class NeuronGroup(Group):
                 stmts.append(Assign(var, new))
         else:
             self._discrete = None
-        blocks["state_updater"] = affine_commits(stmts, eqs.diff_names, arrays)
+        rewrite = affine_rewrite(stmts, eqs.diff_names, arrays, self._run_constants(stmts))
+        blocks["state_updater"] = rewrite.statements
+        self._coefficients = rewrite.coefficients
         if self._threshold is not None:
             cond = eqs.substituted(self._threshold)
             if self._has_refractory:
@@ -228,6 +231,19 @@ class NeuronGroup(Group):
                                       for a in (st.as_assign() for st in r.statements)]
         self._blocks = blocks
         return blocks
+
+    def _run_constants(self, stmts: list[Assign]) -> set[str] | None:
+        """Names whose values are fixed for a run (namespace constants, ``dt``): the affine
+        rewrite computes coefficients of them alone once per run. None for float32 groups,
+        where a coefficient stays an expression: NumPy computes a function of constants in
+        float64 and plain arithmetic of Python numbers in float32, and the kernel follows."""
+        if self.dtype != np.float64:
+            return None
+        model = self._model_names()
+        targets = {st.target for st in stmts}
+        names = {s.name for st in stmts for s in st.expr.free_symbols}
+        return {nm for nm in names if nm not in model and nm not in targets
+                and not nm.startswith("_") and not nm.endswith("_new")} | {"dt"}
 
     @property
     def discrete_update(self):
@@ -261,9 +277,15 @@ class NeuronGroup(Group):
     # -- a run ------------------------------------------------------------------------------------
     def _prepare(self, ctx: RunContext) -> None:
         blocks = self._abstract()
-        resolved = self._resolve_blocks(blocks, ctx.namespaces, set(self._arrays))
+        # names read only by the affine update's coefficients are resolved with the rest
+        coefs = [Assign(nm, expr) for nm, expr in self._coefficients.items()]
+        resolved = self._resolve_blocks({**blocks, "coefficients": coefs}, ctx.namespaces,
+                                        set(self._arrays))
         if isinstance(self._refractory, float):
             resolved.constants["_refractory"] = self._refractory
+        # the affine update's coefficients of constants alone: computed once per run
+        resolved.constants.update(coefficient_values(
+            self._coefficients, {**resolved.constants, "dt": ctx.dt}))
         self._check_calls([st.expr for stmts in blocks.values() for st in stmts],
                           resolved.functions, "model", None)
         if self._refractory is not None and not isinstance(self._refractory, float):
@@ -326,6 +348,7 @@ class NeuronGroup(Group):
         self._resolved = self._placeholder([st.expr for b in blocks.values() for st in b])
         if isinstance(self._refractory, float):
             self._resolved.constants["_refractory"] = self._refractory
+        self._resolved.constants.update(dict.fromkeys(self._coefficients, 0.0))
         for r in self._regular:
             r.period = getattr(r, "period", 1)
         try:
