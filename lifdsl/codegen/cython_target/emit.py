@@ -35,8 +35,8 @@ def _threshold_loop(k: Kernel, ops: list, thr: P.Threshold) -> None:
     loop = Loop(k, codes)
     refractory = thr.lastspike is not None
     if refractory:
-        loop.add_array("lastspike", thr.lastspike)
-        loop.add_array("not_refractory", thr.not_refractory)
+        loop.add_array("lastspike", thr.lastspike, written=False)
+        loop.add_array("not_refractory", thr.not_refractory, written=False)
     parts = [Part("threshold" if isinstance(op, P.Threshold) else "plain", op.code.statements)
              for op in ops if not isinstance(op, P.Reset)]
     reset = next((op for op in ops if isinstance(op, P.Reset)), None)

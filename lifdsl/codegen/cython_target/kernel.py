@@ -192,12 +192,14 @@ class Loop:
         self.float64 = {nm for nm, ref in self.arrays.items()
                         if k.dtypes.get(ref.key) == "float64"}
 
-    def add_array(self, name: str, key: str) -> None:
-        """Make a buffer reachable under ``name`` (used and written)."""
+    def add_array(self, name: str, key: str, written: bool = True) -> None:
+        """Make a buffer reachable under ``name`` (used, and written back unless
+        ``written`` is False and no statement writes it)."""
         self.arrays[name] = P.Ref(key)
         self.per_element.add(name)
         self.used.add(name)
-        self.written.add(name)
+        if written:
+            self.written.add(name)
 
     def prepare(self, parts: list[Part], on_spike: tuple[Assign, ...] = (),
                 reads: set[str] = frozenset()) -> list[Part]:
@@ -281,8 +283,13 @@ class Loop:
                 self.inner.append(f"if (__builtin_expect({self.names['_cond']}, 0)) {{")
                 self.inner.append(f"    {spikes[0]}[_nspk++] = _i;")
                 if refractory:
-                    self.inner.append(f"    {self.names['lastspike']} = t;")
-                    self.inner.append(f"    {self.names['not_refractory']} = 0;")
+                    # stored here, where they change, unless a statement of the loop writes
+                    # them (the update's not_refractory = ...): then at the element's end
+                    for nm, value in (("lastspike", "t"), ("not_refractory", "0")):
+                        self.inner.append(f"    {self.names[nm]} = {value};")
+                        if nm not in self.written:
+                            self.inner.append(
+                                f"    {self.k.array(self.arrays[nm].key)}[_i] = {value};")
                 self.inner.append("}")
                 cond_name = self.names.pop("_cond")
         return cond_name
