@@ -80,5 +80,6 @@ def test_bench_quick_prints_a_row_per_target():
         cells = [c.strip() for c in rows[name].split("|")[1:]]
         synapses, rate, connect, loop, run, fresh = (float(c) for c in cells[:6])
         assert synapses > 0 and rate > 0
-        assert 0 < loop <= run < fresh
+        # (the tiny network's Cython loop can take under half a millisecond: printed 0.000)
+        assert 0 <= loop <= run < fresh and run > 0
         assert connect > 0
