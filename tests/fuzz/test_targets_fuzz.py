@@ -265,21 +265,19 @@ def test_bug_float32_refractory_uses_float_time_on_cython():
     assert isi.tolist() == [20.0] * len(isi)                    # got 19, 20, 21 mixed
 
 
-# -- synapse bugs found by the synapse generator (gen.AVOID_SYN_KNOWN steers around them) ------
+# -- synapse bugs found by the synapse generator (gen.AVOID_SYN_KNOWN steers around those open) --
 
 def _both(build):
     """``build(target)`` -> a result, on both targets (each call builds its own network)."""
     return {t: build(t) for t in ("numpy", "cython")}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="cython: one pre/postsynaptic variable written under two names in a "
-                          "pathway keeps only one of the writes")
 @pytest.mark.parametrize("on_pre, pre, post", [("y_post += 1; y += 10", 0, 1),
                                               ("y_post += 1; y_pre += 10", 0, 0)])
 def test_bug_pathway_writes_one_variable_under_two_names(on_pre, pre, post):
     """``y_post`` and the bare ``y`` are the target's ``y``; ``y_pre`` and ``y_post`` of a
-    self-synapse are one number too: every write counts (numpy: 11, cython: 1 and 10)."""
+    self-synapse are one number too: every write counts, 0 + 1 + 10 = 11 (cython kept 1 or
+    10: each name had its own local, stored back at the end)."""
     def build(target):
         G = ld.NeuronGroup(2, "y : 1", threshold="i == 0", dt=1e-4)
         S = ld.Synapses(G, G, on_pre=on_pre)
@@ -299,37 +297,29 @@ def _two_synapses_onto_one(on_pre):
     return _both(build)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="numpy reads a repeated postsynaptic target once for all its synapses "
-                          "where the statement reads it: '=' keeps the last write")
 @pytest.mark.parametrize("on_pre, want", [("v_post = clip(v_post + 1, -5, 5)", 2.0),
                                           ("v_post += 0.5*v_post + 1", 2.5)])
 def test_bug_numpy_pathway_reading_its_repeated_target(on_pre, want):
     """Synapse by synapse (cython, and Brian2 on every target: its numpy one falls back to a
-    loop for such statements): clip(0 + 1), then clip(1 + 1) = 2, where numpy gives 1; and
-    0 + (0 + 1), then 1 + (0.5 + 1) = 2.5, where numpy gives 2."""
+    loop for such statements): clip(0 + 1), then clip(1 + 1) = 2, where numpy gave 1; and
+    0 + (0 + 1), then 1 + (0.5 + 1) = 2.5, where numpy gave 2 (now: one round per synapse
+    onto the neuron)."""
     assert _two_synapses_onto_one(on_pre) == {"numpy": want, "cython": want}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="numpy applies each statement to every synapse before the next; cython "
-                          "runs the pathway synapse by synapse")
 def test_bug_pathway_statements_on_a_repeated_target_agree():
-    """numpy (add.at, then multiply.at) gives (0 + 2)*0.25 = 0.5; cython, synapse by synapse,
-    ((0 + 1)*0.5 + 1)*0.5 = 0.75 (Brian2's numpy and cython targets differ the same way). The
-    targets must agree."""
+    """numpy (add.at, then multiply.at) gave (0 + 2)*0.25 = 0.5; cython, synapse by synapse,
+    ((0 + 1)*0.5 + 1)*0.5 = 0.75 (Brian2's numpy and cython targets differ the same way). Both
+    targets now give the serial result."""
     got = _two_synapses_onto_one("v_post += 1; v_post *= 0.5")
-    assert got["numpy"] == got["cython"]
+    assert got == {"numpy": 0.75, "cython": 0.75}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="recurrent Synapses: numpy reads v_pre before the pathway, cython after "
-                          "the earlier synapses wrote v_post")
 def test_bug_recurrent_pathway_reads_pre_while_writing_post():
-    """0 -> 1 and 1 -> 0, both spike: numpy gives [2, 2] (every v_pre read first), cython
-    [3, 2] (synapse 1 -> 0 reads v[1] = 2 after 0 -> 1 wrote it). The targets must agree,
-    or refuse the order-dependent code (Brian2 does neither: v_pre and v_post are two names
-    to its order-independence check)."""
+    """0 -> 1 and 1 -> 0, both spike: numpy gave [2, 2] (every v_pre read first), cython
+    [3, 2] (synapse 1 -> 0 reads v[1] = 1 + 1 = 2 after 0 -> 1 wrote it, so v[0] = 1 + 2).
+    Both give the serial [3, 2] now (Brian2 does neither: v_pre and v_post are two names to
+    its order-independence check)."""
     def build(target):
         G = ld.NeuronGroup(2, "v : 1", threshold="True", dt=1e-4)
         G.v = 1
@@ -340,16 +330,12 @@ def test_bug_recurrent_pathway_reads_pre_while_writing_post():
         except ld.EquationError:
             return "refused"
         return G.v.tolist()
-    got = _both(build)
-    assert got["numpy"] == got["cython"]
+    assert _both(build) == {"numpy": [3.0, 2.0], "cython": [3.0, 2.0]}
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="numpy: a StateMonitor of a synaptic subexpression of _pre names reads "
-                          "them per neuron, not per synapse")
 def test_bug_numpy_monitor_of_synaptic_subexpression_with_pre_names():
-    """numpy raised 'operands could not be broadcast together with shapes (2,) (4,)'; cython
-    records w + v_pre per synapse."""
+    """numpy raised 'operands could not be broadcast together with shapes (2,) (4,)'; both
+    record w + v_pre per synapse: synapses (0,0), (0,1), (1,0), (1,1) read v_pre = 1, 1, 2, 2."""
     def build(target):
         G = ld.NeuronGroup(2, "v : 1", dt=1e-4)
         G.v = [1.0, 2.0]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from lifdsl.codegen import pathway
 from lifdsl.codegen import program as P
 from lifdsl.codegen.cython_target.printer import KernelPrinter, Scope
 from lifdsl.codegen.random_draws import draw_kinds, predraw
@@ -189,6 +190,7 @@ class Loop:
         self.inner: list[str] = []
         self.used: set[str] = set()
         self.written: set[str] = set()
+        self.aliases: dict[str, list[str]] = {}
         self.float64 = {nm for nm, ref in self.arrays.items()
                         if k.dtypes.get(ref.key) == "float64"}
 
@@ -205,18 +207,16 @@ class Loop:
                 reads: set[str] = frozenset()) -> list[Part]:
         """Note what the parts read and write; returns them with random draws leading."""
         parts = [Part(p.kind, tuple(predraw(p.statements))) for p in parts]
-        written_indexed: set[str] = set()
-        for st in [s for p in parts for s in p.statements] + list(on_spike):
-            late = {x.name for x in st.expr.free_symbols} & written_indexed
-            if late:
-                raise ValueError(f"{sorted(late)[0]!r} is read after it was written through an "
-                                 f"index in the same block: not supported")
+        statements = [s for p in parts for s in p.statements] + list(on_spike)
+        pathway.check_reads(statements, self.arrays)   # (as the NumPy target refuses them)
+        for st in statements:
             self.used |= {x.name for x in st.expr.free_symbols}
             if st.target in self.arrays:
                 self.written.add(st.target)
-                if self.arrays[st.target].index is not None:
-                    written_indexed.add(st.target)
         self.used |= set(reads)
+        # names of one buffer (v_post and v; v_pre and v_post onto the source itself) may be
+        # one element: a write through one is stored at once and the others are reloaded
+        self.aliases = pathway.aliases(self.arrays, self.used | self.written)
         return parts
 
     def open_element(self, element: str) -> None:
@@ -254,6 +254,16 @@ class Loop:
             out.append(f"{'int' if is_bool else self.vtype} {lname} = {text};")
             self.names[st.target] = lname
         self.per_element.add(st.target)
+        if st.target in self.aliases:
+            out.append(f"{self._element_of(st.target)} = {self.names[st.target]};")
+            for other in self.aliases[st.target]:
+                out.append(f"{self.names[other]} = {self._element_of(other)};")
+
+    def _element_of(self, name: str) -> str:
+        """The buffer element that array ``name`` of the loop's element is (C lvalue)."""
+        ref = self.arrays[name]
+        where = f"{self.k.array(ref.index, const=True)}[_i]" if ref.index else "_i"
+        return f"{self.k.array(ref.key)}[{where}]"
 
     def draws(self, pk: int, statements: tuple[Assign, ...], count: str, counter: str) -> None:
         """Buffers of this part's random draws, filled before the loop (``count`` of each)."""
@@ -305,11 +315,8 @@ class Loop:
 
     def close_element(self) -> None:
         """Store back every array the element's statements wrote."""
-        k = self.k
-        for nm in sorted(self.written):
-            ref = self.arrays[nm]
-            where = f"{k.array(ref.index, const=True)}[_i]" if ref.index else "_i"
-            self.inner.append(f"{k.array(ref.key)}[{where}] = {self.names[nm]};")
+        for nm in sorted(self.written):   # (aliases hold what their elements hold by now)
+            self.inner.append(f"{self._element_of(nm)} = {self.names[nm]};")
 
     def write(self, header: list[str], spikes: tuple[str, str] | None = None,
               footer: tuple[str, ...] = ()) -> None:

@@ -9,9 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from lifdsl.codegen import pathway
 from lifdsl.codegen import program as P
 from lifdsl.codegen.interrupt import deferred
 from lifdsl.codegen.numpy_target.block import CodeBlock
+from lifdsl.codegen.random_draws import draw_kinds, predraw
 from lifdsl.equations.statements import Assign
 
 Step = Callable[[int, float], None]
@@ -63,6 +65,7 @@ def _column_checked(fn: Callable, name: str, ncol: int) -> Callable:
 def _block(name: str, code: P.Code, statements, returns: str | None = None,
            full: bool = False, indexed: dict[str, str] | None = None) -> CodeBlock:
     arrays = [nm for nm, ref in code.arrays if ref.index is None]
+    pathway.check_reads(statements, code.array_map())   # (as the kernel refuses them)
     return CodeBlock(name, list(statements), arrays, returns=returns, full=full, indexed=indexed)
 
 
@@ -99,7 +102,7 @@ def _threshold(op: P.Threshold, b: P.Bindings) -> Step:
     nr = b.arrays[op.not_refractory] if op.not_refractory else None
 
     def run(step: int, t: float) -> None:
-        spikes = blk(ns, full, n, t, dt, rng).nonzero()[0]   # (1-D: flatnonzero's work)
+        spikes = np.flatnonzero(blk(ns, full, n, t, dt, rng))
         k = spikes.size
         nspk[0] = k
         if k:
@@ -125,8 +128,7 @@ def _reset(op: P.Reset, b: P.Bindings) -> Step:
 
 def _propagate(op: P.Propagate, b: P.Bindings) -> Step:
     ns, indexed = namespace(op.code, b)
-    blk = _block("propagate", op.code, op.code.statements, indexed=indexed)
-    dt, rng = b.dt, b.rng
+    deliver = _serial(op, b, ns, indexed)
     spk, nspk, indptr = b.arrays[op.spikes], b.arrays[op.nspikes], b.arrays[op.indptr]
     order = b.arrays[op.order] if op.order else None
     if op.ring and not op.buckets:
@@ -165,8 +167,57 @@ def _propagate(op: P.Propagate, b: P.Bindings) -> Step:
         # the rows of every spiking source, in spike order (as the C loop walks them)
         first = np.repeat(starts - (np.cumsum(lens) - lens), lens)
         rows = np.arange(total, dtype=np.int64) + first
-        blk(ns, rows if order is None else order[rows], total, t, dt, rng)
+        deliver(rows if order is None else order[rows], total, t)
     return run
+
+
+def _serial(op: P.Propagate, b: P.Bindings, ns: dict[str, Any],
+            indexed: dict[str, str]) -> Callable[[np.ndarray, int, float], None]:
+    """``deliver(elements, n, t)``: the pathway's code for ``elements`` (in delivery order) with
+    the serial result, as the C loop gets it, element by element (see codegen/pathway.py).
+
+    Code that commutes runs in one call. Other code runs in rounds, each holding at most one
+    element per cell that the code touches and writes (the ``k``-th element to reach a
+    ``v[post]`` goes to round ``k``, or later where it shares another cell); its random numbers
+    are drawn first, one per element in delivery order (the kernel's order), and read per
+    element."""
+    code, dt, rng = op.code, b.dt, b.rng
+    if not pathway.needs_rounds(code):
+        blk = _block("propagate", code, code.statements, indexed=indexed)
+
+        def at_once(rows: np.ndarray, n: int, t: float) -> None:
+            blk(ns, rows, n, t, dt, rng)
+        return at_once
+    statements = predraw(code.statements)
+    draws = draw_kinds(statements)
+    body = statements[len(draws):]
+    size = b.arrays[op.order].size if op.order else int(b.arrays[op.indptr][-1])
+    for name, _ in draws:    # one number per element, by element id (each id once a step)
+        ns[name] = np.zeros(size)
+    arrays = [nm for nm, ref in code.arrays if ref.index is None] + [nm for nm, _ in draws]
+    pathway.check_reads(body, code.array_map())
+    blk = CodeBlock("propagate_rounds", body, arrays, indexed=indexed)
+    offsets: dict[str, int] = {}
+    cells = []
+    for key, index in pathway.touched(code):
+        if key not in offsets:    # cell ids: one range per buffer
+            offsets[key] = sum(b.arrays[k].size for k in offsets)
+        cells.append((offsets[key], b.arrays[index]))
+
+    def in_rounds(rows: np.ndarray, n: int, t: float) -> None:
+        for name, kind in draws:
+            ns[name][rows] = rng.random(n) if kind == "uniform" else rng.standard_normal(n)
+        level = pathway.conflict_levels([off + idx[rows] for off, idx in cells], n)
+        if not level.size or not level.any():
+            blk(ns, rows, n, t, dt, rng)
+            return
+        by_round = rows[np.argsort(level, kind="stable")]
+        ends = np.cumsum(np.bincount(level))
+        start = 0
+        for end in ends.tolist():   # rounds (at most the most synapses onto one cell)
+            blk(ns, by_round[start:end], end - start, t, dt, rng)
+            start = end
+    return in_rounds
 
 
 def _push(op: P.PushSpikes, b: P.Bindings) -> Step:
@@ -213,10 +264,12 @@ def _record_state(op: P.RecordState, b: P.Bindings) -> Step:
         copies.append((b.arrays[buf], b.scalars[key] if scalar else b.arrays[key], scalar))
     exprs = []
     if op.code is not None:
-        ns, _ = namespace(op.code, b)
+        # (a synaptic expression reads _pre/_post names through the synapses' indices)
+        ns, indexed = namespace(op.code, b)
         outs = dict(op.outputs)
         for st in op.code.statements:
-            blk = _block("_record", op.code, [Assign("_value", st.expr)], returns="_value")
+            blk = _block("_record", op.code, [Assign("_value", st.expr)], returns="_value",
+                         indexed=indexed)
             exprs.append((b.arrays[outs[st.target]], blk, ns))
 
     def run(step: int, t: float) -> None:
@@ -233,28 +286,22 @@ def _record_spikes(op: P.RecordSpikes, b: P.Bindings) -> Step:
     spk, nspk, counts = b.arrays[op.spikes], b.arrays[op.nspikes], b.arrays[op.counts]
     sink = b.sinks[op.sink]
     lo, size, record = b.ints[op.lo], b.ints[op.size], bool(b.ints[op.record])
-    # the buffer holds indices of the source's own elements (it has one place per element):
-    # a monitor of all of them keeps every spike as it is
-    whole = lo == 0 and size >= spk.size
-    fill = sink.fill
 
     def run(step: int, t: float) -> None:
         k = int(nspk[0])
         if not k:
             return
         s = spk[:k]
-        if not whole:
-            s = s[(s >= lo) & (s < lo + size)] - lo
+        s = s[(s >= lo) & (s < lo + size)] - lo
         if not s.size:
             return
         counts[s] += 1  # the spikes of one step are distinct elements
         if record:
-            m, n = s.size, int(fill[0])
-            if n + m > fill[1]:
-                sink.grow(m)   # (new index and step arrays; fill stays)
-            sink.index[n:n + m] = s
-            sink.step[n:n + m] = step
-            fill[0] = n + m
+            sink.grow(s.size)
+            n = int(sink.fill[0])
+            sink.index[n:n + s.size] = s
+            sink.step[n:n + s.size] = step
+            sink.fill[0] = n + s.size
     return run
 
 
@@ -262,14 +309,12 @@ def _record_rate(op: P.RecordRate, b: P.Bindings) -> Step:
     spk, nspk = b.arrays[op.spikes], b.arrays[op.nspikes]
     times, rates, step0 = b.arrays[op.times], b.arrays[op.rates], b.step0
     lo, size, scale = b.ints[op.lo], b.ints[op.size], b.scalars[op.scale]
-    whole = lo == 0 and size >= spk.size   # (as in _record_spikes)
 
     def run(step: int, t: float) -> None:
         s = spk[:int(nspk[0])]
         k = step - step0
         times[k] = t
-        count = s.size if whole else int(np.count_nonzero((s >= lo) & (s < lo + size)))
-        rates[k] = count * scale
+        rates[k] = int(np.count_nonzero((s >= lo) & (s < lo + size))) * scale
     return run
 
 
