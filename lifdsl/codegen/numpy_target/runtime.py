@@ -102,7 +102,7 @@ def _threshold(op: P.Threshold, b: P.Bindings) -> Step:
     nr = b.arrays[op.not_refractory] if op.not_refractory else None
 
     def run(step: int, t: float) -> None:
-        spikes = np.flatnonzero(blk(ns, full, n, t, dt, rng))
+        spikes = blk(ns, full, n, t, dt, rng).nonzero()[0]   # (1-D: flatnonzero's work)
         k = spikes.size
         nspk[0] = k
         if k:
@@ -286,22 +286,28 @@ def _record_spikes(op: P.RecordSpikes, b: P.Bindings) -> Step:
     spk, nspk, counts = b.arrays[op.spikes], b.arrays[op.nspikes], b.arrays[op.counts]
     sink = b.sinks[op.sink]
     lo, size, record = b.ints[op.lo], b.ints[op.size], bool(b.ints[op.record])
+    # the buffer holds indices of the source's own elements (it has one place per element):
+    # a monitor of all of them keeps every spike as it is
+    whole = lo == 0 and size >= spk.size
+    fill = sink.fill
 
     def run(step: int, t: float) -> None:
         k = int(nspk[0])
         if not k:
             return
         s = spk[:k]
-        s = s[(s >= lo) & (s < lo + size)] - lo
+        if not whole:
+            s = s[(s >= lo) & (s < lo + size)] - lo
         if not s.size:
             return
         counts[s] += 1  # the spikes of one step are distinct elements
         if record:
-            sink.grow(s.size)
-            n = int(sink.fill[0])
-            sink.index[n:n + s.size] = s
-            sink.step[n:n + s.size] = step
-            sink.fill[0] = n + s.size
+            m, n = s.size, int(fill[0])
+            if n + m > fill[1]:
+                sink.grow(m)   # (new index and step arrays; fill stays)
+            sink.index[n:n + m] = s
+            sink.step[n:n + m] = step
+            fill[0] = n + m
     return run
 
 
@@ -309,12 +315,14 @@ def _record_rate(op: P.RecordRate, b: P.Bindings) -> Step:
     spk, nspk = b.arrays[op.spikes], b.arrays[op.nspikes]
     times, rates, step0 = b.arrays[op.times], b.arrays[op.rates], b.step0
     lo, size, scale = b.ints[op.lo], b.ints[op.size], b.scalars[op.scale]
+    whole = lo == 0 and size >= spk.size   # (as in _record_spikes)
 
     def run(step: int, t: float) -> None:
         s = spk[:int(nspk[0])]
         k = step - step0
         times[k] = t
-        rates[k] = int(np.count_nonzero((s >= lo) & (s < lo + size))) * scale
+        count = s.size if whole else int(np.count_nonzero((s >= lo) & (s < lo + size)))
+        rates[k] = count * scale
     return run
 
 
