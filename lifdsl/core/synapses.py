@@ -7,13 +7,13 @@ every pathway, as Brian2 does), ``(summed)`` variables (``I_post = g : 1 (summed
 target variable is zeroed and summed every step before the target's update), an ``on_pre``
 and an ``on_post`` pathway (statements on synaptic, ``_pre`` and ``_post`` names; a bare
 non-synaptic name is the postsynaptic one; ``v_post += w`` adds every synapse onto a repeated
-target; ``on_pre`` runs before ``on_post`` in a step), delays of ``on_pre`` (one for all, or per
-synapse with ``S.delay``: a ring of past spike lists at the source, nothing pushed per
-synapse; per-synapse delays read the ring through one block of rows per delay),
-``connect()`` with all-to-all, ``i=``/``j=`` arrays, ``condition=``, ``p=`` (Bernoulli by
-geometric skipping) and ``j=`` expressions of ``i``; subgroups as source and target. Not yet:
-named pathways, monitors of synaptic variables, store/restore of spikes
-in flight.
+target; a pathway runs synapse by synapse, in delivery order, on both targets; ``on_pre`` runs
+before ``on_post`` in a step), delays of ``on_pre`` (one for all, or per synapse with
+``S.delay``: a ring of past spike lists at the source, nothing pushed per synapse; per-synapse
+delays read the ring through one block of rows per delay; the spikes in flight are stored by
+age), ``connect()`` with all-to-all, ``i=``/``j=`` arrays, ``condition=``, ``p=`` (Bernoulli by
+geometric skipping) and ``j=`` expressions of ``i``; subgroups as source and target;
+monitors of synaptic variables and expressions. Not yet: named pathways.
 """
 
 from __future__ import annotations
@@ -118,6 +118,8 @@ class Synapses(Group):
         self._keys = ("_src", "_tgt")
         self._ring: np.ndarray | None = None
         self._ring_n: np.ndarray | None = None
+        self._ring_step = 0      # the ring holds the spikes of the steps before this one
+        self._restored: list[np.ndarray] | None = None   # spikes in flight set by restore()
         self._frozen = True
 
     # -- connectivity -----------------------------------------------------------------------------
@@ -430,10 +432,7 @@ class Synapses(Group):
         self._max_delay = int(steps.max()) if steps.size else 0
         self._one_delay = steps.size == 0 or bool(np.all(steps == steps[0]))
         depth, stride = self._max_delay + 1, self._src.N
-        if self._max_delay and (self._ring is None or self._ring.size != depth * stride):
-            # spikes in flight live here, across runs (a new longest delay starts empty)
-            self._ring = np.zeros(depth * stride, np.int64)
-            self._ring_n = np.zeros(depth, np.int64)
+        self._lay_out_ring(ctx.step0, depth if self._max_delay else 0)
         if not self._one_delay:
             # one block of CSR rows per delay: synapses by (delay, presynaptic neuron)
             self._order_delay, self._indptr_delay = _rows(steps * stride + self._pre_abs,
@@ -506,11 +505,50 @@ class Synapses(Group):
                 self._code(blocks[f"summed_add_{k}"], self._resolved, key, part), count)
         return part
 
+    # -- spikes in flight -------------------------------------------------------------------------
+    def _in_flight(self) -> list[np.ndarray]:
+        """The spikes in flight: entry ``a - 1`` lists the source neurons (of the source's
+        parent) that spiked ``a`` steps before the step the ring stands at, for every age the
+        ring can still deliver (its shape is not part of this: it follows the delays)."""
+        if self._restored is not None:
+            return [a.copy() for a in self._restored]
+        if self._ring is None:
+            return []
+        depth, stride = self._ring_n.size, self._src.N
+        out = []
+        for age in range(1, depth):   # (age 0's row is this step's: pushed before it is read)
+            row = (self._ring_step - age) % depth
+            out.append(self._ring[row * stride:row * stride + int(self._ring_n[row])].copy())
+        return out
+
+    def _lay_out_ring(self, step: int, depth: int) -> None:
+        """A ring of ``depth`` rows (none for 0) for a run from ``step``, holding the spikes in
+        flight by age (rows are ``step % depth``): a longer delay keeps them all, a shorter one
+        those it can still deliver."""
+        flight = self._in_flight()
+        self._restored = None
+        self._ring_step = step
+        if not depth:
+            self._ring = self._ring_n = None
+            return
+        stride = self._src.N
+        self._ring = np.zeros(depth * stride, np.int64)
+        self._ring_n = np.zeros(depth, np.int64)
+        for age, spikes in enumerate(flight[:depth - 1], start=1):
+            row = (step - age) % depth
+            self._ring[row * stride:row * stride + spikes.size] = spikes
+            self._ring_n[row] = spikes.size
+
+    def _finish(self, steps_done: int) -> None:
+        super()._finish(steps_done)
+        if self.active:   # (an inactive Synapses pushes no spikes: those in flight wait)
+            self._ring_step += steps_done
+
     # -- store / restore -------------------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
         """Synaptic variables, the connectivity (compared, never restored) and the spikes in
-        flight (the ring of past spikes of delayed pathways)."""
-        from lifdsl.core.state import Setting  # (store/restore: see core/state.py)
+        flight, by age (what the ring of past spikes of delayed pathways holds)."""
+        from lifdsl.core.state import Parts, Setting  # (store/restore: see core/state.py)
 
         state = super()._get_state()
         arrays = state["arrays"]
@@ -518,17 +556,14 @@ class Synapses(Group):
         arrays.pop("N_incoming"), arrays.pop("N_outgoing")   # (follow from the connections)
         state["connections"] = Setting(np.stack([pre, post]) if pre.size
                                        else np.zeros((2, 0), np.int64))
-        empty = np.zeros(0, np.int64)
-        state["queue"] = {"ring": empty if self._ring is None else self._ring.copy(),
-                          "ring_n": empty if self._ring_n is None else self._ring_n.copy()}
+        state["queue"] = {"in_flight": Parts(self._in_flight(), np.int64, below=self._src.N)}
         return state
 
     def _set_state(self, state: dict[str, Any]) -> None:
         super()._set_state({"arrays": state["arrays"]})
         queue = state.get("queue")
-        if queue is not None and queue["ring"].size:
-            self._ring[...] = queue["ring"]
-            self._ring_n[...] = queue["ring_n"]
+        if queue is not None:   # (laid out into a ring for the delays of the next run)
+            self._restored = [np.array(a, np.int64) for a in queue["in_flight"]]
 
     def __len__(self) -> int:
         return self.N

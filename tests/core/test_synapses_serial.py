@@ -1,8 +1,9 @@
 """Synaptic pathways have one semantics on both targets: synapse by synapse, in delivery
 order (spikes in order, each spike's synapses in creation order). Names of one variable alias
 (``v_post`` and ``v``; ``v_pre`` and ``v_post`` onto the source itself); monitors of synaptic
-expressions read ``_pre``/``_post`` per synapse. Every test runs on both targets (see
-conftest); expected numbers are worked out by hand in each docstring."""
+expressions read ``_pre``/``_post`` per synapse; spikes in flight survive store/restore and a
+change of delays. Every test runs on both targets (see conftest); expected numbers are worked
+out by hand in each docstring."""
 
 from __future__ import annotations
 
@@ -168,3 +169,91 @@ def test_a_monitor_of_a_synaptic_expression_reads_pre_and_post_per_synapse():
     M = ld.StateMonitor(S, "s", record=[1, 2])
     ld.Network(G, S, M).run(2 * DT)
     np.testing.assert_allclose(M.s, [[21.2, 21.2], [12.3, 12.3]], rtol=1e-14)
+
+
+# -- spikes in flight -----------------------------------------------------------------------------
+
+def _delayed(delays):
+    """Source neuron 0 spikes in steps 0 and 3, neuron 1 in step 1; synapses 0->0 (w = 1) and
+    1->1 (w = 10) with ``delays`` (in steps), 'v_post += w'."""
+    src = ld.SpikeGeneratorGroup(2, [0, 1, 0], np.array([0, 1, 3]) * DT, dt=DT)
+    H = ld.NeuronGroup(2, "v : 1", dt=DT)
+    S = ld.Synapses(src, H, "w : 1", on_pre="v_post += w")
+    S.connect(i=[0, 1], j=[0, 1])
+    S.w = [1.0, 10.0]
+    S.delay = np.array(delays) * DT
+    return ld.Network(src, H, S), H, S
+
+
+@pytest.mark.parametrize("to_file", [False, True])
+@pytest.mark.parametrize("new_delays", [[6, 1], [1, 1], [0, 0]])
+def test_restore_after_the_delays_changed_gives_the_spikes_in_flight(tmp_path, to_file,
+                                                                       new_delays):
+    """Delays 2 and 4 steps: spike 0 of step 0 arrives in step 2, spike 1 of step 1 in step
+    5, spike 0 of step 3 in step 5: v = [1, 0] after step 2, [2, 10] after step 5. Stored
+    after steps 0 and 1 (two spikes in flight), run with other delays (a longer ring, a
+    shorter one, none), restored: the delays and the spikes in flight come back, and steps 2
+    to 5 give what the uninterrupted network gives."""
+    net, H, S = _delayed([2, 4])
+    kw = {"filename": str(tmp_path / "state.npz")} if to_file else {}
+    net.run(2 * DT)
+    net.store("mid", **kw)
+    S.delay = np.array(new_delays) * DT
+    net.run(5 * DT)
+    net.restore("mid", **kw)
+    np.testing.assert_allclose(S.delay, [2 * DT, 4 * DT], rtol=1e-15)
+    assert H.v.tolist() == [0.0, 0.0] and net.t == pytest.approx(2 * DT)
+    net.run(DT)
+    assert H.v.tolist() == [1.0, 0.0]
+    net.run(2 * DT)
+    assert H.v.tolist() == [1.0, 0.0]
+    net.run(DT)
+    assert H.v.tolist() == [2.0, 10.0]
+
+
+def test_restore_of_a_state_stored_before_the_first_run():
+    """Stored at t = 0, before any ring was made: restored after a run, nothing is in flight,
+    and the run again gives v = [1, 0] after step 2 and [2, 10] after step 5."""
+    net, H, S = _delayed([2, 4])
+    net.store()
+    net.run(6 * DT)
+    assert H.v.tolist() == [2.0, 10.0]
+    net.restore()
+    assert H.v.tolist() == [0.0, 0.0] and net.t == 0.0
+    net.run(3 * DT)
+    assert H.v.tolist() == [1.0, 0.0]
+    net.run(3 * DT)
+    assert H.v.tolist() == [2.0, 10.0]
+
+
+def test_a_longer_delay_between_runs_applies_to_the_spikes_in_flight():
+    """Spikes are kept by source and age and read with the delays of the step they arrive
+    in: after steps 0 and 1 the delays become 3 and 5 steps, so spike 0 of step 0 arrives in
+    step 3 (v[0] = 1), spike 1 of step 1 in step 6 (v[1] = 10), spike 0 of step 3 in step 6
+    (v[0] = 2)."""
+    net, H, S = _delayed([2, 4])
+    net.run(2 * DT)
+    S.delay = [3 * DT, 5 * DT]
+    seen = []
+    for _ in range(5):
+        net.run(DT)
+        seen.append(H.v.tolist())
+    assert seen == [[0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [2.0, 10.0]]
+
+
+def test_spikes_in_flight_wait_while_the_synapses_are_inactive():
+    """Delays 2 and 4 steps; after steps 0 and 1 the spikes of steps 0 and 1 are in flight
+    (1 and 0 steps old at the end of step 1). The synapses sleep in steps 2, 3 and 4 (nothing
+    is pushed or delivered, and spike 0 of step 3 is not seen) and wake in step 5, where the
+    spikes are as old as they were before (2 and 1 steps): spike 0 of step 0 arrives in step 5
+    (v[0] = 1), spike 1 of step 1 three steps later, in step 8 (v[1] = 10)."""
+    net, H, S = _delayed([2, 4])
+    net.run(2 * DT)
+    S.active = False
+    net.run(3 * DT)
+    S.active = True
+    seen = []
+    for _ in range(4):
+        net.run(DT)
+        seen.append(H.v.tolist())
+    assert seen == [[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 10.0]]

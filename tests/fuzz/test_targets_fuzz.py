@@ -25,7 +25,6 @@ import pytest
 
 import lifdsl as ld
 from lifdsl.codegen.cache import compiler_available
-from lifdsl.core.state import StateMismatchError
 
 from .gen import check_case, make_syn_case
 
@@ -265,7 +264,7 @@ def test_bug_float32_refractory_uses_float_time_on_cython():
     assert isi.tolist() == [20.0] * len(isi)                    # got 19, 20, 21 mixed
 
 
-# -- synapse bugs found by the synapse generator (gen.AVOID_SYN_KNOWN steers around those open) --
+# -- synapse bugs found by the synapse generator (fixed; gen.AVOID_SYN_KNOWN is off) -------------
 
 def _both(build):
     """``build(target)`` -> a result, on both targets (each call builds its own network)."""
@@ -351,15 +350,16 @@ def test_bug_numpy_monitor_of_synaptic_subexpression_with_pre_names():
     np.testing.assert_allclose(got["cython"], want, rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, raises=StateMismatchError,
-                   reason="restore refuses a state stored before the ring of delayed spikes was "
-                          "made (or resized by a new delay)")
 @pytest.mark.parametrize("target", ["numpy", "cython"])
 @pytest.mark.parametrize("when", ["before the first run", "before a longer delay"])
 def test_bug_restore_after_the_spike_ring_changed(target, when):
     """Found by fuzzing: StateMismatchError 'synapses.queue.ring: shape (3,) in the network,
-    (0,) in the stored state', though nothing in the network changed its structure."""
-    G = ld.NeuronGroup(1, "v : 1", dt=1e-4)
+    (0,) in the stored state', though nothing in the network changed its structure. Neuron 0
+    spikes in step 0 only; with 2 steps of delay, v = 1 from step 2 on. Stored at step 0 (no
+    ring yet) or 1 (the spike in flight, 1 step old) and restored after a run with 5 steps of
+    delay: the next steps give what an uninterrupted network gives (v = 0 in step 1, 1 after
+    step 2), and the spike in flight was carried to the longer ring too (v = 1 before)."""
+    G = ld.NeuronGroup(1, "v : 1", threshold="t < 0.5e-4", dt=1e-4)
     S = ld.Synapses(G, G, on_pre="v += 1", delay=2e-4)
     S.connect()
     net = ld.Network(G, S, target=target)
@@ -369,5 +369,13 @@ def test_bug_restore_after_the_spike_ring_changed(target, when):
     if when == "before a longer delay":
         S.delay = 5e-4
     net.run(1e-3)
+    assert G.v[0] == 1.0
     net.restore()
     assert net.t == (0.0 if when == "before the first run" else pytest.approx(1e-4))
+    assert G.v[0] == 0.0 and S.delay[0] == pytest.approx(2e-4)
+    if when == "before the first run":
+        net.run(1e-4)
+    net.run(1e-4)                  # step 1
+    assert G.v[0] == 0.0
+    net.run(1e-4)                  # step 2: delivered
+    assert G.v[0] == 1.0
