@@ -20,7 +20,7 @@ def build_count() -> int:
 
 def block_source(name: str, statements: Sequence[Assign], arrays: Iterable[str],
                  returns: str | None = None, full: bool = False,
-                 booleans: Iterable[str] | None = None, dtype: str = "float64") -> str:
+                 booleans: Iterable[str] | None = None, dtype: str | None = None) -> str:
     """The NumPy source a block of these statements runs (without compiling it)."""
     return generate_numpy(name, tuple(predraw(statements)), arrays, returns=returns, full=full,
                           booleans=booleans, dtype=dtype)
@@ -32,7 +32,8 @@ class CodeBlock:
     Compiled functions are shared between blocks with identical source, so re-running or
     re-creating a model does not regenerate Python code. ``booleans`` (default:
     ``not_refractory``) and ``dtype`` say which arrays hold true/false values and the
-    floating-point type they are read in as numbers (see :func:`generate_numpy`).
+    floating-point type they are read in as numbers (default: the type of the block's own
+    arrays; see :func:`generate_numpy`).
     """
 
     def __init__(
@@ -44,12 +45,13 @@ class CodeBlock:
         full: bool = False,
         indexed: Mapping[str, str] | None = None,
         booleans: Iterable[str] | None = None,
-        dtype: str = "float64",
+        dtype: str | None = None,
     ) -> None:
         self.name = name
         key = (name, tuple(statements), frozenset(arrays), returns, full,
                tuple(sorted((indexed or {}).items())),
-               None if booleans is None else frozenset(booleans), str(dtype))
+               None if booleans is None else frozenset(booleans),
+               None if dtype is None else str(dtype))
         hit = _blocks.get(key)
         if hit is None:  # printing SymPy is slow: a run's blocks are looked up, not reprinted
             stmts = tuple(predraw(statements))

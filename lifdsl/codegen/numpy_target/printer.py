@@ -75,6 +75,26 @@ def bool_number(x) -> float:
     return float(x)
 
 
+def float_type(ns: Mapping, names: Iterable[str]) -> type:
+    """The floating-point type of a block whose own arrays are ``ns[name]`` for ``names``:
+    float32 when one of them is (the state of a float32 group), float64 otherwise."""
+    for nm in names:
+        if getattr(ns.get(nm), "dtype", None) == np.float32:
+            return np.float32
+    return np.float64
+
+
+def as_double(x):
+    """A run constant as C computes with it: a Python int as a double (``-k`` of ``k = 0`` is
+    ``-0.0``; beyond the doubles, inf), every other value as it is."""
+    if type(x) is not int:
+        return x
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
 def py_name(name: str) -> str:
     """The Python identifier used for a model name (keywords get a trailing underscore)."""
     if keyword.iskeyword(name) or name in {"numpy"}:
@@ -179,15 +199,18 @@ class _BlockPrinter(NumpyCodePrinter):
 
     Run constants are folded into ``_c<k>`` names (their text kept in ``folds``); a quotient or
     power that is element-independent but not constant prints as a call of the IEEE helpers;
-    a boolean name read as a number prints as 0/1 of ``dtype``.
+    a boolean name read as a number prints as 0/1 of ``dtype`` (None: of ``_ft``, the type
+    the fold function finds, see :func:`float_type`).
     """
 
-    def __init__(self, element: Iterable[str], booleans: Iterable[str], dtype: str) -> None:
+    def __init__(self, element: Iterable[str], booleans: Iterable[str],
+                 dtype: str | None) -> None:
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": True})
         self.element = set(element)      # names whose value differs per element, now
         self.varying = set()             # element-independent locals (not run constants)
         self.booleans = set(booleans)    # names holding true/false values, now
-        self.dtype = np.dtype(dtype).name
+        self.dtype = None if dtype is None else np.dtype(dtype).name
+        self.needs_float_type = False   # a boolean is read as a number of the inferred type
         self.folds: list[str] = []       # the text of _c0, _c1, ... (constants alone)
         self.used: set[str] = set()      # names the block function reads
         self.fold_used: set[str] = set()  # names the fold function reads
@@ -255,9 +278,12 @@ class _BlockPrinter(NumpyCodePrinter):
         name = py_name(expr.name)
         if expr.name not in self.booleans:
             return name
-        if self.kind(expr) == _ELEMENT:
-            return f"numpy.asarray({name}, numpy.{self.dtype})"
-        return f"_bool_number({name})"
+        if self.kind(expr) != _ELEMENT:
+            return f"_bool_number({name})"
+        if self.dtype is None:
+            self.needs_float_type = True
+            return f"numpy.asarray({name}, _ft)"
+        return f"numpy.asarray({name}, numpy.{self.dtype})"
 
     def _print_condition(self, expr: sp.Basic) -> str:
         if isinstance(expr, sp.Symbol) and expr.name in self.booleans:
@@ -316,7 +342,7 @@ def generate_numpy(
     full: bool = False,
     indexed: Mapping[str, str] | None = None,
     booleans: Iterable[str] | None = None,
-    dtype: str = "float64",
+    dtype: str | None = None,
 ) -> str:
     """Source of a function running ``statements`` over the selected elements.
 
@@ -332,9 +358,10 @@ def generate_numpy(
     not be read after it is written in the same block.
 
     ``booleans`` names the arrays holding true/false values (default: ``not_refractory``);
-    read as numbers they are 0 and 1 of ``dtype``, the block's floating-point type. Values of
-    run constants alone are computed by a second function, once per ``_ns`` (and ``dt``),
-    kept in ``_ns`` under a key of its source.
+    read as numbers they are 0 and 1 of ``dtype``, the block's floating-point type (None: the
+    type of its own arrays, see :func:`float_type`). Values of run constants alone, and that
+    type, are computed by a second function once per ``_ns`` (and ``dt``), kept in ``_ns``
+    under a key of its source.
     """
     arrays = set(arrays)
     indexed = dict(indexed or {})
@@ -388,14 +415,16 @@ def generate_numpy(
     lines = [f"def {name}(_ns, _idx, _n, t, dt, _rng):"]
     if doc:
         lines.append(f"    {doc!r}")
-    fold = _fold_source(name, printer) if printer.folds else ""
-    if fold:
+    fold = ""
+    if printer.folds or printer.needs_float_type:
+        own = sorted(arrays & ({nm for st in statements for nm in _names(st.expr)}
+                               | {st.target for st in statements}))
+        fold, values = _fold_source(name, printer, own)
         key = "_fold_" + hashlib.sha256(fold.encode()).hexdigest()[:16]
         lines += [f"    _f = _ns.get({key!r})",
                   "    if _f is None or _f[0] != dt:",
                   f"        _f = _ns[{key!r}] = _fold_{name}(_ns, dt)",
-                  "    _f_dt, " + ", ".join(f"_c{k}" for k in range(len(printer.folds)))
-                  + " = _f"]
+                  "    _f_dt, " + ", ".join(values) + " = _f"]
     for nm in _free_names(statements):
         if nm in ("t", "dt"):
             continue
@@ -411,21 +440,34 @@ def generate_numpy(
     return "\n".join(lines) + "\n" + (("\n" + fold) if fold else "")
 
 
-def _fold_source(name: str, printer: _BlockPrinter) -> str:
-    """The function computing a block's folded run constants: ``(dt, _c0, _c1, ...)``."""
+def _names(expr: sp.Basic) -> set[str]:
+    return {s.name for s in expr.free_symbols}
+
+
+def _fold_source(name: str, printer: _BlockPrinter, own: list[str]) -> tuple[str, list[str]]:
+    """The function computing what a block needs once per ``_ns``: its float type ``_ft``
+    (where it infers it from its ``own`` arrays) and its folded run constants ``_c<k>``;
+    returns the source and the names of the values after ``dt`` in the tuple it returns."""
     lines = [f"def _fold_{name}(_ns, dt):"]
-    lines += [f"    {py_name(nm)} = _ns[{nm!r}]" for nm in sorted(printer.fold_used - {"dt"})]
-    lines.append('    with numpy.errstate(all="ignore"):')
-    lines += [f"        _c{k} = {text}" for k, text in enumerate(printer.folds)]
-    lines.append("    return (dt, " + "".join(f"_c{k}, " for k in range(len(printer.folds)))
-                 + ")")
-    return "\n".join(lines) + "\n"
+    values = []
+    if printer.needs_float_type:
+        lines.append(f"    _ft = _float_type(_ns, {tuple(own)!r})")
+        values.append("_ft")
+    lines += [f"    {py_name(nm)} = _double(_ns[{nm!r}])"
+              for nm in sorted(printer.fold_used - {"dt"})]
+    if printer.folds:
+        lines.append('    with numpy.errstate(all="ignore"):')
+        lines += [f"        _c{k} = {text}" for k, text in enumerate(printer.folds)]
+        values += [f"_c{k}" for k in range(len(printer.folds))]
+    lines.append("    return (dt, " + "".join(f"{v}, " for v in values) + ")")
+    return "\n".join(lines) + "\n", values
 
 
 def compile_numpy(source: str, name: str):
     """Compile generated (never user-written) source and return the function ``name``."""
     glob = {"numpy": np, "_exprel": NUMPY_FUNCTIONS["exprel"], "_expdd": NUMPY_FUNCTIONS["expdd"],
-            "_pow": ieee_pow, "_div": ieee_div, "_bool_number": bool_number}
+            "_pow": ieee_pow, "_div": ieee_div, "_bool_number": bool_number,
+            "_double": as_double, "_float_type": float_type}
     code = compile(source, f"<lifdsl generated {name}>", "exec")
     exec(code, glob)  # noqa: S102 - generated from SymPy trees, not from user text
     return glob[name]
