@@ -1,24 +1,33 @@
 """Synapses: connections from a source group to a target group, with per-synapse state and
-code run for every spike of the source (``on_pre``), Brian2's names and semantics.
+code run for every spike of the source (``on_pre``) or of the target (``on_post``), Brian2's
+names and semantics.
 
 Built so far: per-synapse parameters and ``(shared)`` ones, clock-driven synaptic equations,
 ``(event-driven)`` ones (linear; brought up to date from ``lastupdate`` at every event of
 every pathway, as Brian2 does), ``(summed)`` variables (``I_post = g : 1 (summed)``: the
-target variable is zeroed and summed every step before the target's update), an ``on_pre``
-and an ``on_post`` pathway (statements on synaptic, ``_pre`` and ``_post`` names; a bare
-non-synaptic name is the postsynaptic one; ``v_post += w`` adds every synapse onto a repeated
-target; a pathway runs synapse by synapse, in delivery order, on both targets; ``on_pre`` runs
-before ``on_post`` in a step), delays of ``on_pre`` (one for all, or per synapse with
-``S.delay``: a ring of past spike lists at the source, nothing pushed per synapse; per-synapse
-delays read the ring through one block of rows per delay; the spikes in flight are stored by
-age), ``connect()`` with all-to-all, ``i=``/``j=`` arrays, ``condition=``, ``p=`` (Bernoulli by
-geometric skipping) and ``j=`` expressions of ``i``; subgroups as source and target;
-monitors of synaptic variables and expressions. Not yet: named pathways.
+target variable is zeroed and summed every step before the target's update), pathways
+(:class:`SynapticPathway`: ``on_pre``/``on_post`` as a string, the pathways ``pre`` and
+``post``, or a dict of named pathways; statements on synaptic, ``_pre`` and ``_post`` names; a
+bare non-synaptic name is the postsynaptic one; ``v_post += w`` adds every synapse onto a
+repeated target; a pathway runs synapse by synapse, in delivery order, on both targets;
+pathways run by their ``order``, ``pre`` ones before ``post`` ones), delays of every pathway
+(one for all, or per synapse: a ring of past spike lists of the spiking group, nothing pushed
+per synapse; per-synapse delays read the ring through one block of rows per delay; the spikes
+in flight are stored by age), ``connect()`` with all of Brian2's forms
+(``lifdsl/core/connect.py``); subgroups as source and target; monitors of synaptic variables
+and expressions.
+
+Memory per synapse: ``i`` and ``j`` (int32 where the groups are smaller than 2**31), the
+synapse's own variables, and a delay only where a pathway's delays differ between synapses;
+``N_incoming``/``N_outgoing`` are computed when code or a user reads them, and the CSR order
+of a pathway is kept only where synapses were not made in the order of their spiking neuron.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -27,7 +36,7 @@ import sympy as sp
 from lifdsl.codegen import program as P
 from lifdsl.codegen.targets import evaluate
 from lifdsl.core.base import RunContext, Runner, caller_scope
-from lifdsl.core.group import Group, Resolved, names_in
+from lifdsl.core.group import Group, Resolved, VariableView, names_in
 from lifdsl.core.neurongroup import NeuronGroup, Subgroup
 from lifdsl.core.random import get_rng
 from lifdsl.equations import EquationError, Equations, parse_expression, parse_statements
@@ -40,7 +49,10 @@ logger = logging.getLogger("lifdsl")
 SYNAPSE_FLAGS = {"diff": ("clock-driven", "event-driven"),
                  "subexpr": ("constant over dt", "summed"), "param": ("constant", "shared")}
 
-__all__ = ["Synapses"]
+#: per-synapse values lifdsl computes when they are read (never stored with the synapses)
+COUNTS = ("N_incoming", "N_outgoing")
+
+__all__ = ["Synapses", "SynapticPathway"]
 
 
 def _group_parts(obj, what: str) -> tuple[NeuronGroup, int, int]:
@@ -52,28 +64,274 @@ def _group_parts(obj, what: str) -> tuple[NeuronGroup, int, int]:
                     f"got {obj!r}")
 
 
-def _rows(index: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(order, indptr): synapse ids grouped by ``index`` (stable), and each group's start
-    (no sort where ``index`` is in order already, as after connect(p=...))."""
-    if index.size < 2 or bool(np.all(index[1:] >= index[:-1])):
-        order = np.arange(index.size, dtype=np.int64)
-    else:
-        order = np.argsort(index, kind="stable")
+def _index_dtype(n: int) -> type:
+    """The dtype of indices below ``n``: int32 where they fit (half the memory), else int64."""
+    return np.int32 if n < 2**31 else np.int64
+
+
+def _rows(index: np.ndarray, n: int) -> tuple[np.ndarray | None, np.ndarray]:
+    """(order, indptr): synapse ids grouped by ``index`` (stable), or None where ``index`` is
+    in order already (connect(p=...), conditions, generators: no order array is kept), and
+    each group's start."""
+    order = None
+    if index.size > 1 and not bool(np.all(index[1:] >= index[:-1])):
+        order = np.argsort(index, kind="stable").astype(_index_dtype(index.size), copy=False)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(index, minlength=n), out=indptr[1:])
     return order, indptr
 
 
+def _delay_value(value, what: str) -> float:
+    """A delay given to Synapses(delay=...): one non-negative finite time in seconds."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)) and not (
+            isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf"):
+        raise TypeError(f"{what} must be a time in seconds (one number for all synapses; set "
+                        f"per-synapse delays with S.delay = ... after connect), got {value!r}")
+    d = float(np.asarray(value).reshape(-1)[0])
+    if not (d >= 0 and np.isfinite(d)):
+        raise ValueError(f"{what} must be a non-negative finite time, got {value!r}")
+    return d
+
+
+class _DelayView(VariableView):
+    """``S.delay`` / ``S.<pathway>.delay``: the delay of every synapse (seconds), assignable
+    like a variable (numbers, arrays, strings, Synapses' indices), though a pathway stores one
+    number while its delays do not differ."""
+
+    def __new__(cls, pathway: SynapticPathway):
+        obj = VariableView.__new__(cls, pathway._values(), pathway.synapses, "delay")
+        obj._pathway = pathway
+        return obj
+
+    def __array_finalize__(self, obj) -> None:
+        self._group = None
+        self._pathway = None
+
+    def __setitem__(self, item, value) -> None:
+        p = getattr(self, "_pathway", None)
+        if p is None:
+            np.ndarray.__setitem__(self.view(np.ndarray), item, value)
+            return
+        scope = caller_scope(0)
+        item = p.synapses._element_index(item, scope if isinstance(item, str) else [])
+        p._set_delay(item, value, scope)
+
+
+class _SpikePusher(Runner):
+    """Puts the spikes of each step of a pathway's spiking group into the pathway's ring, just
+    before the pathway in the schedule (its ``when`` and ``order``, whatever they are set to)."""
+
+    def __init__(self, pathway: SynapticPathway) -> None:   # (no Runner.__init__: no own place)
+        self.owner = pathway.synapses
+        self.kind = f"spike_pusher_{pathway.name}"
+        self.pathway = pathway
+        self._rank = pathway._rank - 0.5
+
+    @property
+    def _when(self) -> str:
+        return self.pathway.when
+
+    @property
+    def when(self) -> str:
+        """The pathway's slot."""
+        return self.pathway.when
+
+    @property
+    def order(self) -> int:
+        """The pathway's order."""
+        return self.pathway.order
+
+
+class SynapticPathway(Runner):
+    """One pathway of a :class:`Synapses`: statements run for every spike of the source
+    (``prepost`` 'pre') or of the target ('post') at each of its synapses, ``delay`` after the
+    spike. ``S.pre``, ``S.post`` and ``S.<name>`` of a dict of pathways; ``delay`` reads and sets
+    this pathway's delays per synapse, ``order`` (and ``when``) its place in the schedule."""
+
+    def __init__(self, synapses: Synapses, name: str, prepost: str, code: str, what: str,
+                 delay: float | None) -> None:
+        super().__init__(synapses, f"{name}_pathway", "synapses", -1 if prepost == "pre" else 1)
+        self.name = name
+        self.prepost = prepost
+        self.code = code
+        self._what = what
+        self._statements = synapses._parse_pathway(code, what)
+        #: the delay of synapses made from now on (the one given to Synapses, else 0)
+        self._default = 0.0 if delay is None else delay
+        #: one delay for every synapse (a float) or one per synapse (a float64 array)
+        self._delay: float | np.ndarray = self._default
+        self._pusher = _SpikePusher(self)
+        # the ring of past spikes of delayed pathways, laid out per run (see _lay_out_ring)
+        self._ring: np.ndarray | None = None
+        self._ring_n: np.ndarray | None = None
+        self._ring_step = 0      # the ring holds the spikes of the steps before this one
+        self._restored: list[np.ndarray] | None = None   # spikes in flight set by restore()
+        self._max_delay = 0
+        self._one_delay = True
+        self._rows_delay: tuple[np.ndarray | None, np.ndarray] | None = None
+
+    @property
+    def synapses(self) -> Synapses:
+        """The Synapses this pathway belongs to."""
+        return self.owner
+
+    @property
+    def group(self) -> NeuronGroup:
+        """The group whose spikes this pathway delivers (the source's or target's parent)."""
+        syn = self.synapses
+        return syn._src if self.prepost == "pre" else syn._tgt
+
+    # -- delays -----------------------------------------------------------------------------------
+    @property
+    def delay(self) -> np.ndarray:
+        """The delay of each synapse in seconds (assign a number, an array or a string)."""
+        return _DelayView(self)
+
+    @delay.setter
+    def delay(self, value) -> None:
+        self._set_delay(slice(None), value, caller_scope(0))
+
+    def _values(self) -> np.ndarray:
+        """Every synapse's delay (the stored array, or one made from the single value)."""
+        if isinstance(self._delay, np.ndarray):
+            return self._delay
+        return np.full(self.synapses.N, self._delay)
+
+    def _set_delay(self, idx, value, namespaces) -> None:
+        syn = self.synapses
+        n = syn.N
+        if isinstance(value, str):
+            pos = np.atleast_1d(np.arange(n)[idx])
+            values = np.asarray(syn._evaluate_string(value, pos, pos.size, namespaces,
+                                                     "delay"), dtype=float)
+            idx = pos
+        else:
+            if value is None or isinstance(value, (complex, np.complexfloating, str)):
+                raise TypeError(f"a delay takes real numbers or a string, got {value!r}")
+            values = np.asarray(value)
+            if values.dtype.kind not in "biuf":
+                raise TypeError(f"a delay takes real numbers or a string, got an array of "
+                                f"{values.dtype}")
+            values = values.astype(float)
+        whole = isinstance(idx, slice) and idx == slice(None)
+        if whole and values.size == 1:
+            self._delay = float(values.reshape(-1)[0])
+            return
+        arr = self._values().copy() if not isinstance(self._delay, np.ndarray) else self._delay
+        target = arr[idx]
+        if values.ndim > 0 and values.size != 1 and values.size != np.size(target):
+            raise ValueError(f"cannot set the delay of {np.size(target)} synapse(s) from an "
+                             f"array of shape {values.shape}")
+        arr[idx] = values.reshape(np.shape(target)) if values.size == np.size(target) \
+            else values
+        self._delay = arr
+        self._compact()
+
+    def _compact(self) -> None:
+        """One number instead of an array where every synapse has the same delay."""
+        d = self._delay
+        if isinstance(d, np.ndarray) and (d.size == 0 or bool(np.all(d == d[0]))):
+            self._delay = float(d[0]) if d.size else self._default
+
+    def _grow(self, old: int, n: int) -> None:
+        """Synapses ``old .. n - 1`` were made: they get the default delay."""
+        d = self._delay
+        if isinstance(d, np.ndarray):
+            grown = np.full(n, self._default)
+            grown[:old] = d[:old]
+            self._delay = grown
+        elif old == 0 or d == self._default:
+            self._delay = self._default
+        else:
+            grown = np.full(n, self._default)
+            grown[:old] = d
+            self._delay = grown
+
+    def _steps(self, dt: float) -> int | np.ndarray:
+        """Each synapse's delay in steps, ``int(d/dt + 0.5)`` as Brian2 rounds it (one number
+        where every synapse has the same delay)."""
+        d = self._delay
+        finite = np.all(np.isfinite(d)) and np.all(np.asarray(d) >= 0)
+        if not finite:
+            raise ValueError(f"{self.synapses.name!r}: delays of the pathway {self.name!r} must "
+                             f"be non-negative, finite times")
+        if isinstance(d, np.ndarray):
+            return (d / dt + 0.5).astype(np.int64)
+        return int(d / dt + 0.5)
+
+    # -- spikes in flight --------------------------------------------------------------------------
+    def _in_flight(self) -> list[np.ndarray]:
+        """The spikes in flight: entry ``a - 1`` lists the neurons (of the spiking group's
+        parent) that spiked ``a`` steps before the step the ring stands at, for every age the
+        ring can still deliver (its shape is not part of this: it follows the delays)."""
+        if self._restored is not None:
+            return [a.copy() for a in self._restored]
+        if self._ring is None:
+            return []
+        depth, stride = self._ring_n.size, self.group.N
+        out = []
+        for age in range(1, depth):   # (age 0's row is this step's: pushed before it is read)
+            row = (self._ring_step - age) % depth
+            out.append(self._ring[row * stride:row * stride + int(self._ring_n[row])].copy())
+        return out
+
+    def _lay_out_ring(self, step: int, depth: int) -> None:
+        """A ring of ``depth`` rows (none for 0) for a run from ``step``, holding the spikes in
+        flight by age (rows are ``step % depth``): a longer delay keeps them all, a shorter one
+        those it can still deliver."""
+        flight = self._in_flight()
+        self._restored = None
+        self._ring_step = step
+        if not depth:
+            self._ring = self._ring_n = None
+            return
+        stride = self.group.N
+        self._ring = np.zeros(depth * stride, np.int64)
+        self._ring_n = np.zeros(depth, np.int64)
+        for age, spikes in enumerate(flight[:depth - 1], start=1):
+            row = (step - age) % depth
+            self._ring[row * stride:row * stride + spikes.size] = spikes
+            self._ring_n[row] = spikes.size
+
+    def _prepare(self, ctx: RunContext, index: np.ndarray) -> None:
+        """This run's delays in steps, the ring they need, and for per-synapse delays the CSR
+        rows by (delay, spiking neuron)."""
+        steps = self._steps(ctx.dt)
+        self._rows_delay = None
+        if isinstance(steps, np.ndarray):
+            self._max_delay = int(steps.max()) if steps.size else 0
+            self._one_delay = steps.size == 0 or bool(np.all(steps == steps[0]))
+        else:
+            self._max_delay, self._one_delay = steps, True
+        depth, stride = self._max_delay + 1, self.group.N
+        self._lay_out_ring(ctx.step0, depth if self._max_delay else 0)
+        if not self._one_delay:
+            # one block of CSR rows per delay: synapses by (delay, spiking neuron)
+            self._rows_delay = _rows(steps * stride + index, depth * stride)
+
+    def __repr__(self) -> str:
+        return (f"<SynapticPathway {self.name!r} ({self.prepost}) of "
+                f"{self.synapses.name}: order={self.order}>")
+
+
 class Synapses(Group):
-    """Connections from ``source`` to ``target`` (default: the source itself)."""
+    """Connections from ``source`` to ``target`` (default: the source itself).
+
+    ``on_pre``/``on_post``: statements run at every spike of the source/target, as a string
+    (the pathway ``pre``/``post``) or a dict of pathway names to strings; ``delay``: the delay
+    of the ``pre`` pathway (one number for all synapses) or a dict of pathway names to delays.
+    A pathway without a delay here has per-synapse delays, 0 until set (``S.delay``,
+    ``S.<name>.delay``)."""
 
     _prefix = "synapses"
     _instance_names = (*Group._instance_names, "source", "target", "state_updater", "pre",
                        "post", "delay")
 
     def __init__(self, source, target=None, model: str | Equations = "",
-                 on_pre: str | None = None, on_post: str | None = None,
-                 delay: float | None = None, method: str = "auto",
+                 on_pre: str | Mapping[str, str] | None = None,
+                 on_post: str | Mapping[str, str] | None = None,
+                 delay: float | Mapping[str, float] | None = None, method: str = "auto",
                  namespace: dict[str, Any] | None = None, dtype: str = "float64",
                  name: str | None = None) -> None:
         src, slo, shi = _group_parts(source, "source")
@@ -83,31 +341,29 @@ class Synapses(Group):
         eqs.check_flags(SYNAPSE_FLAGS, "Synapses")
         self._check_names_free(eqs)
         NeuronGroup._check_method(method)
-        if delay is not None:
-            delay = float(delay)
-            if not (delay >= 0 and np.isfinite(delay)):
-                raise ValueError(f"delay must be a non-negative finite time, got {delay!r}")
+        specs = self._pathway_specs(on_pre, on_post, eqs)
+        delays = self._delays_given(delay, [nm for nm, *_ in specs])
         super().__init__(0, eqs, namespace, dtype, name, src.dt)
         self.source, self.target = source, source if target is None else target
         self._src, self._tgt = src, tgt
         self._src_range, self._tgt_range = (slo, shi), (tlo, thi)
         self._method = method
-        self._delay = delay
+        self._csr: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}
+        self._counts: dict[str, np.ndarray] = {}
+        self._pathways: list[SynapticPathway] = []
         self._set_connections(np.empty(0, np.int64), np.empty(0, np.int64))
         self._event_driven = [n for n in eqs.diff_names if "event-driven" in eqs[n].flags]
         if self._event_driven:   # (8 bytes a synapse, only where it is needed)
             self._arrays["lastupdate"] = np.zeros(0)
-        self._arrays["delay"] = np.zeros(0)   # seconds, per synapse of on_pre
         self._clock_driven = [n for n in eqs.diff_names if n not in self._event_driven]
         self._summed = self._parse_summed()
-        self._pre_text, self._post_text = on_pre, on_post
-        self._pre_code = self._parse_pathway(on_pre, "on_pre") if on_pre else []
-        self._post_code = self._parse_pathway(on_post, "on_post") if on_post else []
+        self.pre = self.post = None
+        for nm, prepost, text, what in specs:
+            pathway = SynapticPathway(self, nm, prepost, text, what, delays.get(nm))
+            self._pathways.append(pathway)
+            object.__setattr__(self, nm, pathway)
         self.state_updater = (Runner(self, "state_updater", "groups") if self._clock_driven
                               else None)
-        self._pusher = Runner(self, "spike_pusher", "synapses", order=-2)
-        self.pre = Runner(self, "pre_pathway", "synapses", -1) if self._pre_code else None
-        self.post = Runner(self, "post_pathway", "synapses", 1) if self._post_code else None
         # summed variables: zero the target, then add every synapse, before its update
         order = tgt.state_updater.order - 1
         self._sum_runners = [(Runner(self, "summed_zero", "groups", order),
@@ -116,58 +372,163 @@ class Synapses(Group):
         self._blocks: dict[str, list[Assign]] | None = None
         self._resolved: Resolved | None = None
         self._keys = ("_src", "_tgt")
-        self._ring: np.ndarray | None = None
-        self._ring_n: np.ndarray | None = None
-        self._ring_step = 0      # the ring holds the spikes of the steps before this one
-        self._restored: list[np.ndarray] | None = None   # spikes in flight set by restore()
         self._frozen = True
+
+    # -- pathways ----------------------------------------------------------------------------------
+    def _pathway_specs(self, on_pre, on_post, eqs: Equations) -> list[tuple[str, str, Any, str]]:
+        """(name, 'pre' or 'post', code, what) of every pathway, pre ones first, each kind by
+        name (Brian2's order for pathways of one order)."""
+        specs: list[tuple[str, str, Any, str]] = []
+        for prepost, arg in (("pre", on_pre), ("post", on_post)):
+            if arg is None or (isinstance(arg, (str, Mapping)) and not arg):
+                continue
+            if isinstance(arg, str):
+                specs.append((prepost, prepost, arg, f"on_{prepost}"))
+                continue
+            if not isinstance(arg, Mapping):
+                raise TypeError(f"on_{prepost} must be statements as a string, or a dict of "
+                                f"pathway names to statements, got {arg!r}")
+            for key in arg:
+                if not isinstance(key, str):
+                    raise TypeError(f"the pathway names of on_{prepost} must be strings, got "
+                                    f"{key!r}")
+            for key in sorted(arg):
+                specs.append((key, prepost, arg[key], f"on_{prepost}[{key!r}]"))
+        reserved = ({n for n in dir(type(self)) if not n.startswith("_")}
+                    | set(self._instance_names)) - {"pre", "post"}
+        model = {line.name for line in eqs.lines}
+        seen: set[str] = set()
+        for nm, _, _, what in specs:
+            if not nm.isidentifier() or nm.startswith("_"):
+                raise ValueError(f"{what}: a pathway name must be an identifier not starting "
+                                 f"with '_', got {nm!r}")
+            if nm in seen:
+                raise ValueError(f"{what}: there are two pathways named {nm!r}; pathway names "
+                                 f"must differ (on_pre and on_post included)")
+            if nm in reserved or nm in model or nm in {"i", "j", "N", "t", "dt", "lastupdate",
+                                                       *COUNTS}:
+                kind = "a variable" if nm in model else "an attribute"
+                raise ValueError(f"{what}: the pathway name {nm!r} is {kind} of Synapses "
+                                 f"(S.{nm}); give the pathway another name")
+            seen.add(nm)
+        return specs
+
+    @staticmethod
+    def _delays_given(delay, names: list[str]) -> dict[str, float]:
+        """``delay=`` as pathway name -> delay: a number is the ``pre`` pathway's."""
+        if delay is None:
+            return {}
+        if not isinstance(delay, Mapping):
+            if "pre" not in names:
+                raise ValueError(
+                    f"delay={delay!r} is the delay of the pathway 'pre' (on_pre given as a "
+                    f"string), and there is none; give a dict of pathway names to delays "
+                    f"(pathways: {', '.join(map(repr, names)) or 'none'})")
+            return {"pre": _delay_value(delay, "delay")}
+        out = {}
+        for nm, d in delay.items():
+            if nm not in names:
+                raise ValueError(f"cannot set the delay of the pathway {nm!r}: there is no such "
+                                 f"pathway (pathways: {', '.join(map(repr, names)) or 'none'})")
+            out[nm] = _delay_value(d, f"the delay of the pathway {nm!r}")
+        return out
+
+    @property
+    def delay(self) -> np.ndarray:
+        """The delay of each synapse of the ``pre`` pathway in seconds (``S.pre.delay``)."""
+        return self._pre_pathway().delay
+
+    @delay.setter
+    def delay(self, value) -> None:
+        self._pre_pathway()._set_delay(slice(None), value, caller_scope(1))
+
+    def _pre_pathway(self) -> SynapticPathway:
+        pre = self.__dict__.get("pre")
+        if not isinstance(pre, SynapticPathway):
+            raise AttributeError(
+                f"Synapses {self.name!r} has no pathway 'pre' (on_pre given as a string), so "
+                f"'delay' means nothing; use S.<pathway>.delay (pathways: "
+                f"{', '.join(repr(p.name) for p in self._pathways) or 'none'})")
+        return pre
+
+    def __getattr__(self, name: str):
+        if name in COUNTS and "_arrays" in self.__dict__:
+            arr = self._count(name)
+            arr.setflags(write=False)
+            return arr
+        if name == "delay":   # (the property found no 'pre' pathway: say so)
+            self._pre_pathway()
+        return super().__getattr__(name)
+
+    def __setattr__(self, name: str, value) -> None:
+        if self.__dict__.get("_frozen", False) and not name.startswith("_"):
+            if isinstance(self.__dict__.get(name), SynapticPathway):
+                raise AttributeError(f"{name!r} is a pathway of {self.name!r}; set its delay "
+                                     f"(S.{name}.delay = ...) or order, not the pathway")
+            if name in COUNTS:
+                raise AttributeError(f"{name!r} is maintained by lifdsl and cannot be assigned")
+        super().__setattr__(name, value)
 
     # -- connectivity -----------------------------------------------------------------------------
     def _set_connections(self, pre: np.ndarray, post: np.ndarray) -> None:
-        """Synapses ``pre[k] -> post[k]`` (relative to source and target), state resized."""
-        n = int(pre.size)
+        """Synapses ``pre[k] -> post[k]`` (relative to source and target) after the ones there
+        are: ``i``/``j`` grown (int32 where the groups allow), state resized, new synapses with
+        each pathway's default delay."""
         old = self.N
-        for nm in [*self.variables, "lastupdate", "delay"]:
+        n = old + int(pre.size)
+        for nm in [*self.variables, "lastupdate"]:
             arr = self._arrays.get(nm)
             if arr is None or (nm in self.equations and arr.shape[0] == 1
                                and "shared" in self.equations[nm].flags):
                 continue
             grown = np.zeros(n, dtype=arr.dtype)
-            if nm == "delay":
-                grown[:] = self._delay or 0.0   # new synapses get the Synapses' delay
-            grown[:min(old, n)] = arr[:min(old, n)]
+            grown[:old] = arr[:old]
             self._arrays[nm] = grown
-        for nm, values in (("i", pre), ("j", post)):
-            arr = np.array(values, dtype=np.int64)      # (one copy: the caller's may change)
+        for nm, values, group in (("i", pre, self._src), ("j", post, self._tgt)):
+            arr = np.empty(n, dtype=_index_dtype(group.N))
+            if old:
+                arr[:old] = self._arrays[nm][:old]
+            arr[old:] = values
             arr.setflags(write=False)
             self._arrays[nm] = arr
         object.__setattr__(self, "N", n)
+        for p in self._pathways:
+            p._grow(old, n)
         # absolute indices into the parents (the same arrays where there is no offset)
         lo, tlo = self._src_range[0], self._tgt_range[0]
         self._pre_abs = self._arrays["i"] + lo if lo else self._arrays["i"]
         self._post_abs = self._arrays["j"] + tlo if tlo else self._arrays["j"]
-        self._order, self._indptr = _rows(self._pre_abs, self._src.N)
-        self._pre_sorted = bool(np.all(self._pre_abs[1:] >= self._pre_abs[:-1]))
-        self._post_rows = None   # rows by target neuron, made when on_post needs them
-        # per synapse: how many synapses leave its source neuron / reach its target neuron
-        for nm, index, n in (("N_outgoing", self._pre_abs, self._src.N),
-                             ("N_incoming", self._post_abs, self._tgt.N)):
-            arr = np.bincount(index, minlength=n)[index].astype(np.int64)
-            arr.setflags(write=False)
-            self._arrays[nm] = arr
+        self._csr.clear()      # CSR rows by pre and post neuron, made when a pathway needs them
+        self._counts.clear()   # N_incoming/N_outgoing, made when code reads them
+
+    def _rows_of(self, prepost: str) -> tuple[np.ndarray | None, np.ndarray]:
+        """(order or None, indptr): the synapses by presynaptic or postsynaptic neuron."""
+        hit = self._csr.get(prepost)
+        if hit is None:
+            index, group = ((self._pre_abs, self._src) if prepost == "pre"
+                            else (self._post_abs, self._tgt))
+            hit = self._csr[prepost] = _rows(index, group.N)
+        return hit
+
+    def _count(self, name: str) -> np.ndarray:
+        """Per synapse: how many synapses reach its target neuron (``N_incoming``) or leave its
+        source neuron (``N_outgoing``), computed now."""
+        index, group = ((self._post_abs, self._tgt) if name == "N_incoming"
+                        else (self._pre_abs, self._src))
+        return np.bincount(index, minlength=group.N)[index]
 
     @property
     def i(self) -> np.ndarray:
         """Presynaptic index of each synapse (relative to the source)."""
-        return self._arrays["i"].copy()
+        return self._arrays["i"].astype(np.int64)
 
     @property
     def j(self) -> np.ndarray:
         """Postsynaptic index of each synapse (relative to the target)."""
-        return self._arrays["j"].copy()
+        return self._arrays["j"].astype(np.int64)
 
     def _maintained(self) -> set[str]:
-        return {"i", "j", "lastupdate", "N_incoming", "N_outgoing"}
+        return {"i", "j", "lastupdate", *COUNTS}
 
     def _element_index(self, item, namespaces):
         """``S.w['i > j']`` (synapses where a condition holds) and ``S.w[i, j]`` (the synapses
@@ -200,8 +561,7 @@ class Synapses(Group):
 
         ns_scope = ([namespace] if namespace else []) + caller_scope(level)
         pre, post = new_synapses(self, condition, i, j, p, n, skip_if_invalid, ns_scope)
-        self._set_connections(np.concatenate([self._arrays["i"], pre]),
-                              np.concatenate([self._arrays["j"], post]))
+        self._set_connections(pre, post)
         self._blocks = None
 
     def _evaluate_pairs(self, expr, pre, post, namespaces, line, extra=None):
@@ -232,7 +592,7 @@ class Synapses(Group):
                                                                       "_c._post_abs"))
                 if ref is not None:
                     arrays.append((nm, ref))
-                elif nm in self._arrays:
+                elif nm in self._arrays or nm in COUNTS or nm == "delay":
                     raise EquationError(f"{nm!r} is a synaptic variable: a connect condition "
                                         f"cannot read it (the synapse does not exist yet)",
                                         what="connect", lineno=1, line=line)
@@ -275,7 +635,9 @@ class Synapses(Group):
         return names | (set(self._tgt._arrays) - {"N"})
 
     def _model_names(self) -> set[str]:
-        return super()._model_names() | self._side_names() | {"j"}
+        own = set(COUNTS) | ({"delay"} if isinstance(self.__dict__.get("pre"), SynapticPathway)
+                             else set())
+        return super()._model_names() | self._side_names() | {"j"} | own
 
     def _code(self, statements, resolved: Resolved, key: str, part: P.Part, *,
               size: int | None = None, offset: int | None = None,
@@ -301,6 +663,18 @@ class Synapses(Group):
                 bkey = P.key_of(key, nm, internal=True)
                 arrays[nm] = P.Ref(bkey)
                 part.buffers[bkey] = P.Buffer(self._arrays[nm])
+        for nm in sorted(used & {*COUNTS, "delay"} - set(arrays)):
+            if nm == "delay" and not isinstance(self.__dict__.get("pre"), SynapticPathway):
+                continue
+            if nm == "delay":   # (the pre pathway's delays, one per synapse)
+                values = self.pre._values()
+            else:
+                values = self._counts.get(nm)
+                if values is None or values.size != self.N:
+                    values = self._counts[nm] = self._count(nm)
+            bkey = P.key_of(key, nm, internal=True)
+            arrays[nm] = P.Ref(bkey)
+            part.buffers[bkey] = P.Buffer(values)
         return P.Code(code.statements, tuple(sorted(arrays.items())), code.scalars,
                       code.functions, code.dtype, code.size, None, None)
 
@@ -326,7 +700,6 @@ class Synapses(Group):
                     f"{other().name!r}; two Synapses cannot sum into one variable (sum into "
                     f"two variables and add them in the target's equations)",
                     what="equations", lineno=line.lineno, line=line.source)
-            import weakref
 
             owners[base] = weakref.ref(self)
             out.append((base, line.name, self.equations.substituted(line.expr)))
@@ -345,10 +718,50 @@ class Synapses(Group):
                     f"target (x_post) or source (x_pre); synaptic variables: "
                     f"{', '.join(self.variables) or 'none'}", what=what,
                     lineno=st.lineno, line=st.source, column=max(st.source.find(st.target), 0))
+        self._check_reads(stmts, what)
         return stmts
 
+    def _cell_of(self, name: str) -> tuple[tuple[int, str], bool] | None:
+        """(the buffer a name of pathway code reaches, whether through an index), or None for a
+        name that is no array (a constant, ``t``): ``v_post`` and a bare target ``v`` are one
+        buffer, and so are ``v_pre`` and ``v_post`` of a group onto itself."""
+        for suffix, group in (("_pre", self._src), ("_post", self._tgt)):
+            if name.endswith(suffix) and name[:-len(suffix)] in group._arrays:
+                return (id(group), name[:-len(suffix)]), True
+        if name in self._arrays:
+            return (id(self), name), False
+        if name not in self.equations.subexpr_names and name in self._tgt._arrays \
+                and name not in ("i", "N"):
+            return (id(self._tgt), name), True
+        return None
+
+    def _check_reads(self, stmts: list, what: str) -> None:
+        """Refuse, naming the line, a statement that reads a variable an earlier statement
+        of the pathway wrote through ``_pre``/``_post`` (under any of its names): both targets
+        refuse such code (see codegen/pathway.py)."""
+        side = self._side_names() - set(self._arrays)
+        written: dict[tuple[int, str], str] = {}
+        for st in stmts:
+            a = st.as_statement() if st.target in side else st.as_assign()
+            expr = self.equations.substituted(a.expr)
+            for nm in sorted(s.name for s in expr.free_symbols):
+                cell = self._cell_of(nm)
+                if cell is not None and cell[0] in written:
+                    other = written[cell[0]]
+                    also = "" if other == nm else f" (as {other!r}: the same variable)"
+                    raise EquationError(
+                        f"{nm!r} is read after an earlier statement of this pathway wrote it "
+                        f"through the synapses' index{also}: not supported (every synapse "
+                        f"would read a value that depends on the order of delivery); compute "
+                        f"what you need into a synaptic variable first, or read it before "
+                        f"the write", what=what, lineno=st.lineno, line=st.source,
+                        column=max(st.source.find(nm), 0))
+            cell = self._cell_of(st.target)
+            if cell is not None and cell[1]:
+                written.setdefault(cell[0], st.target)
+
     def _texts(self) -> list[tuple[str, str | None]]:
-        return [("on_pre", self._pre_text), ("on_post", self._post_text)]
+        return [(p._what, p.code) for p in self.__dict__.get("_pathways", [])]
 
     def _discretized(self, names: list[str], method: str) -> list[Assign]:
         from lifdsl.methods import DiscretizationError, discretize
@@ -397,10 +810,8 @@ class Synapses(Group):
         blocks: dict[str, list[Assign]] = {}
         if self._clock_driven:
             blocks["state_updater"] = self._discretized(self._clock_driven, self._method)
-        if self._pre_code:
-            blocks["pre"] = self._pathway_block(self._pre_code)
-        if self._post_code:
-            blocks["post"] = self._pathway_block(self._post_code)
+        for p in self._pathways:
+            blocks[f"pathway_{p.name}"] = self._pathway_block(p._statements)
         for k, (base, name, expr) in enumerate(self._summed):
             blocks[f"summed_zero_{k}"] = [Assign(base, sp.S.Zero)]
             blocks[f"summed_add_{k}"] = [Assign(name, expr, "+=")]
@@ -412,31 +823,17 @@ class Synapses(Group):
         return [self._src, self._tgt]
 
     def _runners(self) -> list[Runner]:
-        # (the pusher has an operation only when a delay needs a ring of past spikes)
-        out = [r for r in (self.state_updater, self.pre, self.post) if r is not None]
-        if self.pre is not None:
-            out.append(self._pusher)
+        # (a pusher has an operation only when its pathway's delays need a ring)
+        out = [self.state_updater] if self.state_updater is not None else []
+        for p in self._pathways:
+            out += [p, p._pusher]
         return out + [r for pair in self._sum_runners for r in pair]
-
-    def _delay_steps(self, dt: float) -> np.ndarray:
-        """Each synapse's delay in steps, ``int(d/dt + 0.5)`` as Brian2 rounds it."""
-        d = np.asarray(self._arrays["delay"], dtype=float)
-        if d.size and not (np.all(np.isfinite(d)) and np.all(d >= 0)):
-            raise ValueError(f"{self.name!r}: delays must be non-negative, finite times")
-        return (d / dt + 0.5).astype(np.int64)
 
     def _prepare(self, ctx: RunContext) -> None:
         self._resolved = self._resolve_blocks(self._abstract(), ctx.namespaces,
                                               self._model_names())
-        steps = self._delay_steps(ctx.dt)
-        self._max_delay = int(steps.max()) if steps.size else 0
-        self._one_delay = steps.size == 0 or bool(np.all(steps == steps[0]))
-        depth, stride = self._max_delay + 1, self._src.N
-        self._lay_out_ring(ctx.step0, depth if self._max_delay else 0)
-        if not self._one_delay:
-            # one block of CSR rows per delay: synapses by (delay, presynaptic neuron)
-            self._order_delay, self._indptr_delay = _rows(steps * stride + self._pre_abs,
-                                                          depth * stride)
+        for p in self._pathways:
+            p._prepare(ctx, self._pre_abs if p.prepost == "pre" else self._post_abs)
 
     def _part(self, key: str, keys) -> P.Part:
         blocks = self._abstract()
@@ -448,48 +845,8 @@ class Synapses(Group):
         if self.state_updater is not None:
             part.operations[self.state_updater] = P.Update(
                 self._code(blocks["state_updater"], self._resolved, key, part), count)
-        if self.pre is not None:
-            skey = keys(self._src)
-            code = self._code(blocks["pre"], self._resolved, key, part)
-            part.buffers[f"{key}._indptr"] = P.Buffer(self._indptr)
-            # synapses made in order of their source (connect(p=...), conditions) need no
-            # order array: one indirection less per event
-            order = None
-            if not self._pre_sorted:
-                order = f"{key}._order"
-                part.buffers[order] = P.Buffer(self._order)
-            d = self._max_delay
-            if d:
-                part.buffers[f"{key}._ring"] = P.Buffer(self._ring)
-                part.buffers[f"{key}._ring_n"] = P.Buffer(self._ring_n)
-                part.ints.update({f"{key}._delay": d, f"{key}._depth": d + 1,
-                                  f"{key}._stride": self._src.N})
-                part.operations[self._pusher] = P.PushSpikes(
-                    f"{skey}._spikes", f"{skey}._nspikes", f"{key}._ring", f"{key}._ring_n",
-                    f"{key}._depth", f"{key}._stride")
-            if d and not self._one_delay:
-                part.buffers[f"{key}._indptr_d"] = P.Buffer(self._indptr_delay)
-                part.buffers[f"{key}._order_d"] = P.Buffer(self._order_delay)
-                part.operations[self.pre] = P.Propagate(
-                    code, f"{key}._ring", f"{key}._ring_n", f"{key}._indptr_d",
-                    f"{key}._order_d", True, None, f"{key}._depth", f"{key}._stride", True)
-            elif d:
-                part.operations[self.pre] = P.Propagate(
-                    code, f"{key}._ring", f"{key}._ring_n", f"{key}._indptr", order,
-                    True, f"{key}._delay", f"{key}._depth", f"{key}._stride")
-            else:
-                part.operations[self.pre] = P.Propagate(
-                    code, f"{skey}._spikes", f"{skey}._nspikes", f"{key}._indptr", order)
-        if self.post is not None:
-            tkey = keys(self._tgt)
-            code = self._code(blocks["post"], self._resolved, key, part)
-            if self._post_rows is None:
-                self._post_rows = _rows(self._post_abs, self._tgt.N)
-            part.buffers[f"{key}._indptr_post"] = P.Buffer(self._post_rows[1])
-            part.buffers[f"{key}._order_post"] = P.Buffer(self._post_rows[0])
-            part.operations[self.post] = P.Propagate(
-                code, f"{tkey}._spikes", f"{tkey}._nspikes", f"{key}._indptr_post",
-                f"{key}._order_post")
+        for p in self._pathways:
+            self._pathway_part(p, blocks[f"pathway_{p.name}"], key, keys, part)
         for k, (base, _, _) in enumerate(self._summed):
             zero, add = self._sum_runners[k]
             tkey = keys(self._tgt)
@@ -505,65 +862,80 @@ class Synapses(Group):
                 self._code(blocks[f"summed_add_{k}"], self._resolved, key, part), count)
         return part
 
-    # -- spikes in flight -------------------------------------------------------------------------
-    def _in_flight(self) -> list[np.ndarray]:
-        """The spikes in flight: entry ``a - 1`` lists the source neurons (of the source's
-        parent) that spiked ``a`` steps before the step the ring stands at, for every age the
-        ring can still deliver (its shape is not part of this: it follows the delays)."""
-        if self._restored is not None:
-            return [a.copy() for a in self._restored]
-        if self._ring is None:
-            return []
-        depth, stride = self._ring_n.size, self._src.N
-        out = []
-        for age in range(1, depth):   # (age 0's row is this step's: pushed before it is read)
-            row = (self._ring_step - age) % depth
-            out.append(self._ring[row * stride:row * stride + int(self._ring_n[row])].copy())
-        return out
-
-    def _lay_out_ring(self, step: int, depth: int) -> None:
-        """A ring of ``depth`` rows (none for 0) for a run from ``step``, holding the spikes in
-        flight by age (rows are ``step % depth``): a longer delay keeps them all, a shorter one
-        those it can still deliver."""
-        flight = self._in_flight()
-        self._restored = None
-        self._ring_step = step
-        if not depth:
-            self._ring = self._ring_n = None
+    def _pathway_part(self, p: SynapticPathway, block, key: str, keys, part: P.Part) -> None:
+        """The operations of one pathway: a Propagate over this step's spikes, or with a
+        delay a PushSpikes into its ring and a Propagate reading the ring (one row of CSR rows
+        per synapse's spiking neuron; with per-synapse delays one block of rows per delay)."""
+        code = self._code(block, self._resolved, key, part)
+        gkey = keys(p.group)
+        d = p._max_delay
+        if d and not p._one_delay:
+            order, indptr = p._rows_delay
+        else:
+            order, indptr = self._rows_of(p.prepost)
+        # synapses made in order of their spiking neuron (connect(p=...), conditions) need no
+        # order array: one indirection less per event
+        tag = p.name if (d and not p._one_delay) else p.prepost
+        part.buffers[f"{key}._indptr_{tag}"] = P.Buffer(indptr)
+        order_key = None
+        if order is not None:
+            order_key = f"{key}._order_{tag}"
+            part.buffers[order_key] = P.Buffer(order)
+        if not d:
+            part.operations[p] = P.Propagate(
+                code, f"{gkey}._spikes", f"{gkey}._nspikes", f"{key}._indptr_{tag}", order_key)
             return
-        stride = self._src.N
-        self._ring = np.zeros(depth * stride, np.int64)
-        self._ring_n = np.zeros(depth, np.int64)
-        for age, spikes in enumerate(flight[:depth - 1], start=1):
-            row = (step - age) % depth
-            self._ring[row * stride:row * stride + spikes.size] = spikes
-            self._ring_n[row] = spikes.size
+        ring, ring_n = f"{key}._ring_{p.name}", f"{key}._ring_n_{p.name}"
+        depth, stride = f"{key}._depth_{p.name}", f"{key}._stride_{p.name}"
+        part.buffers[ring] = P.Buffer(p._ring)
+        part.buffers[ring_n] = P.Buffer(p._ring_n)
+        part.ints.update({f"{key}._delay_{p.name}": d, depth: d + 1, stride: p.group.N})
+        part.operations[p._pusher] = P.PushSpikes(
+            f"{gkey}._spikes", f"{gkey}._nspikes", ring, ring_n, depth, stride)
+        if p._one_delay:
+            part.operations[p] = P.Propagate(
+                code, ring, ring_n, f"{key}._indptr_{tag}", order_key, True,
+                f"{key}._delay_{p.name}", depth, stride)
+        else:
+            part.operations[p] = P.Propagate(
+                code, ring, ring_n, f"{key}._indptr_{tag}", order_key, True, None, depth,
+                stride, True)
 
     def _finish(self, steps_done: int) -> None:
         super()._finish(steps_done)
         if self.active:   # (an inactive Synapses pushes no spikes: those in flight wait)
-            self._ring_step += steps_done
+            for p in self._pathways:
+                p._ring_step += steps_done
 
     # -- store / restore -------------------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
-        """Synaptic variables, the connectivity (compared, never restored) and the spikes in
-        flight, by age (what the ring of past spikes of delayed pathways holds)."""
+        """Synaptic variables, the connectivity (compared, never restored), each pathway's
+        delays (one value, or one per synapse) and spikes in flight, by age (what the ring of
+        past spikes of a delayed pathway holds)."""
         from lifdsl.core.state import Parts, Setting  # (store/restore: see core/state.py)
 
         state = super()._get_state()
         arrays = state["arrays"]
         pre, post = arrays.pop("i"), arrays.pop("j")
-        arrays.pop("N_incoming"), arrays.pop("N_outgoing")   # (follow from the connections)
-        state["connections"] = Setting(np.stack([pre, post]) if pre.size
-                                       else np.zeros((2, 0), np.int64))
-        state["queue"] = {"in_flight": Parts(self._in_flight(), np.int64, below=self._src.N)}
+        state["connections"] = Setting(np.stack([pre.astype(np.int64), post.astype(np.int64)])
+                                       if pre.size else np.zeros((2, 0), np.int64))
+        state["delays"] = {p.name: Parts([np.atleast_1d(np.array(p._delay, dtype=float))],
+                                         np.float64, max_rows=max(self.N, 1))
+                           for p in self._pathways}
+        state["queue"] = {p.name: Parts(p._in_flight(), np.int64, below=p.group.N)
+                          for p in self._pathways}
         return state
 
     def _set_state(self, state: dict[str, Any]) -> None:
         super()._set_state({"arrays": state["arrays"]})
-        queue = state.get("queue")
-        if queue is not None:   # (laid out into a ring for the delays of the next run)
-            self._restored = [np.array(a, np.int64) for a in queue["in_flight"]]
+        for p in self._pathways:
+            parts = state["delays"][p.name]
+            values = np.asarray(parts[0], dtype=float) if len(parts) else np.zeros(0)
+            p._delay = (float(values[0]) if values.size == 1 else
+                        values.copy() if values.size == self.N else p._default)
+            p._compact()
+            # (laid out into a ring for the delays of the next run)
+            p._restored = [np.array(a, np.int64) for a in state["queue"][p.name]]
 
     def __len__(self) -> int:
         return self.N
@@ -571,4 +943,3 @@ class Synapses(Group):
     def __repr__(self) -> str:
         return (f"<Synapses {self.name!r}: {self._src.name} -> {self._tgt.name}, "
                 f"{self.N} synapses>")
-

@@ -48,14 +48,29 @@ def test_a_post_name_and_its_bare_name_are_one_variable():
                                                ("v_post += 1; w = v_pre", True)])
 def test_reading_a_variable_written_under_another_name_is_refused(on_pre, recurrent):
     """'v' is 'v_post'; 'v_pre' is 'v_post' where a synapse goes from a neuron to itself: read
-    after the write, it would see other synapses' writes on NumPy, so both targets refuse."""
+    after the write, it would see other synapses' writes on NumPy, so both targets refuse; the
+    Synapses refuses it when it is made, quoting the statement."""
     G = ld.NeuronGroup(2, "v : 1", threshold="True", dt=DT)
     H = G if recurrent else ld.NeuronGroup(2, "v : 1", dt=DT)
-    S = ld.Synapses(G, H, "w : 1", on_pre=on_pre)
-    S.connect()
-    with pytest.raises(ValueError, match=r"read after it was written through an index "
-                                         r"\(as 'v_post', the same array\)"):
-        ld.Network(*([G] if recurrent else [G, H]), S).run(DT)
+    with pytest.raises(ld.EquationError, match=r"read after an earlier statement of this "
+                                               r"pathway wrote it .*\(as 'v_post': the same "
+                                               r"variable\)") as err:
+        ld.Synapses(G, H, "w : 1", on_pre=on_pre)
+    assert err.value.what == "on_pre" and err.value.lineno == 1
+    assert err.value.line.strip().startswith("w = v")
+
+
+def test_a_refused_read_names_its_line_and_pathway():
+    """On the second line of a named pathway: the error says which pathway, line and name."""
+    G = ld.NeuronGroup(2, "v : 1", threshold="True", dt=DT)
+    H = ld.NeuronGroup(2, "v : 1\nu : 1", dt=DT)
+    with pytest.raises(ld.EquationError) as err:
+        ld.Synapses(G, H, "w : 1", on_pre={"up": "u_post += 1\nw = 2*v + u"})
+    e = err.value
+    assert (e.what, e.lineno, e.line.strip()) == ("on_pre['up']", 2, "w = 2*v + u")
+    assert "'u' is read after" in e.message and e.column == e.line.find("u")
+    # a read before the write, and a write after a write, are fine
+    ld.Synapses(G, H, "w : 1", on_pre="w = v_post; v_post += 1; v_post *= 2")
 
 
 def test_a_pre_name_of_another_group_may_be_read_after_a_post_write():

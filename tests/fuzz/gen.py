@@ -313,7 +313,8 @@ def run_script(source: str, target: str) -> dict[str, np.ndarray]:
         elif isinstance(obj, ld.Synapses):
             # public views: indices, delays, every variable and subexpression, and the time
             # of the last event and the synapse counts where the Synapses has them
-            for k in ["i", "j", "delay", *obj.variables, *obj.equations.subexpr_names]:
+            views = ["i", "j", *(["delay"] if obj.pre is not None else [])]
+            for k in [*views, *obj.variables, *obj.equations.subexpr_names]:
                 out[f"{name}.{k}"] = np.array(getattr(obj, k))
             for k in ["lastupdate", "N_incoming", "N_outgoing"]:
                 if hasattr(obj, k):
@@ -664,6 +665,8 @@ def _synapses(c: Case, r: random.Random, sname: str, src: tuple, tgt: tuple,
         elif text:
             kw.append(f"{what}={text!r}")
     delay_kind = r.choice(["none", "none", "fixed", "string", "array", "mixed"])
+    if on_pre is None:   # (no 'pre' pathway: S.delay means nothing, as in Brian2)
+        delay_kind = "none"
     if delay_kind == "fixed":
         kw.append(f"delay={r.choice([1, 2, 3, 0.4, 1.6])}*dt")
     if method:
@@ -701,7 +704,7 @@ def _synapses(c: Case, r: random.Random, sname: str, src: tuple, tgt: tuple,
     variables = per + (["c"] if shared else []) + (["g"] if clock else []) + (
         ["apre", "apost"] + (["z"] if "dz/dt" in "".join(lines) else []) if event else [])
     return {"vars": variables, "sub": sub, "sub_expr": sub_expr, "N": known,
-            "shared": shared, "sizes": (ns, nt)}
+            "shared": shared, "sizes": (ns, nt), "pre": on_pre is not None}
 
 
 def make_syn_case(seed: int) -> Case:
@@ -768,7 +771,7 @@ def make_syn_case(seed: int) -> Case:
             f = syns[sname]
             if roll < 0.15 and "w" in f["vars"]:
                 c.emit(f"{sname}.w = 'rand()'")
-            elif roll < 0.3 and not (stored and AVOID_SYN_KNOWN):
+            elif roll < 0.3 and f["pre"] and not (stored and AVOID_SYN_KNOWN):
                 c.emit(f"{sname}.delay = {r.choice(['3*dt', 'rand()*2*dt', '0*dt'])!r}")
                 c.flags.add("delay")
             elif roll < 0.4 and not stored:   # more synapses (a stored state would not fit)

@@ -13,7 +13,8 @@ from lifdsl.codegen.cython_target.printer import KernelPrinter, Scope
 from lifdsl.codegen.random_draws import draw_kinds, predraw
 from lifdsl.equations.statements import Assign
 
-CTYPES = {"float64": "double", "float32": "float", "int64": "int64_t", "bool": "unsigned char"}
+CTYPES = {"float64": "double", "float32": "float", "int64": "int64_t", "int32": "int32_t",
+          "bool": "unsigned char"}
 
 
 @dataclass
@@ -232,7 +233,7 @@ class Loop:
             lname = f"_v_{nm}"  # prefixed: never a C keyword or an internal name
             where = f"{k.array(ref.index, const=True)}[_i]" if ref.index else "_i"
             ctype = CTYPES[k.dtypes[ref.key]]
-            if ctype == "int64_t" and nm not in self.written:
+            if ctype in ("int64_t", "int32_t") and nm not in self.written:
                 ctype = "double"  # model arithmetic is in floating point (i*j, 2**i)
             self.inner.append(f"{ctype} {lname} = {k.array(ref.key)}[{where}];")
             self.names[nm] = lname
