@@ -269,8 +269,9 @@ class NeuronGroup(Group):
         from lifdsl.codegen.targets import numpy_source
 
         arrays = self._array_names()
-        return {kind: numpy_source(_BLOCK_NAMES.get(kind, kind), stmts, arrays,
-                                   returns="_cond" if kind == "thresholder" else None,
+        # (the threshold writes its condition into a buffer '_cond' of the run)
+        return {kind: numpy_source(_BLOCK_NAMES.get(kind, kind), stmts,
+                                   arrays | {"_cond"} if kind == "thresholder" else arrays,
                                    full=kind != "resetter")
                 for kind, stmts in self._abstract().items()}
 

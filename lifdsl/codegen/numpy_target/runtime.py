@@ -95,14 +95,19 @@ def _update(op: P.Update, b: P.Bindings) -> Step:
 
 def _threshold(op: P.Threshold, b: P.Bindings) -> Step:
     ns, _ = namespace(op.code, b)
-    blk = _block("threshold", op.code, op.code.statements, returns="_cond", full=True)
     n, dt, rng, full = b.ints[op.count], b.dt, b.rng, slice(None)
+    # the condition is written into a buffer of the run, as a full block writes back every
+    # array it assigns (an element-independent one fills it): no broadcast_to per step
+    cond = ns["_cond"] = np.zeros(n, dtype=bool)
+    arrays = [nm for nm, ref in op.code.arrays if ref.index is None] + ["_cond"]
+    blk = CodeBlock("threshold", list(op.code.statements), arrays, full=True)
     spk, nspk = b.arrays[op.spikes], b.arrays[op.nspikes]
     last = b.arrays[op.lastspike] if op.lastspike else None
     nr = b.arrays[op.not_refractory] if op.not_refractory else None
 
     def run(step: int, t: float) -> None:
-        spikes = blk(ns, full, n, t, dt, rng).nonzero()[0]   # (1-D: flatnonzero's work)
+        blk(ns, full, n, t, dt, rng)
+        spikes = cond.nonzero()[0]
         k = spikes.size
         nspk[0] = k
         if k:
