@@ -31,7 +31,12 @@ from typing import Any
 import numpy as np
 
 FORMAT = "lifdsl-state"
-VERSION = 1
+#: 2: Synapses store each pathway's delays and spikes in flight by age (1: the ring of one
+#: pathway and a per-synapse delay array among the variables)
+VERSION = 2
+#: why files of older versions cannot be read
+_OLDER = {1: "Synapses now store each pathway's delays and its spikes in flight by age, where "
+             "version 1 stored the ring of one on_pre pathway"}
 META = "lifdsl_state"
 _KINDS = "biuf"  # array dtypes a state file may hold: bool, integers, floats
 _MAX_STEP = 2**62
@@ -336,6 +341,10 @@ def _read_npz(path: str, npz: Any, names: Iterable[str] | None) -> dict[str, Any
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise StateFileError(f"{path} is not a lifdsl state file (no lifdsl-state format)")
     version = meta.get("version")
+    if version in _OLDER:
+        raise StateFileError(f"{path} is a state file of format version {version}, written by "
+                             f"an older lifdsl; this lifdsl reads version {VERSION} only "
+                             f"({_OLDER[version]}). Store the state again with this version")
     if version != VERSION:
         raise StateFileError(f"{path} is a state file of format version {_short(version)}; "
                              f"this lifdsl reads version {VERSION}")

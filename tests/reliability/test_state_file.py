@@ -200,6 +200,23 @@ def test_damaged_or_foreign_files_are_clear_errors(tmp_path, damage):
         net.store("x", filename=path)
 
 
+def test_a_file_of_the_older_format_version_is_a_clear_error(tmp_path):
+    """Version 1 stored the ring of one on_pre pathway: its files are refused, saying so."""
+    G, M, Sp, R, net = _network()
+    net.run(5 * DT)
+    path = tmp_path / "old.npz"
+    net.store(filename=path)
+    meta, entries = _stored_meta(path)
+    assert meta["version"] == S.VERSION == 2
+    meta["version"] = 1
+    _write_raw(path, meta, entries)
+    with pytest.raises(S.StateFileError, match=r"format version 1, written by an older lifdsl; "
+                                               r"this lifdsl reads version 2 only \(Synapses "
+                                               r"now store each pathway's delays") as err:
+        net.restore(filename=path)
+    assert "Store the state again" in str(err.value) and str(path) in str(err.value)
+
+
 @pytest.mark.parametrize("craft", ["spike_index", "spike_count", "monitor_index", "step",
                                    "dt", "rng_type", "rng_value", "rows", "parts_shape"])
 def test_crafted_values_are_refused(tmp_path, craft):
