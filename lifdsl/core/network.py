@@ -259,6 +259,9 @@ class Network:
         self._generator().bit_generator.state = snap["rng"]
         for o in self.objects:
             o._set_state(snap["objects"][o.name])
+            # (string assignments and subexpressions read between runs see the restored t)
+            o._set_time(self.t, self._dt if self._dt is not None
+                        else o.__dict__.get("_dt_now", defaultclock.dt))
 
     def __repr__(self) -> str:
         return f"<Network {self.name!r}: {', '.join(o.name for o in self.objects)}>"

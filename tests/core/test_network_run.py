@@ -132,6 +132,29 @@ def test_store_to_a_file(tmp_path):
         net.restore("never_stored", filename=str(path))
 
 
+def test_string_assignments_after_restore_see_the_restored_time():
+    """Stored after 3 steps and at 0, run to step 10, restored: 't' in a string assignment (of
+    a group, a Synapses and a subexpression) is the restored time, not the end of the run."""
+    G = ld.NeuronGroup(2, "x : 1\nnow = t/dt : 1", dt=DT)
+    S = ld.Synapses(G, G, "w : 1")
+    S.connect(j="i")
+    net = ld.Network(G, S)
+    net.store("zero")
+    net.run(3 * DT)
+    net.store("three")
+    net.run(7 * DT)
+    G.x = "t/dt"
+    assert G.x.tolist() == [10.0, 10.0]
+    net.restore("three")
+    G.x = "t/dt"
+    S.w = "t/dt + i"
+    assert G.x.tolist() == [3.0, 3.0] and S.w.tolist() == [3.0, 4.0]
+    assert G.now.tolist() == [3.0, 3.0] and G.t == pytest.approx(3 * DT)
+    net.restore("zero")
+    G.x = "t/dt"
+    assert G.x.tolist() == [0.0, 0.0] and S.t == 0.0
+
+
 def test_restore_unknown_name_raises():
     net = ld.Network(_decay(namespace={"tau": 1e-2}))
     with pytest.raises(KeyError):
