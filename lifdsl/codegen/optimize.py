@@ -41,18 +41,20 @@ def affine_parts(expr: sp.Basic, var: sp.Symbol, per_neuron: set[str]
     return a, b
 
 
-def affine_form(expr: sp.Basic, per_neuron: set[str]
+def affine_form(expr: sp.Basic, per_neuron: set[str], linear_in: set[str] | None = None
                 ) -> tuple[list[tuple[sp.Symbol, sp.Basic]], sp.Basic] | None:
     """``([(Y_1, a_1), ...], b)`` with ``expr == a_1*Y_1 + ... + b``: the per-neuron names
-    ``expr`` is linear in, each coefficient ``a_k`` free of per-neuron names (and nonzero),
-    ``b`` free of the ``Y_k`` (it may still depend on other per-neuron names); None if
-    ``expr`` is linear in no per-neuron name, draws a random number or is not arithmetic."""
+    ``expr`` is linear in (among ``linear_in``, default all of ``per_neuron``), each
+    coefficient ``a_k`` free of per-neuron names (and nonzero), ``b`` free of the ``Y_k`` (it
+    may still depend on other per-neuron names); None if ``expr`` is linear in no such name,
+    draws a random number or is not arithmetic."""
+    linear_in = per_neuron if linear_in is None else linear_in
     if expr.atoms(*RANDOM_FUNCTIONS) or isinstance(
             expr, (sp.Piecewise, sp.core.relational.Relational, sp.logic.boolalg.Boolean)):
         return None
     terms = []
     for y in sorted(expr.free_symbols, key=lambda s: s.name):
-        if y.name not in per_neuron:
+        if y.name not in linear_in:
             continue
         a = sp.diff(expr, y)
         if a == 0 or a.atoms(sp.Derivative) or any(s.name in per_neuron
@@ -108,7 +110,8 @@ def affine_rewrite(statements: Sequence[Assign], states: Iterable[str], per_neur
     """
     states = list(states)
     out: list[Assign | None] = list(statements)
-    varying = set(per_neuron) | set(states) | {st.target for st in statements}
+    linear_in = set(per_neuron) | set(states)
+    varying = linear_in | {st.target for st in statements}
     coefficients: dict[str, sp.Basic] = {}
     named: dict[sp.Basic, sp.Symbol] = {}
 
@@ -142,7 +145,9 @@ def affine_rewrite(statements: Sequence[Assign], states: Iterable[str], per_neur
         # every other state read here must hold at the commit what it held at the definition
         if any(defs[0] < commit_at.get(y, -1) < k for y in reads - {x}):
             continue
-        form = affine_form(expr, varying)
+        # linear in arrays only: a method's temporaries (rk4's _k1_v ...) stay in b as the
+        # method combines them, (_k1_v + 2*_k2_v + ...)/6, not expanded into four products
+        form = affine_form(expr, varying, linear_in)
         if form is None:
             continue
         terms, b = form
@@ -150,6 +155,8 @@ def affine_rewrite(statements: Sequence[Assign], states: Iterable[str], per_neur
         b_const, b_rest = b.as_independent(*rest, as_Add=True) if rest else (b, sp.S.Zero)
         xs = symbol(x)
         own = next((a for y, a in terms if y == xs), None)
+        # a product in b with a factor of constants alone: that factor is named too
+        b_rest = sp.Add(*(_named_factor(term, rest, name) for term in sp.Add.make_args(b_rest)))
         others = [sp.Mul(name(a), y) for y, a in terms if y != xs] + [name(b_const), b_rest]
         others = [p for p in others if p != 0]
         if own is None:
@@ -169,6 +176,16 @@ def affine_rewrite(statements: Sequence[Assign], states: Iterable[str], per_neur
         if st is not None:
             result.append(st)
     return AffineRewrite(result, coefficients)
+
+
+def _named_factor(term: sp.Basic, per_neuron: list[sp.Symbol], name) -> sp.Basic:
+    """``term`` with its neuron-independent factor replaced by ``name(factor)``."""
+    if not isinstance(term, sp.Mul) or not per_neuron:
+        return term
+    factor, rest = term.as_independent(*per_neuron, as_Add=False)
+    if factor.is_Number or factor == 1:
+        return term
+    return sp.Mul(name(factor), rest)
 
 
 def _gated(expr: sp.Basic, new: sp.Symbol, x: str) -> bool:

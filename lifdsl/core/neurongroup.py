@@ -198,8 +198,10 @@ class NeuronGroup(Group):
             t, dt, last = symbol("t"), symbol("dt"), symbol("lastspike")
             ref = (symbol("_refractory") if isinstance(self._refractory, float)
                    else eqs.substituted(self._refractory))
+            # t - lastspike + dt/2 >= refractory, with the element-independent side apart:
+            # one comparison per neuron (the half step keeps it clear of rounding)
             stmts.append(Assign("not_refractory",
-                                sp.GreaterThan(t - last + dt / 2, ref, evaluate=False)))
+                                sp.LessThan(last, t + dt / 2 - ref, evaluate=False)))
         elif self._refractory_cond is not None:
             stmts.append(Assign("not_refractory",
                                 sp.Not(eqs.substituted(self._refractory_cond))))

@@ -189,6 +189,19 @@ def test_noise_is_a_linear_term_but_never_inside_a_coefficient():
     assert G._coefficients == {}
 
 
+def test_method_temporaries_stay_combined_as_the_method_wrote_them():
+    # rk4: v = v + (k1 + 2*k2 + 2*k3 + k4)/6, not expanded into four products (more work, and
+    # in float32 other rounding than the targets agreed on)
+    G = ld.NeuronGroup(3, "dv/dt = (-v + sqrt(I) + 2)/tau : 1\nI : 1", method="rk4",
+                       namespace=dict(tau=10e-3))
+    upd = _update(G)
+    assert [st.target for st in upd] == ["_k1_v", "_k2_v", "_k3_v", "_k4_v", "v"]
+    k = [symbol(f"_k{n}_v") for n in range(1, 5)]
+    assert sp.expand(upd[-1].expr - v - (k[0] + 2 * k[1] + 2 * k[2] + k[3]) / 6) == 0
+    assert any(isinstance(a, sp.Add) and k[0] in a.free_symbols for a in
+               sp.preorder_traversal(upd[-1].expr))
+
+
 def test_float32_group_keeps_coefficients_as_expressions():
     G = ld.NeuronGroup(3, CUBA, method="exact", namespace=CUBA_NS, dtype="float32")
     assert G._coefficients == {}
