@@ -46,10 +46,16 @@ from lifdsl.equations.generator import Generator, looks_like_generator, parse_ge
 if TYPE_CHECKING:
     from lifdsl.core.synapses import Synapses
 
-__all__ = ["new_synapses", "CHUNK"]
+__all__ = ["new_synapses", "CHUNK", "index_dtype"]
 
 #: at most this many candidate pairs are evaluated at once
 CHUNK = 1 << 22
+
+
+def index_dtype(n: int) -> type:
+    """The dtype of indices below ``n`` a Synapses stores: int32 where they fit (half the
+    memory of int64), else int64."""
+    return np.int32 if n < 2**31 else np.int64
 
 
 @dataclass
@@ -85,7 +91,15 @@ class _Plan:
 def new_synapses(syn: Synapses, condition, i, j, p, n, skip_if_invalid: bool,
                  namespaces: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     """The (pre, post) indices, relative to source and target, of the synapses one
-    ``connect`` call adds, in creation order."""
+    ``connect`` call adds, in creation order: new arrays (the caller may keep them) of
+    :func:`index_dtype` of the source's and target's parents."""
+    pre, post = _new_synapses(syn, condition, i, j, p, n, skip_if_invalid, namespaces)
+    return (pre.astype(index_dtype(syn._src.N), copy=False),
+            post.astype(index_dtype(syn._tgt.N), copy=False))
+
+
+def _new_synapses(syn: Synapses, condition, i, j, p, n, skip_if_invalid: bool,
+                  namespaces: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     _check_types(condition, i, j, p, n)
     if condition is None and i is None and j is None:
         condition = True
@@ -383,15 +397,26 @@ def _run(syn: Synapses, plan: _Plan, namespaces) -> tuple[np.ndarray, np.ndarray
             p = float(p)
         rows, offs = _bernoulli_rows(counts, p, rng)
         blocks = _slices(rows, offs)
+    # (the common forms need no temporaries per candidate: every outer index, range(0, n))
+    all_outer = outer.size == n_outer
+    plain = bool(np.all(low == 0) and np.all(step == 1))
+    dtypes = (index_dtype(syn._src.N), index_dtype(syn._tgt.N))
     pres, posts = [], []
     for rows, offs in blocks:
-        o = outer[rows]
-        k = low[rows] + offs * step[rows]
+        o = rows if all_outer else outer[rows]
+        k = offs if plain else low[rows] + offs * step[rows]
+        del rows, offs
         pre, post = _pairs_of_block(ev, plan, o, k, pair_condition, n_result, rng)
-        pres.append(pre)
-        posts.append(post)
+        del o, k
+        # (each block in the dtype it is stored in: the list holds half as much)
+        pres.append(pre.astype(dtypes[0], copy=False))
+        posts.append(post.astype(dtypes[1], copy=False))
+        del pre, post
+    del blocks
     if not pres:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    if len(pres) == 1:
+        return pres[0], posts[0]
     return np.concatenate(pres), np.concatenate(posts)
 
 
@@ -422,8 +447,10 @@ def _pairs_of_block(ev: _Eval, plan: _Plan, o: np.ndarray, k: np.ndarray, condit
         extra = {plan.variable: k} if plan.variable is not None else {}
     if not checked:
         keep = _valid(plan, value, o, n_result, "")
-        o, k, value = o[keep], k[keep], value[keep]
-        extra = {plan.variable: k} if plan.variable is not None else {}
+        if not keep.all():
+            o, k, value = o[keep], k[keep], value[keep]
+            extra = {plan.variable: k} if plan.variable is not None else {}
+        del keep
     result = _index(value)
     if plan.pair_p is not None:
         keep = rng.random(o.size) < np.asarray(ev.pairs(plan.pair_p, o, result), dtype=float)
@@ -448,7 +475,7 @@ def _pairs_of_block(ev: _Eval, plan: _Plan, o: np.ndarray, k: np.ndarray, condit
 def _index(value: np.ndarray) -> np.ndarray:
     """Valid computed indices (>= 0) as int64: a fraction is cut off, as Brian2 stores ``int()``
     of the value."""
-    return value if value.dtype == np.int64 else np.floor(value).astype(np.int64)
+    return value if value.dtype.kind in "iu" else np.floor(value).astype(np.int64)
 
 
 def _text_of(expr: sp.Basic) -> str:
@@ -513,13 +540,31 @@ def _skip(total: int, p: float, rng: np.random.Generator) -> np.ndarray:
     out, pos = [], -1
     batch = max(16, int(total * p * 1.1) + 16)
     while True:
-        steps = rng.geometric(p, size=batch).astype(np.int64)
-        where = pos + np.cumsum(steps)
-        out.append(where[where < total])
-        if where[-1] >= total:
+        # (in place: the draws become the positions; the same numbers as before)
+        where = rng.geometric(p, size=batch).astype(np.int64, copy=False)
+        np.cumsum(where, out=where)
+        where += pos
+        last = int(where[-1])
+        # (positions rise: those inside are a prefix, kept as a view without a copy)
+        out.append(where[:int(np.searchsorted(where, total))] if last >= total else where)
+        del where
+        if last >= total:
             break
-        pos = int(where[-1])
-    return np.concatenate(out)
+        pos = last
+    return out[0] if len(out) == 1 else np.concatenate(out)
+
+
+def _divmod(flat: np.ndarray, width: int, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, offset) of positions ``flat`` in rows of ``width``, in the smallest index dtype
+    that holds them, computed in blocks (no int64 temporaries of the whole size)."""
+    rows = np.empty(flat.size, index_dtype(n_rows))
+    offs = np.empty(flat.size, index_dtype(width))
+    block = 1 << 18
+    for a in range(0, flat.size, block):
+        r, o = np.divmod(flat[a:a + block], width)
+        rows[a:a + block] = r
+        offs[a:a + block] = o
+    return rows, offs
 
 
 def _bernoulli_rows(counts: np.ndarray, p, rng: np.random.Generator):
@@ -535,7 +580,7 @@ def _bernoulli_rows(counts: np.ndarray, p, rng: np.random.Generator):
             return np.empty(0, np.int64), np.empty(0, np.int64)
         flat = _skip(total, float(p), rng)
         if counts.size and np.all(counts == counts[0]):
-            return flat // counts[0], flat % counts[0]
+            return _divmod(flat, int(counts[0]), counts.size)
         ends = np.cumsum(counts)
         rows = np.searchsorted(ends, flat, side="right")
         return rows, flat - (ends[rows] - counts[rows])

@@ -36,6 +36,7 @@ import sympy as sp
 from lifdsl.codegen import program as P
 from lifdsl.codegen.targets import evaluate
 from lifdsl.core.base import RunContext, Runner, caller_scope
+from lifdsl.core.connect import index_dtype
 from lifdsl.core.group import Group, Resolved, VariableView, names_in
 from lifdsl.core.neurongroup import NeuronGroup, Subgroup
 from lifdsl.core.random import get_rng
@@ -64,18 +65,18 @@ def _group_parts(obj, what: str) -> tuple[NeuronGroup, int, int]:
                     f"got {obj!r}")
 
 
-def _index_dtype(n: int) -> type:
-    """The dtype of indices below ``n``: int32 where they fit (half the memory), else int64."""
-    return np.int32 if n < 2**31 else np.int64
-
-
 def _rows(index: np.ndarray, n: int) -> tuple[np.ndarray | None, np.ndarray]:
     """(order, indptr): synapse ids grouped by ``index`` (stable), or None where ``index`` is
     in order already (connect(p=...), conditions, generators: no order array is kept), and
     each group's start."""
-    order = None
-    if index.size > 1 and not bool(np.all(index[1:] >= index[:-1])):
-        order = np.argsort(index, kind="stable").astype(_index_dtype(index.size), copy=False)
+    if index.size < 2 or bool(np.all(index[1:] >= index[:-1])):
+        # (in order: each row starts where its neuron's first synapse is; bincount would
+        # make an int64 copy of an int32 index)
+        needles = np.arange(n + 1, dtype=index.dtype if n < np.iinfo(index.dtype).max
+                            else np.int64)
+        starts = np.searchsorted(index, needles, side="left")
+        return None, starts.astype(np.int64, copy=False)
+    order = np.argsort(index, kind="stable").astype(index_dtype(index.size), copy=False)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(index, minlength=n), out=indptr[1:])
     return order, indptr
@@ -485,10 +486,15 @@ class Synapses(Group):
             grown[:old] = arr[:old]
             self._arrays[nm] = grown
         for nm, values, group in (("i", pre, self._src), ("j", post, self._tgt)):
-            arr = np.empty(n, dtype=_index_dtype(group.N))
-            if old:
-                arr[:old] = self._arrays[nm][:old]
-            arr[old:] = values
+            dtype = index_dtype(group.N)
+            if old == 0 and values.dtype == dtype and values.flags.c_contiguous and (
+                    values.base is None or values.base.nbytes == values.nbytes):
+                arr = values       # (connect's new array, kept as it is: no copy)
+            else:
+                arr = np.empty(n, dtype=dtype)
+                if old:
+                    arr[:old] = self._arrays[nm][:old]
+                arr[old:] = values
             arr.setflags(write=False)
             self._arrays[nm] = arr
         object.__setattr__(self, "N", n)
