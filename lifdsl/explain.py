@@ -44,8 +44,11 @@ def explain(equations: str | Equations, method: str = "exact", target: str = "nu
 def generated_code(equations: str | Equations | NeuronGroup, method: str = "exact",
                    target: str = "numpy") -> str:
     """The source of the state update of ``equations`` as a group runs it (NumPy: the update
-    function; Cython: the whole kernel module)."""
+    function; Cython: the whole kernel module), after comments saying what each per-run
+    coefficient ``_coef<n>`` is."""
     G = equations if isinstance(equations, NeuronGroup) else _group(equations, method)
     if target == "numpy":
         return G._numpy_sources()["state_updater"]
-    return G.generated_code(target=target)
+    source = G.generated_code(target=target)
+    # (the kernel reads the update's coefficients as numbers: say what they are)
+    return G.coefficient_comment(target) + source

@@ -52,3 +52,14 @@ def kernel_source(program: P.Program) -> str:
     from lifdsl.codegen.cython_target import kernel_source as source
 
     return source(program)
+
+
+def expression_source(target: str, expr) -> str:
+    """``expr`` as ``target`` prints it (NumPy: Python with ``numpy.`` functions; Cython: C)."""
+    if target == "numpy":
+        from lifdsl.codegen.numpy_target.printer import print_expr
+
+        return print_expr(expr)
+    from lifdsl.codegen.c_printer import print_c
+
+    return print_c(expr)

@@ -272,10 +272,26 @@ class NeuronGroup(Group):
 
         arrays = self._array_names()
         # (the threshold writes its condition into a buffer '_cond' of the run)
-        return {kind: numpy_source(_BLOCK_NAMES.get(kind, kind), stmts,
-                                   arrays | {"_cond"} if kind == "thresholder" else arrays,
-                                   full=kind != "resetter")
-                for kind, stmts in self._abstract().items()}
+        sources = {kind: numpy_source(_BLOCK_NAMES.get(kind, kind), stmts,
+                                      arrays | {"_cond"} if kind == "thresholder" else arrays,
+                                      full=kind != "resetter")
+                   for kind, stmts in self._abstract().items()}
+        if "state_updater" in sources:
+            sources["state_updater"] = (self.coefficient_comment("numpy")
+                                        + sources["state_updater"])
+        return sources
+
+    def coefficient_comment(self, target: str = "numpy") -> str:
+        """Comment lines saying what each coefficient ``_coef<n>`` of the update is (computed
+        once per run from constants and ``dt``), printed for ``target``; empty without any."""
+        if not self._coefficients:
+            return ""
+        from lifdsl.codegen.targets import expression_source
+
+        lines = [f"# {self.name}: computed once per run, from constants and dt:"]
+        lines += [f"#   {nm} = {expression_source(target, expr)}"
+                  for nm, expr in self._coefficients.items()]
+        return "\n".join(lines) + "\n"
 
     # -- a run ------------------------------------------------------------------------------------
     def _prepare(self, ctx: RunContext) -> None:
