@@ -36,6 +36,7 @@ import sympy as sp
 from lifdsl.codegen import program as P
 from lifdsl.codegen.targets import evaluate
 from lifdsl.core.base import RunContext, Runner, caller_scope
+from lifdsl.core.clock import defaultclock
 from lifdsl.core.connect import index_dtype
 from lifdsl.core.group import Group, Resolved, VariableView, names_in
 from lifdsl.core.neurongroup import NeuronGroup, Subgroup
@@ -840,6 +841,27 @@ class Synapses(Group):
                                               self._model_names())
         for p in self._pathways:
             p._prepare(ctx, self._pre_abs if p.prepost == "pre" else self._post_abs)
+
+    def _part_unresolved(self, key: str, keys) -> P.Part:
+        # placeholder values for external names, and each pathway laid out as a run from now
+        # would be; the pathways' run state (ring, spikes in flight) is left as it was
+        blocks = self._abstract()
+        saved = self._resolved
+        state = ("_ring", "_ring_n", "_ring_step", "_restored", "_max_delay", "_one_delay",
+                 "_rows_delay")
+        kept = [{nm: getattr(p, nm) for nm in state} for p in self._pathways]
+        self._resolved = self._placeholder([st.expr for b in blocks.values() for st in b])
+        try:
+            dt = self.dt if self.dt is not None else defaultclock.dt
+            for p in self._pathways:
+                ctx = RunContext(dt, p._ring_step, 0)
+                p._prepare(ctx, self._pre_abs if p.prepost == "pre" else self._post_abs)
+            return self._part(key, keys)
+        finally:
+            self._resolved = saved
+            for p, values in zip(self._pathways, kept, strict=True):
+                for nm, v in values.items():
+                    setattr(p, nm, v)
 
     def _part(self, key: str, keys) -> P.Part:
         blocks = self._abstract()

@@ -160,3 +160,38 @@ def test_clear_cache_also_drops_this_process_kernels(tmp_path, monkeypatch):
     ld.clear_cache()
     net.run(1e-4)
     assert cache.build_count() == builds + 1      # compiled again, not the forgotten one
+
+
+def _delayed_network(show: bool):
+    """A network with delayed pathways (one delay, per-synapse delays, on_post); ``show``
+    asks for its code before the first run and between two runs."""
+    G = ld.NeuronGroup(10, "dv/dt = (1.5 - v)/(10e-3) : 1", threshold="v > 1", reset="v = 0",
+                       name="g")
+    G.v = np.linspace(0, 1, 10)
+    S = ld.Synapses(G, G, "w : 1", on_pre="v += w*c", delay=1e-3, name="s1")
+    S.connect(j="(i + 1) % 10")
+    S.w = 0.3
+    S2 = ld.Synapses(G, G, "w : 1", on_pre="v += w", on_post="w += 0.01", name="s2")
+    S2.connect(j="(i + 3) % 10")
+    S2.delay = "i*0.2e-3"
+    M = ld.SpikeMonitor(G)
+    net = ld.Network(G, S, S2, M, target="cython")
+    sources = []
+    if show:
+        sources.append(net.generated_code())
+    net.run(6e-3, namespace={"c": 0.5})
+    if show:
+        sources.append(net.generated_code())
+    net.run(6e-3, namespace={"c": 0.5})
+    return sources, M.i[:].copy(), M.t[:].copy(), S2.w[:].copy()
+
+
+def test_generated_code_of_synapses_before_a_run_changes_nothing():
+    # (it raised AttributeError before a run: the Synapses had no resolved names yet)
+    sources, i, t, w = _delayed_network(show=True)
+    assert "lifdsl_kernel" in sources[0] and sources[0] == sources[1]
+    _, i0, t0, w0 = _delayed_network(show=False)
+    assert i.size > 10
+    np.testing.assert_array_equal(i, i0)
+    np.testing.assert_array_equal(t, t0)
+    np.testing.assert_array_equal(w, w0)
