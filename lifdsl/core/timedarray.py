@@ -9,7 +9,8 @@ import numpy as np
 
 
 class TimedArray:
-    """``values[k]`` holds over ``[k*dt, (k+1)*dt)``; after the end the last value holds.
+    """``values[k]`` holds over ``[k*dt, (k+1)*dt)``; after the end (``t = inf`` too) the last
+    value holds, before the start (``-inf``, and a ``t`` of nan) the first.
 
     1-D values give ``f(t)``; 2-D values (time x neuron) give ``f(t, i)``.
     """
@@ -37,8 +38,11 @@ class TimedArray:
 
     def _step(self, t):
         # a tiny relative slack keeps t = k*dt on step k despite rounding in k*dt/dt
-        k = np.floor(np.asarray(t, dtype=float) * self.inv_dt + 1e-6).astype(np.int64)
-        return np.clip(k, 0, self.values.shape[0] - 1)
+        # (clipped as floats, as the kernel does: nan and -inf read the first value, inf the
+        # last; a cast of inf or nan to int64 would be undefined)
+        k = np.floor(np.asarray(t, dtype=float) * self.inv_dt + 1e-6)
+        k = np.where(k >= 0.0, np.minimum(k, self.values.shape[0] - 1), 0.0)
+        return k.astype(np.int64)
 
     def __call__(self, t, i=None):
         """The value at time ``t`` (seconds), for neuron(s) ``i`` if 2-D."""

@@ -80,3 +80,20 @@ def test_timed_array_from_caller_scope_at_run_time():
     I_ext = ld.TimedArray([2.0, 4.0], dt=DT)  # noqa: F841 - defined after the group
     ld.Network(G, M).run(3 * DT)
     np.testing.assert_allclose(M.U[0], [0.0, 2.0 * DT, 6.0 * DT], rtol=1e-12)
+
+
+@pytest.mark.parametrize("target", ["numpy", "cython"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_times_beyond_the_numbers_read_the_ends_on_both_targets(target, dtype):
+    # inf reads the last value, -inf and nan the first (NumPy read the first for inf: its
+    # cast of floor(inf) to int64 gave the most negative integer)
+    f = ld.TimedArray([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]], dt=1e-3)
+    g = ld.TimedArray([1.0, 2.0, 3.0], dt=1e-3)
+    G = ld.NeuronGroup(4, "x : 1\ny : 1\nT : 1", namespace={"f": f, "g": g}, dtype=dtype)
+    G.T = [np.inf, -np.inf, np.nan, 1.5e-3]
+    G.run_regularly("x = g(T)\ny = f(T, i % 2)", dt=1e-4)
+    ld.Network(G, target=target).run(1e-4)
+    np.testing.assert_array_equal(G.x[:], [3.0, 1.0, 1.0, 2.0])
+    np.testing.assert_array_equal(G.y[:], [3.0, 10.0, 1.0, 20.0])
+    with np.errstate(invalid="raise"):     # and no warning of an invalid cast
+        np.testing.assert_array_equal(g(np.array([np.inf, -np.inf, np.nan])), [3.0, 1.0, 1.0])
