@@ -45,3 +45,21 @@ def test_float32_spikes_match_float64_for_a_clear_crossing():
 def test_bad_dtype_raises():
     with pytest.raises(ValueError):
         ld.NeuronGroup(1, "dU/dt = -U/tau : 1", dtype="float16")
+
+
+def test_float32_recorded_element_independent_subexpression_is_a_float32_on_both_targets():
+    # a subexpression of t and constants alone: NumPy computes it as a double, the kernel
+    # as the float it stores; both record the float (NumPy recorded the double)
+    out = {}
+    for target in ("numpy", "cython"):
+        G = ld.NeuronGroup(2, "dv/dt = -v/tau : 1\ns = exp(t/tau)/3 + c/7 : 1",
+                           namespace={"tau": 0.0123, "c": 0.1}, dtype="float32",
+                           method="euler")
+        M = ld.StateMonitor(G, "s", record=True)
+        ld.Network(G, M, target=target).run(2e-3)
+        out[target] = M.s[:].copy()
+    s = out["numpy"]
+    assert np.array_equal(s, s.astype(np.float32))        # float32 values
+    t = np.arange(20) * 1e-4
+    np.testing.assert_allclose(s[0], np.exp(t / 0.0123) / 3 + 0.1 / 7, rtol=1e-6)
+    np.testing.assert_array_equal(s, out["cython"])

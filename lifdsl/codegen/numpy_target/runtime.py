@@ -276,6 +276,9 @@ def _record_state(op: P.RecordState, b: P.Bindings) -> Step:
             blk = _block("_record", op.code, [Assign("_value", st.expr)], returns="_value",
                          indexed=indexed)
             exprs.append((b.arrays[outs[st.target]], blk, ns))
+    # (a float32 model's value is recorded as a float32, also where it does not depend on the
+    # element and NumPy computed it as a double: the kernel computes it as a float)
+    narrow = np.float32 if op.code is not None and op.code.dtype == "float32" else None
 
     def run(step: int, t: float) -> None:
         k = step - step0
@@ -283,7 +286,8 @@ def _record_state(op: P.RecordState, b: P.Bindings) -> Step:
         for buf, src, scalar in copies:
             buf[k] = src if scalar else src[idx]
         for buf, blk, ns in exprs:
-            buf[k] = blk(ns, idx, nrec, t, dt, rng)
+            value = blk(ns, idx, nrec, t, dt, rng)
+            buf[k] = value if narrow is None else narrow(value)
     return run
 
 
