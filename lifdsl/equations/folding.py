@@ -277,6 +277,20 @@ def divide(a: object, b: object) -> object:
     return Product.of(a, reciprocal(b))
 
 
+def floor_divide(a: object, b: object) -> object:
+    """``a // b``: ``floor(a/b)``, for floats too (``1 // 0.1`` is 10, where Python's float
+    floor division gives 9.0), so both targets print it as written; FoldError when ``b`` is
+    the constant 0."""
+    if is_const(b) and b == 0:
+        raise FoldError("divides by zero (floor division by 0)")
+    q = divide(a, b)
+    if is_const(q):
+        if type(q) is float:
+            return _checked_float(float(math.floor(q)))
+        return math.floor(q)  # type: ignore[arg-type]
+    return _normal(sp.floor(to_sympy(q)))
+
+
 # -- powers and remainders -------------------------------------------------------------------
 
 

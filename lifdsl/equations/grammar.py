@@ -46,7 +46,7 @@ _NUMBER = r"(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # Longest first, so that '**' wins over '*' and '<=' over '<'.
 _OPERATORS = (
-    "**", "<=", ">=", "==", "!=", "+=", "-=", "*=", "/=",
+    "**", "//", "<=", ">=", "==", "!=", "+=", "-=", "*=", "/=",
     "+", "-", "*", "/", "%", "(", ")", ",", "<", ">", "=", ":", ";",
 )  # fmt: skip
 #: One token (or a stretch of text that leaves none) at a time, by the name of its group.
@@ -73,10 +73,11 @@ _BAD_CHAR_HINTS = {
 }
 
 #: Binary operators: a logical line goes on after one of these at the end of a physical line.
-_BINARY = frozenset({"+", "-", "*", "/", "**", "%", "<", ">", "<=", ">=", "==", "!=", "and", "or"})
+_BINARY = frozenset({"+", "-", "*", "/", "//", "**", "%", "<", ">", "<=", ">=", "==", "!=",
+                     "and", "or"})
 _CONTINUE_AFTER = _BINARY | {"=", "+=", "-=", "*=", "/=", ",", "(", ":"}
 _CONTINUE_BEFORE = frozenset(
-    {"+", "-", "*", "/", "**", "%", ")", "<", ">", "<=", ">=", "==", "!=", "and", "or"}
+    {"+", "-", "*", "/", "//", "**", "%", ")", "<", ">", "<=", ">=", "==", "!=", "and", "or"}
 )
 
 
@@ -320,7 +321,7 @@ def derivative_symbol(name: str) -> sp.Symbol:
 _INFIX_BP = {
     "or": 1, "and": 2,
     "<": 4, ">": 4, "<=": 4, ">=": 4, "==": 4, "!=": 4,
-    "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "**": 8,
+    "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6, "**": 8,
 }  # fmt: skip
 _NOT_OPERAND_BP = 3
 _UNARY_OPERAND_BP = 7
@@ -570,10 +571,13 @@ class ExpressionParser:
                                     start) from None
 
     def binary(self, tok: Token, a: sp.Basic, b: sp.Basic) -> sp.Basic:
-        """``a op b`` for ``%``, ``**`` and the comparisons (operands checked to be numbers)."""
+        """``a op b`` for ``%``, ``//``, ``**`` and the comparisons (operands checked to be
+        numbers)."""
         op = tok.text
         if op == "%":
             return folding.modulo(a, b)
+        if op == "//":
+            return folding.floor_divide(a, b)
         if op == "**":
             return folding.power(a, b)
         if folding.is_const(a) and folding.is_const(b):
