@@ -93,7 +93,7 @@ def _group(c: Case, r: random.Random, gname: str, dt: float) -> dict:
         if r.random() < 0.3:
             terms.append(r.choice(NONLINEAR).format(a=r.choice(vs), b=r.choice(vs)))
         if r.random() < 0.2:
-            terms.append(r.choice(["0.01*i", "0.1*i/N", "sin(200*t)", "rand()"]))
+            terms.append(r.choice(["0.01*i", "0.1*i/N", "sin(200*t)", "rand()", "0.1*(i // 2)"]))
         expr = " + ".join(terms)
         shared = (r.random() < 0.2 and not any(v in expr for v in vs)
                   and "i" not in expr and "rand" not in expr
@@ -486,7 +486,8 @@ def _connect(r: random.Random, sname: str, ns: int, nt: int, pre_vars, post_vars
             return f"{sname}.connect(i={i[0]}, j={j})", k
         return f"{sname}.connect(i={i}, j={j})", k
     if roll < 0.6:
-        conds = ["i != j", "abs(i - j) <= 2", "i <= j", "(i + j) % 2 == 0", "j == 0 or i == 1"]
+        conds = ["i != j", "abs(i - j) <= 2", "i <= j", "(i + j) % 2 == 0", "j == 0 or i == 1",
+                 "(i // 2 + j) % 3 == 0"]
         conds += [f"{v}_pre > 0.3" for v in pre_vars if v in ("v", "y")]
         conds += [f"{v}_post < 0.6" for v in post_vars if v in ("v", "y")]
         cond = r.choice(conds)
