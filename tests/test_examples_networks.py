@@ -91,6 +91,32 @@ def test_cobahh_quick(tmp_path, capsys):
     _check_figures(tmp_path, ["raster.png", "rate.png", "traces.png"], text)
 
 
+@needs_compiler
+def test_cobahh_quick_is_identical_on_both_targets(tmp_path, capsys):
+    text = _run("cobahh", ["--quick", "--target", "cython", "--compare", "--seed", "3",
+                           "--figures", str(tmp_path)], capsys)
+    assert "target: cython" in text
+    assert re.search(r"^compare: cython and numpy gave identical spikes \([1-9][0-9]* and",
+                     text, re.MULTILINE), text
+
+
+@needs_compiler
+@pytest.mark.slow
+def test_stdp_weights_become_bimodal_as_in_brian2():
+    """100 s of Song, Miller & Abbott (2000): Brian2 2.9's STDP example (the same model, its
+    own random draws) ends with 23.4 % of the weights below 0.1 and 18.5 % above 0.9 of w_max
+    (10 % each at the start) and its output rate falling from 36.0 Hz (first 10 s) to 19.9 Hz
+    (last 10 s): the same within 5 percentage points and the rate falling too."""
+    res = _example("stdp").simulate(N=1000, duration=100.0, seed=1, target="cython")
+    low, high = (res.w < 0.1).mean() * 100, (res.w > 0.9).mean() * 100
+    middle = ((res.w > 0.3) & (res.w < 0.7)).mean() * 100
+    assert abs(low - 23.4) < 5 and abs(high - 18.5) < 5, (low, high)
+    assert middle < 35, middle              # 40 % of a uniform start: the middle empties
+    first = (res.out_t < 10.0).sum() / 10.0
+    last = (res.out_t >= 90.0).sum() / 10.0
+    assert last < 0.8 * first, (first, last)
+
+
 def test_stdp_weights_stay_in_bounds_and_move():
     res = _example("stdp").simulate(N=1000, duration=0.3, seed=3, target="numpy")
     assert res.w.shape == (1000,) and res.w_history.shape == (101, 1000)
