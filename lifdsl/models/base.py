@@ -27,9 +27,12 @@ class SnnTorchNeuron:
     ``equations`` declares the state (and ``I`` is added by the faces); either ``method``
     integrates its differential equations, or ``update`` (statements) is run every step.
     ``reset_before_update`` puts the reset before the update (snnTorch's Leaky 'zero').
+    ``hidden`` names variables that only carry a value from the update to the reset of the
+    same step (the stepper starts them at 0 each call and does not return them).
     """
 
     state: tuple[str, ...] = ("U",)           # stepper arguments after the input, in order
+    hidden: tuple[str, ...] = ()              # state the stepper keeps internal (zero per call)
     equations: str = ""
     method: str | None = None
     update: str | None = None
@@ -61,7 +64,7 @@ class SnnTorchNeuron:
                                              for x in eqs.diff_names]
         else:
             stmts = [s.as_assign() for s in parse_statements(self.update, what="update")]
-        arrays = set(self.state) | {"I"}
+        arrays = set(self.state) | set(self.hidden) | {"I"}
         self._update_block = CodeBlock(f"{type(self).__name__.lower()}_update", stmts, arrays)
         self._reset_block = None
         if self.reset is not None:
@@ -72,6 +75,11 @@ class SnnTorchNeuron:
     def namespace(self) -> dict[str, float]:
         """Constants of the model strings."""
         return {"U_thr": self.threshold}
+
+    def constants(self, dtype: str | np.dtype = "float64") -> dict[str, float]:
+        """The constants of the model strings for states of ``dtype`` (``namespace`` unless a
+        preset computes a constant in the state's precision, as snnTorch does)."""
+        return self.namespace
 
     @property
     def reset_mechanism(self) -> str:
@@ -92,7 +100,9 @@ class SnnTorchNeuron:
         if cur.dtype.kind not in "biuf" or any(a.dtype.kind not in "biuf" for a in arrays):
             raise TypeError("inputs and states must be real numbers")
         ns["I"] = np.broadcast_to(cur, shape).astype(dtype).ravel()
-        ns.update(self.namespace)
+        for name in self.hidden:
+            ns[name] = np.zeros(ns["I"].size, dtype)
+        ns.update(self.constants(dtype))
         n = ns["U"].size
         thr = dtype.type(self.threshold)
         fired = np.flatnonzero(ns["U"] > thr)
@@ -112,7 +122,7 @@ class SnnTorchNeuron:
         ``I`` is a number, a per-neuron array, or an expression such as ``'I_in(t)'``.
         """
         eqs = self.equations + (f"\nI = {I} : 1" if isinstance(I, str) else "\nI : 1")
-        ns = {**self.namespace, **(namespace or {})}
+        ns = {**self.constants(dtype), **(namespace or {})}
         G = NeuronGroup(N, eqs, threshold="U > U_thr", reset=self.reset,
                         method=self.method or "euler", namespace=ns, dt=self.time_step,
                         dtype=dtype, name=name)

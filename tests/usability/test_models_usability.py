@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 import lifdsl as ld
-from lifdsl.models import Lapicque, Leaky, Synaptic
+from lifdsl.models import Alpha, Lapicque, Leaky, Synaptic
 
 PRESETS = [
     pytest.param(lambda: Lapicque(R=5.1, C=5e-3, time_step=1e-3), 1, id="Lapicque"),
     pytest.param(lambda: Leaky(beta=0.8), 1, id="Leaky"),
     pytest.param(lambda: Synaptic(alpha=0.9, beta=0.8), 2, id="Synaptic"),
+    pytest.param(lambda: Alpha(alpha=0.9, beta=0.8), 3, id="Alpha"),
 ]
 
 
@@ -77,7 +78,6 @@ def test_lapicque_argument_validation(kw):
         Lapicque(**kw)
 
 
-@pytest.mark.xfail(strict=True, reason="MISSING (API.md): ld.models.Alpha does not exist")
 def test_alpha_preset_exists():
     assert hasattr(ld.models, "Alpha")
 
