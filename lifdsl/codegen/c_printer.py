@@ -18,6 +18,7 @@ from sympy.core.mul import _keep_coeff
 from sympy.printing.c import C99CodePrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 
+from lifdsl.codegen.long_expressions import balanced
 from lifdsl.equations.functions import clip, exprel, rand, randn
 from lifdsl.methods.divided_differences import _TAYLOR_SPREAD, _TAYLOR_TERMS, expdd
 
@@ -82,6 +83,10 @@ class CCodePrinter(C99CodePrinter):
     print as ``name(args)``. ``int_names`` are symbols that hold integers in C (division by
     an expression made of them is done in double).
     """
+
+    def doprint(self, expr, assign_to=None):
+        # (long sums and products as balanced groups: see lifdsl.codegen.long_expressions)
+        return super().doprint(balanced(expr), assign_to)
 
     def __init__(
         self,

@@ -30,15 +30,36 @@ def affine_parts(expr: sp.Basic, var: sp.Symbol, per_neuron: set[str]
     if isinstance(expr, (sp.Piecewise, sp.core.relational.Relational,
                          sp.logic.boolalg.Boolean)):
         return None
+    if not _polynomial_in(expr, {var}):
+        return None
     a = sp.diff(expr, var)
-    if any(s.name in per_neuron for s in a.free_symbols) or a.atoms(sp.Derivative):
+    if (var in a.free_symbols or any(s.name in per_neuron for s in a.free_symbols)
+            or a.atoms(sp.Derivative)):
         return None
     b = expr.xreplace({var: sp.S.Zero})
     if var in b.free_symbols:
         return None
-    if sp.expand(a * var + b - expr) != 0:
-        return None
     return a, b
+
+
+def _polynomial_in(expr: sp.Basic, names: set[sp.Symbol]) -> bool:
+    """True if every occurrence of ``names`` in ``expr`` is inside sums, products and powers
+    to positive integer exponents only (``expr`` is a polynomial in them, whatever else it
+    holds). Such an ``expr`` whose derivatives by each of them are free of all of them is
+    affine in them, exactly: no expansion is needed to check it (expanding a product of many
+    sums grows exponentially)."""
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if e in names or not (e.free_symbols & names):
+            continue
+        if isinstance(e, (sp.Add, sp.Mul)):
+            stack.extend(e.args)
+        elif isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 0:
+            stack.append(e.base)
+        else:
+            return False
+    return True
 
 
 def affine_form(expr: sp.Basic, per_neuron: set[str], linear_in: set[str] | None = None
@@ -63,10 +84,12 @@ def affine_form(expr: sp.Basic, per_neuron: set[str], linear_in: set[str] | None
         terms.append((y, a))
     if not terms:
         return None
+    # (a polynomial in the Y_k whose derivatives are free of every per-neuron name, the Y_k
+    # among them, is affine in them)
+    if not _polynomial_in(expr, {y for y, _ in terms}):
+        return None
     b = expr.xreplace({y: sp.S.Zero for y, _ in terms})
     if b.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or any(y in b.free_symbols for y, _ in terms):
-        return None
-    if sp.expand(sp.Add(*(a * y for y, a in terms), b) - expr) != 0:
         return None
     return terms, b
 

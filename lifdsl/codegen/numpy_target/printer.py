@@ -26,6 +26,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
+from lifdsl.codegen.long_expressions import balanced
 from lifdsl.codegen.optimize import affine_parts
 from lifdsl.equations.functions import clip, exprel, rand, randn
 from lifdsl.equations.statements import Assign
@@ -104,6 +105,10 @@ def py_name(name: str) -> str:
 
 class NumpyCodePrinter(NumPyPrinter):
     """SymPy's NumPy printer with our functions, exact floats and per-neuron random draws."""
+
+    def doprint(self, expr, assign_to=None):
+        # (long sums and products as balanced groups: see lifdsl.codegen.long_expressions)
+        return super().doprint(balanced(expr), assign_to)
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return py_name(expr.name)
