@@ -30,7 +30,9 @@ Every simulator records all spikes (a SpikeMonitor / spike_recorder), runs singl
 with dt = 0.1 ms, and draws its own random network, so spike counts differ by seed; the rate
 column shows that all run the same regime (~5.6 Hz at N = 4000). Warm rows are the median of
 ``--repeat`` processes after one warm-up process. Brian2 compiles with its defaults
-(``-O3 -ffast-math -march=native``), lifdsl with its own (``-O3``, no ``-march=native``).
+(``-O3 -ffast-math -march=native``), lifdsl with its own (``-O3 -ffp-contract=off``, no
+``-ffast-math``; ``-march=native -mprefer-vector-width=512`` where the CPU is known, with the
+CPU in the kernel cache's key; ``LIFDSL_NATIVE=0`` for portable kernels).
 The machinery (processes, rows, tables, options) is ``bench/netbench.py``, shared with
 ``bench/cobahh.py`` and ``bench/brunel.py``.
 """

@@ -6,7 +6,11 @@ from __future__ import annotations
 from lifdsl.codegen import program as P
 from lifdsl.codegen.c_printer import C_SUPPORT_CODE
 from lifdsl.codegen.cython_target.analysis import fusion_plan
-from lifdsl.codegen.cython_target.kernel import ArgLayout, Kernel, Loop, Part
+from lifdsl.codegen.cython_target.kernel import BLOCK, ArgLayout, Kernel, Loop, Part
+
+#: threshold loops in blocks (a vectorisable pass, then the spiking elements) where they
+#: can be (see ``Loop.blockable``); False gives the one-pass loop (for comparisons)
+BLOCKED = True
 
 
 def _spikes(k: Kernel, op) -> tuple[str, str]:
@@ -44,13 +48,25 @@ def _threshold_loop(k: Kernel, ops: list, thr: P.Threshold) -> None:
     spk = _spikes(k, thr)
     count = k.integer(thr.count)
     k.body(f"{spk[1]}[0] = 0;")
+    loop.blocked = BLOCKED and loop.blockable(parts)
     loop.open_element("_j")
-    cond = loop.run_parts(parts, count, spikes=spk, refractory=refractory)
+    cond = loop.run_parts(parts, count, spikes=spk, refractory=refractory,
+                          blocked=loop.blocked)
     if reset is not None:
         # the reset comes after every other part (the update may follow the threshold)
-        loop.on_spike(cond, reset.code.statements)
+        if loop.blocked:
+            loop.on_spike_blocked(reset.code.statements)
+        else:
+            loop.on_spike(cond, reset.code.statements)
     loop.close_element()
-    loop.write([f"for (int64_t _j = 0; _j < {count}; ++_j) {{"], spikes=spk)
+    if loop.blocked:
+        loop.write([f"for (int64_t _b = 0; _b < {count}; _b += {BLOCK}) {{",
+                    f"const int64_t _e = _b + {BLOCK} < {count} ? _b + {BLOCK} : {count};",
+                    f"unsigned char _cbuf[{BLOCK}];",
+                    "int _any = 0;",
+                    "for (int64_t _j = _b; _j < _e; ++_j) {"], spikes=spk)
+    else:
+        loop.write([f"for (int64_t _j = 0; _j < {count}; ++_j) {{"], spikes=spk)
 
 
 def emit_threshold(k: Kernel, op: P.Threshold) -> None:
@@ -286,10 +302,33 @@ def run(uintptr_t P, uintptr_t D, uintptr_t L, object capsule, int64_t step0, in
 '''
 
 
+#: ``LIFDSL_FOR_SET(buf, n, m) { ... } LIFDSL_END_SET``: the body for every ``m`` in
+#: ``0..n-1`` with ``buf[m]`` nonzero (a 0/1 byte), in increasing order. On little-endian
+#: machines it reads eight bytes at a time and jumps from set byte to set byte.
+_FOR_SET = """
+#include <string.h>
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LIFDSL_FOR_SET(buf, n, m) \\
+    for (int64_t _w0 = 0; _w0 < (n); _w0 += 8) { \\
+        uint64_t _word = 0; \\
+        memcpy(&_word, (buf) + _w0, ((n) - _w0 < 8) ? (size_t)((n) - _w0) : 8); \\
+        for (; _word; _word &= _word - 1) { \\
+            const int64_t m = _w0 + (__builtin_ctzll(_word) >> 3);
+#define LIFDSL_END_SET }}
+#else
+#define LIFDSL_FOR_SET(buf, n, m) \\
+    for (int64_t m = 0; m < (n); ++m) { \\
+        if (!(buf)[m]) continue; {
+#define LIFDSL_END_SET }}
+#endif
+"""
+
+
 def module_source(k: Kernel) -> str:
     """The whole ``.pyx``: support code, the kernel function, the Python wrapper."""
     c: list[str] = ['#include "numpy/random/distributions.h"'] if k.needs_distributions else []
     c.append(C_SUPPORT_CODE)
+    c.append(_FOR_SET)
     c.append("static int64_t lifdsl_kernel(void **P, const double *D, const int64_t *L, "
              "bitgen_t *rng, int64_t step0, int64_t n_steps)")
     c.append("{")

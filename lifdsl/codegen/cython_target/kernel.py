@@ -68,6 +68,10 @@ class Writer:
         return _Block()
 
 
+#: elements per block of a blocked threshold loop (see :meth:`Loop.blockable`)
+BLOCK = 256
+
+
 def cident(key: str) -> str:
     """The C identifier of a bindings key: ``o0.v`` (a model name) -> ``o0_u_v``, ``o0._N``
     (lifdsl's own) -> ``o0__N``. Model names never start with ``_``, so no model name can
@@ -194,6 +198,11 @@ class Loop:
         self.aliases: dict[str, list[str]] = {}
         self.float64 = {nm for nm, ref in self.arrays.items()
                         if k.dtypes.get(ref.key) == "float64"}
+        self.blocked = False                      # a threshold loop in blocks (see blockable)
+        self.spiking: list[str] = []              # blocked: the lines for a spiking element
+        self.pass_one_written: set[str] | None = None
+        self.element_names: dict[str, str] = {}
+        self.element_per: set[str] = set()
 
     def add_array(self, name: str, key: str, written: bool = True) -> None:
         """Make a buffer reachable under ``name`` (used, and written back unless
@@ -225,9 +234,11 @@ class Loop:
         k = self.k
         self.inner.append(f"const int64_t _i = {element};")
         el = self.element
-        if el is not None and el in self.used:
+        if el is not None and (el in self.used or self.blocked):
             self.names[el] = (f"((double)(_i - {self.offset}))" if self.offset is not None
                               else "((double)_i)")
+        self.element_names = dict(self.names)      # (a blocked reset starts from these)
+        self.element_per = set(self.per_element)
         for nm in sorted((set(self.arrays) - {el}) & (self.used | self.written)):
             ref = self.arrays[nm]
             lname = f"_v_{nm}"  # prefixed: never a C keyword or an internal name
@@ -278,17 +289,43 @@ class Loop:
             self.names[name] = lname
             self.per_element.add(name)
 
+    def blockable(self, parts: list[Part]) -> bool:
+        """True if a threshold loop can run in blocks of :data:`BLOCK` elements: a
+        branch-free pass (which compilers vectorise) that notes each element's condition,
+        then the spiking elements of the block. That gives the fused loop's results when
+        the threshold is the last part (nothing after it reads what a spike changes) and
+        every array is the element's own (no index, no two names of one buffer), so no
+        element reads another's cells."""
+        return (bool(parts) and parts[-1].kind == "threshold"
+                and all(p.kind == "plain" for p in parts[:-1])
+                and not self.aliases
+                and all(ref.index is None for ref in self.arrays.values()))
+
     def run_parts(self, parts: list[Part], count: str, counter: str = "_j",
                   spikes: tuple[str, str] | None = None,
-                  refractory: bool = False) -> str | None:
-        """The statements of every part; a threshold part appends to ``spikes``. Returns the
-        name of the threshold's condition local (or None)."""
+                  refractory: bool = False, blocked: bool = False) -> str | None:
+        """The statements of every part; a threshold part appends to ``spikes`` (``blocked``:
+        it notes the condition in ``_cbuf``, and the spike lines go to :attr:`spiking`).
+        Returns the name of the threshold's condition local (or None)."""
         cond_name = None
         for pk, part in enumerate(parts):
             self.draws(pk, part.statements, count, counter)
             for st in part.statements:
                 if not st.target.startswith("_draw_"):
                     self.assign(st, self.inner)
+            if part.kind == "threshold" and blocked:
+                cond = self.names.pop("_cond")
+                # (a condition may be a double: a bare name; nonzero holds, as in the branch)
+                self.inner.append(f"_cbuf[_j - _b] = (unsigned char)({cond} != 0);")
+                self.inner.append(f"_any |= ({cond} != 0);")
+                self.spiking.append(f"{spikes[0]}[_nspk++] = _i;")
+                if refractory:
+                    for nm, value in (("lastspike", "t"), ("not_refractory", "0")):
+                        self.spiking.append(f"{self.k.array(self.arrays[nm].key)}[_i] = {value};")
+                # what pass one stores: the arrays its own statements write
+                self.pass_one_written = {st.target for p in parts for st in p.statements
+                                         if st.target in self.arrays}
+                return cond
             if part.kind == "threshold":
                 # spikes are rare: lay the loop out for the elements that do not fire
                 self.inner.append(f"if (__builtin_expect({self.names['_cond']}, 0)) {{")
@@ -305,6 +342,36 @@ class Loop:
                 cond_name = self.names.pop("_cond")
         return cond_name
 
+    def on_spike_blocked(self, statements: tuple[Assign, ...]) -> None:
+        """A fused reset in the blocked layout: for a spiking element, its arrays are loaded
+        again (pass one stored them, and the spike lines their refractory state), the
+        statements run, and what they write is stored."""
+        saved, saved_per = dict(self.names), set(self.per_element)  # pass one's, restored
+        self.names.clear()
+        self.names.update(self.element_names)
+        self.per_element.clear()
+        self.per_element.update(self.element_per)
+        targets = {st.target for st in statements}
+        reads = {x.name for st in statements for x in st.expr.free_symbols}
+        block: list[str] = []
+        el = self.element
+        for nm in sorted((set(self.arrays) - {el}) & (targets | reads)):
+            ref = self.arrays[nm]
+            ctype = CTYPES[self.k.dtypes[ref.key]]
+            if ctype in ("int64_t", "int32_t") and nm not in targets:
+                ctype = "double"
+            block.append(f"{ctype} _v_{nm} = {self.k.array(ref.key)}[_i];")
+            self.names[nm] = f"_v_{nm}"
+        for st in statements:
+            self.assign(st, block)
+        for nm in sorted(targets & set(self.arrays)):
+            block.append(f"{self.k.array(self.arrays[nm].key)}[_i] = {self.names[nm]};")
+        self.spiking.extend(block)
+        self.names.clear()
+        self.names.update(saved)
+        self.per_element.clear()
+        self.per_element.update(saved_per)
+
     def on_spike(self, cond_name: str, statements: tuple[Assign, ...]) -> None:
         """Statements for the elements whose condition held (a fused reset)."""
         block: list[str] = []
@@ -316,7 +383,8 @@ class Loop:
 
     def close_element(self) -> None:
         """Store back every array the element's statements wrote."""
-        for nm in sorted(self.written):   # (aliases hold what their elements hold by now)
+        written = self.written if self.pass_one_written is None else self.pass_one_written
+        for nm in sorted(written):   # (aliases hold what their elements hold by now)
             self.inner.append(f"{self._element_of(nm)} = {self.names[nm]};")
 
     def write(self, header: list[str], spikes: tuple[str, str] | None = None,
@@ -339,7 +407,18 @@ class Loop:
                     opened += 1
             for ln in self.inner:
                 w(ln)
-            for _ in range(opened):
+            for _ in range(opened - 1 if self.blocked else opened):
+                w.depth -= 1
+                w("}")
+            if self.blocked:   # then the block's spiking elements, in order
+                w("if (__builtin_expect(_any, 0)) {")
+                with w.block():
+                    w("LIFDSL_FOR_SET(_cbuf, _e - _b, _m) {")
+                    with w.block():
+                        w("const int64_t _i = _b + _m;")
+                        for ln in self.spiking:
+                            w(ln)
+                    w("LIFDSL_END_SET")
                 w.depth -= 1
                 w("}")
             for ln in footer:
