@@ -1,4 +1,5 @@
-"""Command line: ``lifdsl explain EQUATION``, ``lifdsl code EQUATION``, ``lifdsl run SCRIPT``.
+"""Command line: ``lifdsl explain EQUATION [--latex]``, ``lifdsl code EQUATION``,
+``lifdsl run SCRIPT``.
 
 Every mistake in what the user typed (a bad equation, method, target or option) ends the
 command with exit status 2 and one ``lifdsl: error: ...`` line (an equation error goes on to
@@ -40,17 +41,36 @@ def _say(text: str) -> None:
     stream.flush()
 
 
+#: Every command with one example, shown by ``lifdsl --help`` (and each command's --help).
+EXAMPLES = {
+    "explain": "lifdsl explain 'tau*dU/dt = -U + R*I' --method euler [--latex]",
+    "code": "lifdsl code 'tau*dU/dt = -U + R*I' --method exact --target cython",
+    "run": "lifdsl run examples/tutorial2_lapicque.py",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="lifdsl", description="Spiking neurons from equations.")
+    epilog = "commands, with an example each:\n" + "\n".join(
+        f"  {name:<8} {example}" for name, example in EXAMPLES.items())
+    p = _Parser(prog="lifdsl", description="Spiking neurons from equations.", epilog=epilog,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    e = sub.add_parser("explain", help="show how an equation becomes a discrete update")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, epilog=f"example: {EXAMPLES[name]}",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    e = command("explain", "show how an equation becomes a discrete update")
     e.add_argument("equation", help="e.g. 'tau*dU/dt = -U + R*I' (use \\n for several lines)")
-    e.add_argument("--method", default="exact")
-    c = sub.add_parser("code", help="print the generated code of an equation's update")
+    e.add_argument("--method", default="exact",
+                   help="integration method (default exact; euler, rk2, rk4, ...)")
+    e.add_argument("--latex", action="store_true",
+                   help="print the derivation as LaTeX (an aligned environment)")
+    c = command("code", "print the generated code of an equation's update")
     c.add_argument("equation")
     c.add_argument("--method", default="exact")
-    c.add_argument("--target", default="numpy")
-    r = sub.add_parser("run", help="run a Python script that uses lifdsl")
+    c.add_argument("--target", default="numpy", help="numpy (default) or cython")
+    r = command("run", "run a Python script that uses lifdsl")
     r.add_argument("script")
     r.add_argument("args", nargs=argparse.REMAINDER)
     return p
@@ -75,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         if not text.strip():
             raise ValueError("no equation given, e.g. 'tau*dU/dt = -U + R*I'")
         if a.command == "explain":
-            explain(text, method=a.method)
+            shown = explain(text, method=a.method, show=False)
+            print(shown.to_latex() if a.latex else shown)
         else:
             print(generated_code(text, method=a.method, target=a.target))
     except (EquationError, DiscretizationError, ValueError, TypeError) as err:
