@@ -8,6 +8,8 @@ Registered: ``euler`` (order 1; Euler-Maruyama, Ito, for white noise), ``exact``
 systems), ``rk2``, ``rk4``, ``heun`` (explicit Runge-Kutta from a tableau, see
 :mod:`.runge_kutta`; heun also takes white noise, Stratonovich), ``exponential_euler``
 (equations linear in their own variable) and ``milstein`` (Ito, strong order 1).
+:func:`register_text` adds an explicit method from its update description (``k = dt*f(x, t)``
+/ ``x_new = x + dt*f(x + k/2, t + dt/2)``), parsed by lifdsl's own grammar.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .exact import Exact
 from .exponential_euler import ExponentialEuler
 from .milstein import Milstein
 from .runge_kutta import RK2, RK4, Heun
+from .text import TextMethod
 
 __all__ = [
     "METHODS",
@@ -31,6 +34,7 @@ __all__ = [
     "Method",
     "discretize",
     "register",
+    "register_text",
 ]
 
 #: Registered methods: name -> instance.
@@ -41,6 +45,21 @@ def register(method: Method) -> Method:
     """Add ``method`` to :data:`METHODS` under its ``name`` (replacing one of the same name)."""
     METHODS[method.name] = method
     return method
+
+
+def register_text(name: str, text: str, order: int) -> TextMethod:
+    """Add the explicit method described by ``text`` under ``name`` and return it.
+
+    ``text``: lines ``name = expression`` of ``x``, ``t``, ``dt``, ``f(state, time)`` and
+    earlier names, the last one ``x_new = ...`` (see :mod:`.text`); ``order`` is the global
+    order it claims. A bad line is an :class:`~lifdsl.equations.EquationError` naming it. A
+    text method may replace an earlier text method of the same name, never a built-in one.
+    """
+    method = TextMethod(name, text, order)
+    old = METHODS.get(name)
+    if old is not None and not isinstance(old, TextMethod):
+        raise ValueError(f"{name!r} is a built-in method: register the text under another name")
+    return register(method)  # type: ignore[return-value]
 
 
 register(Euler())

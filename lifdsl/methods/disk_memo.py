@@ -174,6 +174,9 @@ def memo_key(odes: Mapping[str, sp.Basic], method: Method) -> str | None:
         f"python {sys.implementation.cache_tag}\n"
         f"method {_class_name(cls)} {method.name!r} {method.order!r}\n"
     )
+    own = getattr(method, "memo_text", None)   # a method written as text: its lines
+    if own is not None:
+        header += f"text {own}\n"
     return hashlib.sha256((header + text).encode("utf-8")).hexdigest()
 
 
