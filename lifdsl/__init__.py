@@ -31,6 +31,7 @@ from lifdsl.core import (
 from lifdsl.equations import EquationError, Equations
 from lifdsl.explain import explain
 from lifdsl.methods import DiscretizationError
+from lifdsl.sweep import RunRecord, SweepError, sweep
 from lifdsl.units import *  # noqa: F403 - units are part of the star-import, as in Brian2
 from lifdsl.units import UNIT_NAMES as _UNIT_NAMES
 
@@ -40,9 +41,10 @@ __all__ = [
     "CacheError", "Clock", "CompilerNotFoundError", "DiscretizationError", "EquationError",
     "Equations",
     "Network", "NeuronGroup", "PoissonGroup", "PoissonInput", "PopulationRateMonitor",
-    "SpikeGeneratorGroup", "SpikeMonitor",
+    "RunRecord", "SpikeGeneratorGroup", "SpikeMonitor", "SweepError",
     "StateMonitor",
     "Synapses", "TimedArray", "clear_cache", "collect", "defaultclock", "explain",
     "magic_network", "models", "prefs", "restore", "run", "seed", "start_scope", "store",
+    "sweep",
     "units", *sorted(_UNIT_NAMES),
 ]
