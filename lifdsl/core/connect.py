@@ -32,6 +32,7 @@ target does (its NumPy target indexes the counts by ``j``); ``i='... range(j, ..
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -576,7 +577,7 @@ def _skip_rows(total: int, p: float, rng: np.random.Generator, width: int, n_row
         drawn = 0
         while drawn < batch:
             m = min(SKIP_PIECE, batch - drawn)
-            where = rng.geometric(p, size=m).astype(np.int64, copy=False)
+            where = _geometric(rng, p, m)
             drawn += m
             if done:   # the rest of the round: drawn as _skip draws it, not used
                 continue
@@ -607,6 +608,35 @@ def _skip_rows(total: int, p: float, rng: np.random.Generator, width: int, n_row
 
 #: draws turned into synapses at once by :func:`_skip_rows`
 SKIP_PIECE = 1 << 18
+
+
+def _geometric(rng: np.random.Generator, p: float, size: int) -> np.ndarray:
+    """``rng.geometric(p, size)`` as int64: the same numbers, about twice as fast for p < 1/3.
+    NumPy draws each as ``ceil(-E/log1p(-p))`` from a standard exponential E, computing
+    ``log1p(-p)`` once per draw; here the exponentials come as one vector and the quotient is
+    taken once (IEEE division and ceil: the same doubles). Used only while a check of a few
+    hundred draws finds NumPy doing exactly that (:func:`_geometric_is_inversion`)."""
+    if not (0 < p < 1 / 3) or not _geometric_is_inversion():
+        return rng.geometric(p, size=size).astype(np.int64, copy=False)
+    z = rng.standard_exponential(size)
+    np.divide(z, -np.log1p(-p), out=z)
+    np.ceil(z, out=z)
+    big = z >= 9.223372036854776e18        # (NumPy returns INT64_MAX there)
+    out = z.astype(np.int64)
+    if big.any():
+        out[big] = np.iinfo(np.int64).max
+    return out
+
+
+@lru_cache(maxsize=1)
+def _geometric_is_inversion() -> bool:
+    """True if this NumPy's ``Generator.geometric`` gives :func:`_geometric`'s numbers."""
+    for p in (0.3, 0.02, 1.25e-3, 1e-7):
+        a = np.random.Generator(np.random.PCG64(2026)).geometric(p, size=256)
+        z = np.random.Generator(np.random.PCG64(2026)).standard_exponential(256)
+        if not np.array_equal(a, np.ceil(z / -np.log1p(-p)).astype(np.int64)):
+            return False
+    return True
 
 
 def _divmod(flat: np.ndarray, width: int, n_rows: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 
 from lifdsl.codegen import program as P
+from lifdsl.codegen import symbolic_memo
 from lifdsl.codegen.cache import compile_cython, generation
+from lifdsl.codegen.cython_target import emit
 from lifdsl.codegen.cython_target.emit import generate_kernel
 from lifdsl.codegen.cython_target.kernel import ArgLayout
 from lifdsl.codegen.interrupt import deferred
@@ -23,7 +25,14 @@ _KERNELS_GENERATION = [0]
 def kernel_source(program: P.Program) -> str:
     """The Cython source of a program (without compiling it)."""
     hit = _KERNELS.get(program)
-    return hit[0] if hit is not None else generate_kernel(program)[0]
+    return hit[0] if hit is not None else _generated(program)[0]
+
+
+def _generated(program: P.Program) -> tuple[str, ArgLayout]:
+    """``generate_kernel(program)``, remembered on disk by the program's content (see
+    :mod:`lifdsl.codegen.symbolic_memo`): a fresh process does not print a kernel again."""
+    key = symbolic_memo.kernel_key(program, f"blocked={emit.BLOCKED}")
+    return symbolic_memo.remembered(key, tuple, lambda: generate_kernel(program))
 
 
 def _values(b: P.Bindings, key: str) -> np.ndarray:
@@ -55,7 +64,7 @@ class CythonRuntime:
             _KERNELS_GENERATION[0] = generation()
         hit = _KERNELS.get(program)
         if hit is None:
-            source, layout = generate_kernel(program)
+            source, layout = _generated(program)
             hit = (source, layout, compile_cython(source, "network"))
             _KERNELS[program] = hit
         self.source, self.layout, self.module = hit
