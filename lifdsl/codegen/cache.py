@@ -529,13 +529,50 @@ def _same_file(fd: int, path: Path) -> bool:
     return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
 
 
+#: Seconds a process waits for an entry's lock (another process building the same kernel)
+#: before a CacheError; ``LIFDSL_LOCK_TIMEOUT`` changes it.
+LOCK_TIMEOUT = 600.0
+
+
+def _lock_timeout() -> float:
+    text = os.environ.get("LIFDSL_LOCK_TIMEOUT", "").strip()
+    try:
+        return float(text) if text else LOCK_TIMEOUT
+    except ValueError:
+        return LOCK_TIMEOUT
+
+
+def _flock_within(fcntl, fd: int, path: Path, timeout: float) -> None:
+    """Take the exclusive lock on ``fd``, polling; CacheError after ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise CacheError(
+                    f"lifdsl: waited {timeout:g} s for the lock {path}: another process holds "
+                    f"it (a build of the same kernel that has not finished). If that process "
+                    f"is stuck, end it; to wait longer set LIFDSL_LOCK_TIMEOUT (seconds), or "
+                    f"set LIFDSL_CACHE_DIR to another folder."
+                ) from None
+            time.sleep(pause)
+            pause = min(2 * pause, 0.2)
+
+
 @contextlib.contextmanager
-def _file_lock(path: Path, blocking: bool = True) -> Iterator[bool]:
+def _file_lock(path: Path, blocking: bool = True,
+               timeout: float | None = None) -> Iterator[bool]:
     """An exclusive lock between processes (advisory; a no-op where none is available).
 
     Its holder may delete the lock file (clear_cache does, last): whoever then wakes up on the
     deleted file sees that the path no longer names it and locks the path afresh. Yields True,
-    or False when ``blocking`` is off and another process holds the lock.
+    or False when ``blocking`` is off and another process holds the lock. A blocking wait
+    longer than ``timeout`` seconds (default :func:`_lock_timeout`) raises CacheError.
     """
     try:
         import fcntl
@@ -546,11 +583,14 @@ def _file_lock(path: Path, blocking: bool = True) -> Iterator[bool]:
     while True:
         fd = os.open(path, flags, FILE_MODE)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
+            if blocking:
+                _flock_within(fcntl, fd, path, _lock_timeout() if timeout is None else timeout)
+            else:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    yield False
+                    return
             if _same_file(fd, path):
                 yield True
                 return
