@@ -119,6 +119,19 @@ def test_progress_text_lines(capsys):
     assert "sweep: 3/3 runs (100%)" in err
 
 
+def test_progress_bar_falls_back_to_text_without_tqdm(capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    ld.sweep(with_seed, {"x": [1.0, 2.0]}, progress=True, frame=False)
+    assert "sweep: 2/2 runs (100%)" in capsys.readouterr().err
+    ld.sweep(with_seed, {"x": [1.0]}, frame=False)  # off by default
+    assert capsys.readouterr().err == ""
+    with pytest.raises(ValueError, match="progress"):
+        ld.sweep(with_seed, {"x": [1.0]}, progress="bar")
+
+
 def test_a_dataframe_where_pandas_is_installed(serial_table):
     pandas = pytest.importorskip("pandas")
     df = ld.sweep(with_seed, {"x": [1.0, 2.0]}, seed=5)
