@@ -54,7 +54,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import lifdsl as ld  # noqa: E402
-from lifdsl.units import Hz, ms, mV  # noqa: E402
+from lifdsl.units import UNIT_NAMES  # noqa: E402
+
+# this script computes with plain SI floats (seconds, volts, siemens), which lifdsl reads
+# as SI values; the units' names are their scales here
+Hz, ms, mV = (UNIT_NAMES["Hz"], UNIT_NAMES["ms"], UNIT_NAMES["mV"])
 
 N_E_FULL, GAMMA, EPSILON = 10000, 0.25, 0.1
 TAU, THETA, V_R, TAU_RP = 20 * ms, 20 * mV, 10 * mV, 2 * ms

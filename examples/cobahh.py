@@ -44,7 +44,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import lifdsl as ld  # noqa: E402
-from lifdsl.units import Hz, ms, mV, nS  # noqa: E402
+from lifdsl.units import UNIT_NAMES  # noqa: E402
+
+# this script computes with plain SI floats (seconds, volts, siemens), which lifdsl reads
+# as SI values; the units' names are their scales here
+Hz, ms, mV, nS = (UNIT_NAMES["Hz"], UNIT_NAMES["ms"], UNIT_NAMES["mV"], UNIT_NAMES["nS"])
 
 AREA = 20000e-12  # m^2 (20000 um^2)
 CM = 1e-2 * AREA  # 1 uF/cm^2

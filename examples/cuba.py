@@ -35,7 +35,11 @@ import numpy as np  # noqa: E402
 
 import lifdsl as ld  # noqa: E402
 from lifdsl import plot  # noqa: E402
-from lifdsl.units import ms, mV  # noqa: E402
+from lifdsl.units import UNIT_NAMES  # noqa: E402
+
+# this script computes with plain SI floats (seconds, volts, siemens), which lifdsl reads
+# as SI values; the units' names are their scales here
+ms, mV = (UNIT_NAMES["ms"], UNIT_NAMES["mV"])
 
 TAUM, TAUE, TAUI = 20 * ms, 5 * ms, 10 * ms
 VT, VR, EL = -50 * mV, -60 * mV, -49 * mV

@@ -48,7 +48,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import lifdsl as ld  # noqa: E402
-from lifdsl.units import Hz, ms, mV, second  # noqa: E402
+from lifdsl.units import UNIT_NAMES  # noqa: E402
+
+# this script computes with plain SI floats (seconds, volts, siemens), which lifdsl reads
+# as SI values; the units' names are their scales here
+Hz, ms, mV, second = (UNIT_NAMES["Hz"], UNIT_NAMES["ms"], UNIT_NAMES["mV"], UNIT_NAMES["second"])
 
 TAUM, TAUE = 10 * ms, 5 * ms
 EE, EL, VT, VR = 0 * mV, -74 * mV, -54 * mV, -60 * mV

@@ -16,6 +16,8 @@ from lifdsl.core.random import get_rng
 from lifdsl.equations import EquationError, Equations, parse_expression
 from lifdsl.equations.functions import SPECIAL_NAMES, symbol
 from lifdsl.equations.statements import Assign
+from lifdsl.units.check import check_assignment, check_quantity
+from lifdsl.units.quantity import Quantity
 from lifdsl.units.resolve import resolve_constants, resolve_functions
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -88,9 +90,11 @@ class VariableView(np.ndarray):
 class Resolved:
     """Names of a group's strings resolved for one run: constants and function objects."""
 
-    def __init__(self, constants: dict[str, float], functions: dict[str, Any]) -> None:
+    def __init__(self, constants: dict[str, float], functions: dict[str, Any],
+                 dims: dict[str, Any] | None = None) -> None:
         self.constants = constants
         self.functions = functions
+        self.dims = dims or {}  # dimensions of the constants that are Quantities
 
 
 class _Placeholder:
@@ -232,6 +236,8 @@ class Group(SimObject):
             return
         if value is None or isinstance(value, (complex, np.complexfloating)):
             raise TypeError(f"{name!r} takes real numbers or a string, got {value!r}")
+        if isinstance(value, Quantity):
+            check_quantity(self.equations, name, value)
         value = np.asarray(value)
         if value.dtype.kind not in "biuf":
             raise TypeError(f"{name!r} takes real numbers or a string, got an array of "
@@ -247,17 +253,22 @@ class Group(SimObject):
                          frame=None):
         expr = parse_expression(text, what=f"value of {target}" if target else "expression")
         return self._run_expression(expr, idx, n, namespaces, f"the assignment {text!r}", text,
-                                    frame)
+                                    frame, target=target)
 
     def _evaluate(self, name: str, idx, n, namespaces):
         return np.array(self._run_expression(symbol(name), idx, n, namespaces, name, None))
 
-    def _run_expression(self, expr, idx, n, namespaces, what, line, frame=None):
+    def _run_expression(self, expr, idx, n, namespaces, what, line, frame=None, target=None):
         """Evaluate ``expr`` for the elements ``idx`` now: inside a subgroup (``frame`` = its
         start and stop, or a slice ``idx``) ``i`` counts from 0 and ``N`` is the subgroup's
-        size, as in Brian2; ``t`` is the current time."""
+        size, as in Brian2; ``t`` is the current time. A value for ``target`` is checked
+        against its dimension."""
+        written = expr
         expr = self.equations.substituted(expr)
         resolved = self._resolve_exprs([expr], namespaces, what, line)
+        if target is not None:
+            check_assignment(self.equations, target, written, resolved.dims,
+                             resolved.functions, line or "", what=f"value of {target}")
         if frame is None and isinstance(idx, slice):
             frame = idx.indices(self.N)[:2]
         start, stop = frame if frame is not None else (0, self.N)
@@ -329,9 +340,11 @@ class Group(SimObject):
                 return (what, 1, line)
             return found
 
-        consts = resolve_constants(external, nss, owner=f"{self.name}", locate=locate)
+        dims: dict[str, Any] = {}
+        consts = resolve_constants(external, nss, owner=f"{self.name}", locate=locate,
+                                   dims=dims, known=model)
         fobjs = resolve_functions(funcs, nss, owner=f"{self.name}", locate=locate)
-        return Resolved(consts, fobjs)
+        return Resolved(consts, fobjs, dims)
 
     def _resolve_blocks(self, blocks, namespaces, own: set[str]) -> Resolved:
         """Resolution for a run of the group's blocks of statements (targets not in ``own``

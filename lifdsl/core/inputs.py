@@ -24,7 +24,14 @@ class PoissonGroup(NeuronGroup):
     def __init__(self, N: int, rates, dt: float | None = None, name: str | None = None,
                  namespace: dict[str, Any] | None = None) -> None:
         if isinstance(rates, str):
-            model = f"rates = {rates} : Hz"
+            # a string naming no unit is of plain numbers (Hz by lifdsl's SI convention),
+            # as before units were checked; one that names units is checked as a rate
+            import re
+
+            from lifdsl.units import UNIT_NAMES
+
+            named = set(re.findall(r"[A-Za-z_]\w*", rates)) & set(UNIT_NAMES)
+            model = f"rates = {rates} : {'Hz' if named else '1'}"
         else:
             if rates is None or isinstance(rates, (bool, np.bool_)):
                 raise TypeError(f"rates must be a number, an array or a string, got {rates!r}")

@@ -43,6 +43,12 @@ def check_target(target: str, eqs: Equations, what: str, lineno: int, line: str)
             f"{target!r} is shared: a {what} cannot write it per neuron",
             what=what, lineno=lineno, line=line, column=col,
         )
+    if target in eqs.param_names and "constant" in eqs[target].flags:
+        raise EquationError(
+            f"{target!r} is a constant parameter: a {what} cannot change it (drop the "
+            f"'(constant)' flag if it is meant to change)",
+            what=what, lineno=lineno, line=line, column=col,
+        )
     if target not in eqs.diff_names and target not in eqs.param_names:
         raise EquationError(
             f"{target!r} is not a variable of the model; variables: "

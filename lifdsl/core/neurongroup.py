@@ -26,6 +26,7 @@ from lifdsl.equations import NEURON_FLAGS, EquationError, Equations
 from lifdsl.equations.functions import RANDOM_FUNCTIONS, symbol
 from lifdsl.equations.statements import Assign
 from lifdsl.units import unknown_unit_names
+from lifdsl.units.check import check_group, model_dimensions, needs_check
 
 logger = logging.getLogger("lifdsl")
 
@@ -307,6 +308,7 @@ class NeuronGroup(Group):
             self._coefficients, {**resolved.constants, "dt": ctx.dt}))
         self._check_calls([st.expr for stmts in blocks.values() for st in stmts],
                           resolved.functions, "model", None)
+        self._check_units(resolved, ctx.namespaces)
         if self._refractory is not None and not isinstance(self._refractory, float):
             # a refractory expression is checked once per run: a negative time is a mistake
             expr = self.equations.substituted(self._refractory)
@@ -318,6 +320,29 @@ class NeuronGroup(Group):
         for r in self._regular:
             r.period = self._period(r, ctx.dt)
         self._resolved = resolved
+
+    def _check_units(self, resolved, namespaces) -> None:
+        """Dimensions of every string, once any unit appears (units/check.py); skipped while
+        the dimensions it depends on are those it last checked."""
+        dims, functions = dict(resolved.dims), resolved.functions
+        unused = {nm for ln in self.equations.lines for nm in ln.identifiers
+                  if nm not in resolved.constants} - self._model_names()
+        if unused:  # names only subexpressions that no code reads use are checked too
+            dims.update(self._resolve(unused, set(), namespaces, "model", None).dims)
+        key = (tuple(sorted(dims.items(), key=lambda kv: kv[0])),
+               tuple(sorted((k, getattr(f, "dim", None)) for k, f in functions.items())),
+               len(self._regular))
+        if key == getattr(self, "_units_checked", None):
+            return
+        if needs_check(self.equations, dims, functions):
+            ref = self._refractory if not isinstance(self._refractory, float) else None
+            stmts = [("reset", st) for st in self._resets]
+            stmts += [("run_regularly", st) for r in self._regular for st in r.statements]
+            check_group(self.equations, model_dimensions(self.equations, dims, functions),
+                        threshold=self._threshold, threshold_text=self._threshold_text,
+                        statements=stmts, refractory=ref if ref is not None
+                        else self._refractory_cond, refractory_text=self._refractory_text)
+        self._units_checked = key
 
     @staticmethod
     def _period(runner: Runner, dt: float) -> int:

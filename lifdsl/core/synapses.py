@@ -44,6 +44,7 @@ from lifdsl.core.random import get_rng
 from lifdsl.equations import EquationError, Equations, parse_expression, parse_statements
 from lifdsl.equations.functions import symbol
 from lifdsl.equations.statements import Assign
+from lifdsl.units.check import check_synapses
 
 logger = logging.getLogger("lifdsl")
 
@@ -839,6 +840,9 @@ class Synapses(Group):
     def _prepare(self, ctx: RunContext) -> None:
         self._resolved = self._resolve_blocks(self._abstract(), ctx.namespaces,
                                               self._model_names())
+        res = self._resolved
+        check_synapses(self.equations, self._src.equations, self._tgt.equations, res.dims,
+                       res.functions, [(p._what, p._statements) for p in self._pathways])
         for p in self._pathways:
             p._prepare(ctx, self._pre_abs if p.prepost == "pre" else self._post_abs)
 

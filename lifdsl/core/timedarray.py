@@ -25,7 +25,8 @@ class TimedArray:
         dt = float(dt)
         if not dt > 0:
             raise ValueError(f"TimedArray dt must be positive, got {dt!r}")
-        self.values = arr
+        self.values = arr  # SI values; a Quantity's dimension is kept for checking strings
+        self.dim = getattr(values, "dim", None)
         self.values.setflags(write=False)
         self.dt = dt
         self.inv_dt = 1.0 / dt

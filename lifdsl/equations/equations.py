@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from lifdsl.units.names import UNITS as UNIT_TABLE
+
 from . import folding
 from .errors import EquationError
 from .flags import (
@@ -200,6 +202,11 @@ class _UnitChecker:
 
     def atom(self) -> None:
         tok = self.tokens[self.k]
+        if tok.kind == "NAME" and tok.text not in UNIT_TABLE and tok.text not in (
+                "boolean", "integer"):
+            raise self.source.error(f"unknown unit {tok.text!r} (units: volt, mV, amp, nA, "
+                                    f"ohm, siemens, farad, second, ms, hertz, ..., or 1)",
+                                    tok.pos)
         if tok.kind == "NAME" or (tok.kind == "NUM" and tok.text == "1"):
             self.k += 1
             return

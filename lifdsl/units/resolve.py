@@ -14,10 +14,13 @@ from numbers import Number
 import numpy as np
 
 from lifdsl.equations.errors import EquationError
-from lifdsl.units import UNIT_NAMES
+from lifdsl.units import UNIT_OBJECTS
+from lifdsl.units.dimensions import DIMENSIONLESS
+from lifdsl.units.quantity import Quantity
 
 #: values every model string can use without defining them
-DEFAULT_NAMESPACE: dict[str, object] = {**UNIT_NAMES, "pi": math.pi, "e": math.e, "inf": math.inf}
+DEFAULT_NAMESPACE: dict[str, object] = {**UNIT_OBJECTS, "pi": math.pi, "e": math.e,
+                                        "inf": math.inf}
 
 #: where a name is used: (what, lineno, line) for error messages, or None if unknown
 Locator = Callable[[str], "tuple[str, int, str] | None"]
@@ -54,19 +57,34 @@ def resolve_constants(
     *,
     owner: str,
     locate: Locator | None = None,
+    dims: dict[str, object] | None = None,
+    known: Iterable[str] = (),
 ) -> dict[str, float]:
     """Values of external constants, as Python floats (SI). Non-numbers and unknown names are
-    an EquationError naming the line that uses them."""
+    an EquationError naming the line that uses them (with the closest known name, of
+    ``known`` and the namespaces, as a suggestion). ``dims`` receives each Quantity's
+    dimension."""
     out: dict[str, float] = {}
     for name in sorted(names):
         found, value = _lookup(name, namespaces)
         if not found:
+            hint = suggestion(name, [*known, *(k for ns in namespaces for k in ns
+                                               if isinstance(k, str) and not k.startswith("_"))])
             raise _fail(
                 f"unknown identifier {name!r} in {owner}: define it in namespace= or in the "
-                f"scope that calls run()",
+                f"scope that calls run()" + hint,
                 name,
                 locate,
             )
+        if dims is not None and name in ("pi", "e") and value is DEFAULT_NAMESPACE.get(name) \
+                and not any(name in ns for ns in namespaces):
+            dims[name] = DIMENSIONLESS  # lifdsl's own pi and e are plain numbers, not SI values
+        if isinstance(value, Quantity):
+            if value.ndim == 0:
+                if dims is not None:
+                    dims[name] = value.dim
+                out[name] = float(value)
+                continue
         if isinstance(value, (bool, np.bool_)):
             out[name] = float(value)
             continue
@@ -83,6 +101,16 @@ def resolve_constants(
             locate,
         )
     return out
+
+
+def suggestion(name: str, candidates: Iterable[str]) -> str:
+    """``" (did you mean 'tau'?)"`` for the closest of ``candidates`` to a misspelt ``name``,
+    or an empty string."""
+    import difflib
+
+    pool = sorted({c for c in candidates if c != name})
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def resolve_functions(

@@ -223,9 +223,9 @@ def _cuba_run(target, N=50, steps=300, refractory=True, seed=3):
                        namespace=CUBA_NS, dt=1e-4)
     ld.seed(seed)
     G.v = "Vr + rand()*(Vt - Vr)"
-    G.ge = "rand()*5e-3"
-    G.gi = "-rand()*5e-3"
-    G.run_regularly("ge += 2e-4*sin(i + t*300)", when="start")
+    G.ge = "rand()*5*mV"   # (a model with units: values of strings are dimension-checked)
+    G.gi = "-rand()*5*mV"
+    G.run_regularly("ge += 0.2*mV*sin(i + t*300*Hz)", when="start")
     M = ld.SpikeMonitor(G)
     ld.Network(G, M, target=target).run(steps * 1e-4)
     return (np.array(G.v[:]), np.array(G.ge[:]), np.array(G.gi[:]),

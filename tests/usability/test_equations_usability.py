@@ -88,23 +88,17 @@ def test_deeply_nested_parentheses_give_an_equation_error_not_recursionerror():
         pass  # a clear refusal is fine too
 
 
-@pytest.mark.xfail(strict=True, reason="MISSING (API.md): unknown unit names after ':' are "
-                   "accepted silently")
 def test_unknown_unit_is_an_equation_error():
     with pytest.raises(ld.EquationError, match="bananas"):
         ld.Equations("dU/dt = -U/tau : bananas")
 
 
-@pytest.mark.xfail(strict=True, reason="MISSING (API.md): no dimension checking - 'dU/dt = -U "
-                   ": volt' (volt vs volt/second) runs")
 def test_dimension_mismatch_names_the_line_and_both_dimensions():
     with pytest.raises(ld.EquationError, match="line 1"):
         G = ld.NeuronGroup(1, "dU/dt = -U : volt")
         ld.Network(G, target="numpy").run(1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason="MISSING (API.md): threshold 'U > 1*amp' on a volt "
-                   "variable is not dimension-checked")
 def test_threshold_dimension_mismatch_is_an_error():
     with pytest.raises(ld.EquationError):
         G = ld.NeuronGroup(1, "dU/dt = -U/tau : volt", threshold="U > 1*amp",
