@@ -34,7 +34,7 @@ def _run(target: str, n: int = 700, reset: str = "v = Vr + 0.1*(v - Vt)"):
     G = ld.NeuronGroup(n, CUBA, threshold="v > Vt", reset=reset, refractory=2e-3,
                        method="exact", namespace=NS, dt=1e-4)
     G.v = "Vr + rand()*(Vt - Vr)"
-    G.ge = "rand()*0.02"
+    G.ge = "rand()*20*mV"      # (0.02 V: a volt variable takes a value in volt)
     M = ld.SpikeMonitor(G)
     net = ld.Network(G, M, target=target)
     net.run(20e-3)
