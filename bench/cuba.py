@@ -67,9 +67,9 @@ LIFDSL_SCRIPT = nb.LIFDSL_HEAD + textwrap.dedent('''
     synapses = [Ce, Ci]
     S = ld.SpikeMonitor(P)
     net = ld.Network(P, Ce, Ci, S, target=target)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     net.run(duration)
-    t_run = time.perf_counter() - t0
+    t_run, t_run_cpu = time.perf_counter() - t0, time.process_time() - c0
 ''') + nb.LIFDSL_TAIL
 
 BRIAN2_SCRIPT = nb.BRIAN2_HEAD + textwrap.dedent('''

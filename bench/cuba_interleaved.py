@@ -7,6 +7,11 @@ On a shared machine whose load swings (other sessions' test suites and builds), 
 process and then the already-built Brian2 binary, back to back, so both see the same load;
 the table gives the minimum and the median over the rounds of each column, and the goals'
 ratios from the minima (the least disturbed runs) and from the per-round ratios' median.
+
+Brian2's standalone loop time (``results/last_run_info.txt``) is ``std::clock()``: the
+process's CPU time, not wall time, so on a loaded machine it leaves out the time the binary
+waited for a core. lifdsl's rows therefore also give CPU time (``time.process_time``) of the
+loop and of the whole ``net.run``: ``loop_cpu`` and ``run_cpu``, the like-for-like columns.
 The scripts are ``bench/cuba.py``'s (same model, seed and measurements); Brian2 standalone is
 compiled once per N before the rounds (its binary is what runs; the binary creates the
 synapses, so its connect time is measured inside it).
@@ -69,11 +74,15 @@ def main() -> None:
             rows["brian2 standalone"].append(_binary(folder))
         print(f"N = {n}, 1 s, {args.rounds} rounds alternating; seconds (min / median), "
               f"peak MiB (median)")
-        print(f"{'simulator':18s} | {'connect':>15s} | {'loop':>15s} | {'run':>15s} | peak")
+        print(f"{'simulator':18s} | {'connect':>15s} | {'loop':>15s} | {'run':>15s} | "
+              f"{'loop cpu':>15s} | {'run cpu':>15s} | peak")
         for name, samples in rows.items():
             cells = []
-            for key in ("connect", "loop", "run"):
-                vals = [s[key] for s in samples]
+            for key in ("connect", "loop", "run", "loop_cpu", "run_cpu"):
+                vals = [s.get(key, s["loop"] if key == "loop_cpu" else None) for s in samples]
+                if None in vals:
+                    cells.append(f"{'-':>15s}")
+                    continue
                 cells.append(f"{min(vals):6.3f} / {statistics.median(vals):6.3f}")
             peak = statistics.median(s["hwm_kib"] for s in samples) / 1024
             print(f"{name:18s} | " + " | ".join(cells) + f" | {peak:6.1f}")
@@ -84,8 +93,12 @@ def main() -> None:
             per = statistics.median(o[a] / p[b] for o, p in zip(ours, peer, strict=True))
             return mins, per
 
+        for s in peer:   # (std::clock: the binary's loop is CPU time)
+            s["loop_cpu"] = s["loop"]
         for label, a, b in (("whole net.run / peer loop", "run", "loop"),
+                            ("whole net.run CPU / peer loop (CPU)", "run_cpu", "loop_cpu"),
                             ("loop / peer loop", "loop", "loop"),
+                            ("loop CPU / peer loop (CPU)", "loop_cpu", "loop_cpu"),
                             ("connect / peer connect", "connect", "connect")):
             m, r = ratio(a, b)
             print(f"  {label}: {m:.2f} (minima), {r:.2f} (median of rounds)")

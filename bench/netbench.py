@@ -63,7 +63,7 @@ LIFDSL_HEAD = textwrap.dedent('''
 ''') + _HWM + textwrap.dedent('''
     N, duration, seed, target = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     m = json.loads(sys.argv[5])
-    loop = [0.0]
+    loop = [0.0, 0.0]   # wall seconds, and this process's CPU seconds (Brian2's measure)
     plain_runtime = targets.runtime
 
     class Timed:
@@ -76,11 +76,12 @@ LIFDSL_HEAD = textwrap.dedent('''
             return getattr(self._inner, name)
 
         def run(self, *args, **kwargs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 return self._inner.run(*args, **kwargs)
             finally:
                 loop[0] += time.perf_counter() - t0
+                loop[1] += time.process_time() - c0
 
     targets.runtime = lambda *a, **k: Timed(plain_runtime(*a, **k))
     ld.seed(seed)
@@ -88,6 +89,7 @@ LIFDSL_HEAD = textwrap.dedent('''
 
 LIFDSL_TAIL = textwrap.dedent('''
     print(json.dumps(dict(connect=t_connect, loop=loop[0], run=t_run, import_=t_import - t_start,
+                          loop_cpu=loop[1], run_cpu=globals().get("t_run_cpu"),
                           spikes=int(S.num_spikes), synapses=sum(len(s) for s in synapses),
                           hwm_kib=hwm_kib())))
 ''')
