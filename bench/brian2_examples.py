@@ -1,0 +1,244 @@
+"""Brian2's example scripts under lifdsl.brian2 and under Brian2 (issue 11's drop-in check).
+
+Given a folder of Brian2 scripts (Brian2 2.9.0's ``examples/``: its sdist, or
+``git archive 2.9.0 examples`` of its repository), runs each in a fresh process with its import
+lines rewritten to name ``lifdsl.brian2`` (``brian2.units`` -> ``lifdsl.units``), under a time
+cap, and, where an interpreter that imports ``brian2`` is given, also under Brian2 (its NumPy
+target unless the script chooses otherwise). Prints per script: ran or the error, the wall time
+of each (fresh process to exit), the spike counts of every SpikeMonitor side by side, and whether
+the counts (within 10 % or 3 spikes) and the StateMonitors' means agree.
+
+    python bench/brian2_examples.py /tmp/b2examples/examples --brian2-python /tmp/b2env/bin/python
+    python bench/brian2_examples.py DIR --only CUBA.py,synapses/STDP.py --cap 60 --json out.json
+
+This is a benchmark, not a test: Brian2 is never a dependency of lifdsl or of its tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MARK = "@@LIFDSL-BENCH-RESULT@@"
+DEFAULT_PARTS = (".", "advanced", "synapses")
+
+# the child: run one script (already rewritten) and report its monitors as one JSON line
+CHILD = r'''
+import gc, json, os, runpy, sys, time
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+plt.show = lambda *a, **k: None
+flavour, script, target = sys.argv[1], sys.argv[2], sys.argv[3]
+import numpy as np
+if flavour == "brian2":
+    import brian2
+    if target:
+        brian2.prefs.codegen.target = target
+    from brian2 import SpikeMonitor, StateMonitor
+else:
+    import lifdsl.brian2  # noqa: F401  (what the rewritten script imports)
+    from lifdsl import SpikeMonitor, StateMonitor
+sys.argv = [script]
+t0 = time.perf_counter()
+error = None
+namespace = {}
+try:
+    namespace = runpy.run_path(script, run_name="__main__")  # kept: its monitors stay alive
+except SystemExit:
+    pass
+except BaseException as exc:  # a script's own failure is the result
+    error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+elapsed = time.perf_counter() - t0
+spikes, states = [], []
+for obj in gc.get_objects():
+    try:
+        kind = type(obj)  # not isinstance: weakref proxies of monitors pass it
+        if issubclass(kind, SpikeMonitor):
+            spikes.append((str(obj.name), int(np.sum(np.asarray(obj.count)))))
+        elif issubclass(kind, StateMonitor):
+            for var in obj.record_variables:
+                vals = np.asarray(getattr(obj, var), dtype=float)
+                if vals.size:
+                    states.append((f"{obj.name}.{var}", float(np.nanmean(vals)),
+                                   float(np.nanstd(vals))))
+    except Exception:
+        continue
+print("''' + MARK + r'''" + json.dumps({"error": error, "script_s": elapsed,
+                                        "spikes": sorted(spikes), "states": sorted(states)}))
+'''
+
+
+def rewrite_imports(source: str) -> str:
+    """The script with its Brian2 import lines naming lifdsl.brian2 (and lifdsl.units)."""
+    source = re.sub(r"\bbrian2\.units\b", "lifdsl.units", source)
+    source = re.sub(r"^(\s*)from\s+brian2(\.[\w.]+)?\s+import\b",
+                    lambda m: f"{m.group(1)}from lifdsl.brian2{m.group(2) or ''} import",
+                    source, flags=re.M)
+    source = re.sub(r"^(\s*)import\s+brian2\s+as\s+(\w+)", r"\1import lifdsl.brian2 as \2",
+                    source, flags=re.M)
+    source = re.sub(r"^(\s*)import\s+brian2\s*$", r"\1import lifdsl.brian2 as brian2",
+                    source, flags=re.M)
+    return source
+
+
+def imported_modules(source: str) -> set[str]:
+    """Top-level module names a script imports (to list the ones this machine lacks)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def missing_modules(python: str, modules: set[str]) -> list[str]:
+    """The modules among ``modules`` that ``python`` cannot find."""
+    code = ("import importlib.util, sys, json; print(json.dumps([m for m in sys.argv[1:] "
+            "if importlib.util.find_spec(m) is None]))")
+    out = subprocess.run([python, "-c", code, *sorted(modules)], capture_output=True,
+                         text=True, timeout=60)
+    try:
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return sorted(modules)
+
+
+def run_one(python: str, flavour: str, script: Path, workdir: Path, cap: float,
+            target: str) -> dict:
+    """One fresh process on one (rewritten) script: status, wall time, monitors."""
+    child = workdir / "_child.py"
+    child.write_text(CHILD)
+    env = dict(os.environ, MPLBACKEND="Agg")
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run([python, str(child), flavour, str(script), target],
+                              capture_output=True, text=True, timeout=cap, cwd=workdir, env=env)
+    except subprocess.TimeoutExpired:
+        return {"status": f"over {cap:g} s", "wall_s": cap}
+    wall = time.perf_counter() - t0
+    for line in proc.stdout.splitlines()[::-1]:
+        if line.startswith(MARK):
+            res = json.loads(line[len(MARK):])
+            res["wall_s"] = wall
+            res["status"] = "ran" if res["error"] is None else res["error"]
+            return res
+    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"status": f"crashed: {tail[:150]}", "wall_s": wall}
+
+
+def counts_agree(a: list, b: list) -> bool | None:
+    """Spike counts monitor by monitor within 10 % or 3 spikes (None: nothing to compare)."""
+    if not a and not b:
+        return None
+    if len(a) != len(b):
+        return False
+    return all(abs(x[1] - y[1]) <= max(3, 0.1 * max(x[1], y[1])) for x, y in zip(a, b, strict=True))
+
+
+def states_agree(a: list, b: list) -> bool | None:
+    """StateMonitor means within 10 % of the larger of their magnitude and their spread."""
+    if not a and not b:
+        return None
+    if len(a) != len(b):
+        return False
+    return all(abs(x[1] - y[1]) <= 0.1 * max(abs(x[1]), abs(y[1]), x[2], y[2]) + 1e-300
+               for x, y in zip(a, b, strict=True))
+
+
+def scripts_in(folder: Path, parts, only) -> list[Path]:
+    """The scripts to run, as paths relative to ``folder``."""
+    if only:
+        return [Path(s) for s in only]
+    out = []
+    for part in parts:
+        out += sorted(p.relative_to(folder) for p in (folder / part).glob("*.py"))
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folder", type=Path, help="Brian2's examples/ folder")
+    ap.add_argument("--brian2-python", default=os.environ.get("LIFDSL_BRIAN2_PYTHON"),
+                    help="an interpreter that imports brian2 (default: none, lifdsl only)")
+    ap.add_argument("--brian2-target", default="numpy",
+                    help="Brian2's codegen target for its runs ('' keeps the script's)")
+    ap.add_argument("--cap", type=float, default=60.0, help="seconds per script and side")
+    ap.add_argument("--parts", default=",".join(DEFAULT_PARTS),
+                    help="subfolders to take every script of")
+    ap.add_argument("--only", default="", help="comma-separated scripts (relative paths)")
+    ap.add_argument("--json", type=Path, help="write every result here")
+    args = ap.parse_args(argv)
+    folder = args.folder.resolve()
+    only = [s for s in args.only.split(",") if s]
+    results = []
+    header = (f"{'script':44s} {'lifdsl':>8s} {'brian2':>8s} {'ratio':>6s} "
+              f"{'spikes lifdsl':>14s} {'spikes brian2':>14s}  agree  status")
+    print(header)
+    print("-" * len(header))
+    for rel in scripts_in(folder, args.parts.split(","), only):
+        src = (folder / rel).read_text()
+        mods = imported_modules(src) - {"brian2", "__future__"}
+        lacking = missing_modules(sys.executable, mods)
+        row = {"script": str(rel)}
+        if lacking:
+            row["excepted"] = "needs " + ", ".join(lacking)
+            print(f"{str(rel):44s} excepted: {row['excepted']}")
+            results.append(row)
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            ours = tmp / rel.name
+            ours.write_text(rewrite_imports(src))
+            row["lifdsl"] = run_one(sys.executable, "lifdsl", ours, tmp, args.cap, "")
+        if args.brian2_python:
+            with tempfile.TemporaryDirectory() as tmp:
+                tmp = Path(tmp)
+                theirs = tmp / rel.name
+                theirs.write_text(src)
+                row["brian2"] = run_one(args.brian2_python, "brian2", theirs, tmp, args.cap,
+                                        args.brian2_target)
+        results.append(row)
+        ld_res, b2_res = row["lifdsl"], row.get("brian2")
+        t_ld = f"{ld_res['wall_s']:.1f}s"
+        t_b2 = f"{b2_res['wall_s']:.1f}s" if b2_res else "-"
+        ratio = (f"{ld_res['wall_s'] / b2_res['wall_s']:.2f}"
+                 if b2_res and b2_res["status"] == "ran" and ld_res["status"] == "ran" else "-")
+        sp_ld = sum(c for _, c in ld_res.get("spikes", []))
+        sp_b2 = sum(c for _, c in b2_res.get("spikes", [])) if b2_res else None
+        agree = "-"
+        if b2_res and ld_res["status"] == "ran" and b2_res["status"] == "ran":
+            c = counts_agree(ld_res["spikes"], b2_res["spikes"])
+            s = states_agree(ld_res["states"], b2_res["states"])
+            verdicts = [v for v in (c, s) if v is not None]
+            agree = "yes" if all(verdicts) else "NO"
+            row["agree"] = agree
+        status = ld_res["status"] if ld_res["status"] != "ran" else (
+            "ran" if not b2_res or b2_res["status"] == "ran" else f"brian2: {b2_res['status']}")
+        print(f"{str(rel):44s} {t_ld:>8s} {t_b2:>8s} {ratio:>6s} {sp_ld:>14d} "
+              f"{'-' if sp_b2 is None else sp_b2:>14} {agree:>6s}  {status}", flush=True)
+    ran = [r for r in results if r.get("lifdsl", {}).get("status") == "ran"]
+    tried = [r for r in results if "lifdsl" in r]
+    agreed = [r for r in results if r.get("agree") == "yes"]
+    print(f"\nran under lifdsl.brian2: {len(ran)} of {len(tried)} "
+          f"({len(results) - len(tried)} excepted); agreeing with Brian2: {len(agreed)}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
