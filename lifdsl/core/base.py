@@ -13,6 +13,9 @@ from lifdsl.codegen import program as P
 
 #: the slots of one time step, in the order they run
 SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end")
+#: every name ``when`` takes, in the order they run: each slot with a ``before_`` and an
+#: ``after_`` neighbour (``before_groups``, ``groups``, ``after_groups``, ...), as Brian2 has
+WHENS = tuple(f"{pre}{slot}" for slot in SLOTS for pre in ("before_", "", "after_"))
 
 _creation = itertools.count()
 
@@ -45,18 +48,21 @@ class Runner:
 
     @property
     def when(self) -> str:
-        """The slot this runs in: one of start, groups, thresholds, synapses, resets, end."""
+        """The slot this runs in: start, groups, thresholds, synapses, resets or end, or one
+        of them with ``before_`` or ``after_`` in front (see :data:`WHENS`)."""
         return self._when
 
     @when.setter
     def when(self, value: str) -> None:
-        if value not in SLOTS:
-            raise ValueError(f"when must be one of {', '.join(SLOTS)}; got {value!r}")
+        if value not in WHENS:
+            raise ValueError(f"when must be one of {', '.join(SLOTS)}, or one of them with "
+                             f"'before_' or 'after_' in front (as 'after_thresholds'); "
+                             f"got {value!r}")
         self._when = value
 
     def sort_key(self) -> tuple[int, int, int]:
         """Position in the schedule."""
-        return (SLOTS.index(self._when), self.order, self._rank)
+        return (WHENS.index(self._when), self.order, self._rank)
 
     def __repr__(self) -> str:
         return f"<{self.kind} of {self.owner.name}: when={self._when!r}, order={self.order}>"

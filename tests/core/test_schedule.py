@@ -67,7 +67,7 @@ def test_changing_the_updaters_order_moves_it_past_a_monitor():
     np.testing.assert_allclose(M.U[0], U0 * np.exp(-np.arange(10) * DT / tau), rtol=1e-12)
 
 
-@pytest.mark.parametrize("bad", ["middle", "Start", "", "before_groups"])
+@pytest.mark.parametrize("bad", ["middle", "Start", "", "before_middle", "after_"])
 def test_invalid_when_raises_value_error(bad):
     G = _group()
     for runner in (G.state_updater, G.thresholder, G.resetter):
