@@ -204,3 +204,22 @@ def test_cli_help_lists_every_command_with_an_example(capsys):
         assert f"  {name:<8} {example}" in out
     assert main(["explain", "--help"]) == 0
     assert "--latex" in capsys.readouterr().out
+
+
+def test_ld_methods_register_text_as_the_issue_writes_it():
+    # ld.methods is part of the clean API (in __all__), register_text reachable from it
+    assert "methods" in ld.__all__
+    name = "midpoint_via_ld_methods"
+    ld.methods.register_text(name, "k = dt*f(x, t)\nx_new = x + dt*f(x + k/2, t + dt/2)", 2)
+    try:
+        for target in ("numpy", "cython"):
+            ld.start_scope()
+            G = ld.NeuronGroup(1, "dv/dt = -v/tau : 1", method=name,
+                               namespace={"tau": 10 * ld.ms})
+            G.v = 1
+            ld.Network(G, target=target).run(10 * ld.ms)
+            # the midpoint rule on dv/dt = -v/tau, h = dt/tau: v *= 1 - h + h**2/2 a step
+            h = 0.1e-3 / 10e-3
+            assert abs(float(G.v[0]) - (1 - h + h * h / 2) ** 100) < 1e-12, target
+    finally:
+        ld.methods.METHODS.pop(name, None)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import lifdsl as ld
-from lifdsl.sweep import batch
+from lifdsl.sweeps import batch
 from tests.targets import TARGETS
 
 EQS = "dv/dt = (-v + I*(1 + a*sin(2*pi*f*t)))/tau : 1 (unless refractory)"

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import lifdsl as ld
-from lifdsl.sweep import same_table
-from tests.sweep.builds import small_net
+from lifdsl.sweeps import same_table
+from tests.sweep.builds import small_net, with_seed
 
 WE = [0.1, 0.2, 0.3, 0.4]
 
@@ -58,3 +58,19 @@ def test_a_damaged_run_is_run_again_and_another_sweep_is_refused(tmp_path):
         ld.sweep(small_net, params(marker)[:2], seed=5, out=out, frame=False)
     with pytest.raises(TypeError, match="cannot be written"):
         ld.sweep(small_net, [{"we": [0.1]}], out=tmp_path / "x")
+
+
+def test_a_run_with_a_nan_parameter_is_found_as_finished(tmp_path):
+    # JSON writes NaN as NaN and reads it back as a float NaN, which != itself: the run must
+    # still be recognised as this sweep's and loaded, not refused nor run again
+    out = tmp_path / "runs"
+    sets = [{"x": float("nan")}, {"x": 1.0}]
+    first = ld.sweep(with_seed, sets, seed=3, out=out, frame=False)
+    assert np.isnan(first[0]["x2"])
+    stamps = {p.name: os.stat(p).st_mtime_ns for p in out.iterdir()}
+    again = ld.sweep(with_seed, sets, seed=3, out=out, frame=False)
+    assert [r["wall_time"] for r in again] == [r["wall_time"] for r in first]
+    assert {p.name: os.stat(p).st_mtime_ns for p in out.iterdir()} == stamps  # nothing rerun
+    assert np.isnan(again[0]["x"]) and again[0]["draw"] == first[0]["draw"]
+    with pytest.raises(ld.SweepError, match="another sweep"):  # NaN still differs from 2.0
+        ld.sweep(with_seed, [{"x": 2.0}, {"x": 1.0}], seed=3, out=out, frame=False)

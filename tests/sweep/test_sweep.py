@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import lifdsl as ld
-from lifdsl.sweep import grid, run_seed, same_table
+from lifdsl.sweeps import grid, run_seed, same_table
 from tests.sweep.builds import small_net, small_network, with_seed
 
 WE = [0.05, 0.2, 0.35, 0.5]
@@ -137,3 +137,15 @@ def test_a_dataframe_where_pandas_is_installed(serial_table):
     df = ld.sweep(with_seed, {"x": [1.0, 2.0]}, seed=5)
     assert isinstance(df, pandas.DataFrame)
     assert list(df.columns) == ["run", "x", "seed", "wall_time", "draw", "x2"]
+
+
+def test_ld_sweep_is_the_function_and_lifdsl_sweeps_the_module():
+    import importlib
+
+    import lifdsl.sweeps as mod
+
+    assert callable(ld.sweep) and ld.sweep is mod.sweep and ld.sweeps is mod
+    assert importlib.import_module("lifdsl.sweep") is mod  # the old module path, an alias
+    from lifdsl.sweep import grid as old_grid
+
+    assert old_grid is mod.grid

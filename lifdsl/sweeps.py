@@ -184,7 +184,7 @@ def _results(made: Any, duration: float | None) -> dict[str, Any]:
                 raw.update(fields)
     else:
         raise TypeError(f"build returned {type(made).__name__}: return a dict of results or "
-                        f"a Network (see lifdsl.sweep)")
+                        f"a Network (see lifdsl.sweeps)")
     return {k: _value(k, v) for k, v in raw.items()}
 
 
@@ -266,6 +266,21 @@ def _write(folder: Path, record: RunRecord) -> None:
     _atomic_write(folder / f"{stem}.json", lambda f: f.write(text))
 
 
+def _same_params(found: Any, want: Mapping[str, Any]) -> bool:
+    """Parameters read back equal to this run's, NaN equal to NaN (a run swept at NaN is found
+    again: ``nan != nan`` would call it another sweep's)."""
+    if not isinstance(found, dict) or set(found) != set(want):
+        return False
+    for k, w in want.items():
+        f = found[k]
+        if isinstance(w, float) and math.isnan(w):
+            if not (isinstance(f, float) and math.isnan(f)):
+                return False
+        elif f != w:
+            return False
+    return True
+
+
 def _load(folder: Path, run: int, params: Mapping[str, Any], seed: int) -> RunRecord | None:
     """The finished run ``run`` in ``folder``, or None if it is not there (or incomplete);
     SweepError if the folder holds another run under that index."""
@@ -277,7 +292,7 @@ def _load(folder: Path, run: int, params: Mapping[str, Any], seed: int) -> RunRe
     except (OSError, ValueError):
         return None  # a damaged record is run again
     want = json.loads(json.dumps(_json_params(params)))
-    if meta.get("params") != want or meta.get("seed") != seed:
+    if not _same_params(meta.get("params"), want) or meta.get("seed") != seed:
         raise SweepError(
             f"{folder / (stem + '.json')} holds run {run} of another sweep (parameters "
             f"{meta.get('params')}, seed {meta.get('seed')}; this sweep's run {run} has "
