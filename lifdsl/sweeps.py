@@ -23,9 +23,9 @@ is small: the build function (by reference: it must be importable by the workers
 kernels from the shared cache (``LIFDSL_CACHE_DIR``), where each kernel is compiled once.
 
 ``out='folder'`` writes each run as ``run-<index>.npz`` (arrays, read back with
-``allow_pickle=False``) and ``run-<index>.json`` (its parameters, seed and wall time), each
-atomically; a sweep started again on the same folder loads the runs found there and runs only
-the rest.
+``allow_pickle=False``; ``run-<index>.h5`` with ``store='hdf5'``) and ``run-<index>.json``
+(its parameters, seed and wall time), each atomically; a sweep started again on the same
+folder loads the runs found there and runs only the rest.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ class _Task:
     seed: int
     duration: float | None
     out: str | None
+    store: str = "npz"
 
 
 # ------------------------------------------------------------------------------------------
@@ -213,7 +214,7 @@ def _execute(task: _Task) -> RunRecord:
     record = RunRecord(task.run, dict(task.params), task.seed, time.perf_counter() - t0,
                        results)
     if task.out is not None:
-        _write(Path(task.out), record)
+        _write(Path(task.out), record, task.store)
     return record
 
 
@@ -242,7 +243,7 @@ def _atomic_write(path: Path, write: Callable[[Any], None]) -> None:
     """Write through a temporary file in the same folder, then rename it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "w+b") as f:  # (readable too: HDF5 reads what it wrote)
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -253,15 +254,68 @@ def _atomic_write(path: Path, write: Callable[[Any], None]) -> None:
         raise
 
 
-def _write(folder: Path, record: RunRecord) -> None:
-    """The run's arrays (.npz), then its metadata (.json): a run is done once its JSON is."""
+#: how each run's arrays can be stored: the file suffix of each ``store=``
+STORES = {"npz": ".npz", "hdf5": ".h5"}
+
+
+def _h5py() -> Any:
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError("store='hdf5' needs h5py (pip install h5py); store='npz' needs "
+                          "nothing") from None
+    return h5py
+
+
+def _check_store(store: str) -> str:
+    if store not in STORES:
+        raise ValueError(f"store is one of {', '.join(map(repr, STORES))}, got {store!r}")
+    if store == "hdf5":
+        _h5py()
+    return store
+
+
+def _write_hdf5(f: Any, arrays: Mapping[str, np.ndarray]) -> None:
+    """The arrays as datasets of one HDF5 file, one per result (text as UTF-8 bytes, marked)."""
+    h5py = _h5py()
+    with h5py.File(f, "w") as h5:
+        h5.attrs["lifdsl_sweep_format"] = _FORMAT
+        for k, a in arrays.items():
+            if "/" in k or k in (".", ".."):
+                raise ValueError(f"result {k!r} cannot be an HDF5 dataset name (no '/'): "
+                                 f"rename it, or use store='npz'")
+            if a.dtype.kind == "U":
+                h5.create_dataset(k, data=np.char.encode(a, "utf-8"))
+                h5[k].attrs["utf8"] = True
+            else:
+                h5.create_dataset(k, data=a)
+
+
+def _read_hdf5(path: Path) -> dict[str, np.ndarray]:
+    h5py = _h5py()
+    out = {}
+    with h5py.File(path, "r") as h5:
+        for k, ds in h5.items():
+            a = np.asarray(ds[()])
+            out[k] = np.char.decode(a, "utf-8") if ds.attrs.get("utf8", False) else a
+    return out
+
+
+def _write(folder: Path, record: RunRecord, store: str = "npz") -> None:
+    """The run's arrays (.npz or .h5), then its metadata (.json): a run is done once its JSON
+    is."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = _stem(record.run)
     arrays = {k: np.asarray(v) for k, v in record.results.items()}
-    _atomic_write(folder / f"{stem}.npz", lambda f: np.savez(f, **arrays))
+    path = folder / f"{stem}{STORES[store]}"
+    if store == "hdf5":
+        _atomic_write(path, lambda f: _write_hdf5(f, arrays))
+    else:
+        _atomic_write(path, lambda f: np.savez(f, **arrays))
     scalars = sorted(k for k, v in record.results.items() if not isinstance(v, np.ndarray))
     meta = {"format": _FORMAT, "run": record.run, "params": _json_params(record.params),
-            "seed": record.seed, "wall_time": record.wall_time, "scalars": scalars}
+            "seed": record.seed, "wall_time": record.wall_time, "scalars": scalars,
+            "store": store}
     text = json.dumps(meta, indent=1, sort_keys=True).encode("utf-8")
     _atomic_write(folder / f"{stem}.json", lambda f: f.write(text))
 
@@ -297,12 +351,19 @@ def _load(folder: Path, run: int, params: Mapping[str, Any], seed: int) -> RunRe
             f"{folder / (stem + '.json')} holds run {run} of another sweep (parameters "
             f"{meta.get('params')}, seed {meta.get('seed')}; this sweep's run {run} has "
             f"{want}, seed {seed}): use another out= folder, or remove that one")
+    scalars = set(meta.get("scalars", ()))
+    store = meta.get("store", "npz")  # (the run as it was written, whatever store= is now)
     try:
-        with np.load(folder / f"{stem}.npz", allow_pickle=False) as data:
-            scalars = set(meta.get("scalars", ()))
-            results = {k: (data[k].item() if k in scalars else data[k]) for k in data.files}
-    except (OSError, ValueError):
-        return None
+        if store == "hdf5":
+            data = _read_hdf5(folder / f"{stem}.h5")
+        elif store == "npz":
+            with np.load(folder / f"{stem}.npz", allow_pickle=False) as npz:
+                data = {k: npz[k] for k in npz.files}
+        else:
+            return None
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged or missing file: the run is run again
+    results = {k: (v.item() if k in scalars else v) for k, v in data.items()}
     return RunRecord(run, dict(params), seed, float(meta["wall_time"]), results)
 
 
@@ -391,7 +452,7 @@ def sweep(build: Callable[..., Any],
           params: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]],
           executor: Any = None, seed: int | None = 1, *, duration: float | None = None,
           out: str | os.PathLike[str] | None = None, progress: bool | str | None = False,
-          frame: bool | None = None) -> Any:
+          frame: bool | None = None, store: str = "npz") -> Any:
     """Run ``build(**p)`` for every parameter set ``p`` and return one record per run.
 
     ``params``: a list of dicts (one run each), or a dict of name -> values (every
@@ -403,7 +464,8 @@ def sweep(build: Callable[..., Any],
     not run). ``progress``: True for a bar (tqdm where installed, else text lines on stderr),
     'text' for lines. ``frame``: a pandas.DataFrame (default where pandas is importable) or a
     list of dicts (``frame=False``); either way ordered by run, with columns run, the
-    parameters, seed, wall_time and the results.
+    parameters, seed, wall_time and the results. ``store``: each run's arrays in ``out`` as
+    ``'npz'`` (NumPy, the default) or ``'hdf5'`` (one ``.h5`` file a run; needs h5py).
     """
     sets = _parameter_sets(params)
     if seed is None:
@@ -412,6 +474,7 @@ def sweep(build: Callable[..., Any],
         raise TypeError(f"seed must be a non-negative integer or None, got {seed!r}")
     seed = int(seed)
     folder = None if out is None else Path(out)
+    _check_store(store)
     if folder is not None:
         for p in sets:
             _json_params(p)  # before anything runs: can these be written?
@@ -424,7 +487,8 @@ def sweep(build: Callable[..., Any],
             records[k] = found
         else:
             tasks.append(_Task(build, k, p, s, duration,
-                               None if folder is None else os.fspath(folder.absolute())))
+                               None if folder is None else os.fspath(folder.absolute()),
+                               store))
     bar = _Progress(progress, len(sets), len(records))
     try:
         pool = _executor(executor)
