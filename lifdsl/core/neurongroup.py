@@ -98,9 +98,10 @@ class NeuronGroup(Group):
 
     @staticmethod
     def _check_method(method: str) -> None:
-        from lifdsl.methods import METHODS
+        from lifdsl.methods import GSL_METHODS, METHODS
 
-        if method != "auto" and method not in METHODS:
+        # (Brian2's GSL names run a fixed-step stand-in, see lifdsl.methods.GSL_METHODS)
+        if method != "auto" and method not in METHODS and method not in GSL_METHODS:
             raise ValueError(
                 f"unknown method {method!r}; known: 'auto', {', '.join(map(repr, METHODS))}"
             )

@@ -14,6 +14,7 @@ systems), ``rk2``, ``rk4``, ``heun`` (explicit Runge-Kutta from a tableau, see
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 import sympy as sp
@@ -28,6 +29,7 @@ from .runge_kutta import RK2, RK4, Heun
 from .text import TextMethod
 
 __all__ = [
+    "GSL_METHODS",
     "METHODS",
     "DiscreteUpdate",
     "DiscretizationError",
@@ -39,6 +41,27 @@ __all__ = [
 
 #: Registered methods: name -> instance.
 METHODS: dict[str, Method] = {}
+
+#: Brian2's GSL integrators (adaptive steps with error control inside each dt, from the GNU
+#: Scientific Library, which lifdsl does not use) -> the fixed-step method run instead: rk2
+#: for GSL's rk2, classic rk4 for the others (``gsl`` is Brian2's name of rkf45).
+GSL_METHODS = {"gsl": "rk4", "gsl_rk2": "rk2", "gsl_rk4": "rk4", "gsl_rkf45": "rk4",
+               "gsl_rkck": "rk4", "gsl_rk8pd": "rk4"}
+_noticed: set[str] = set()
+logger = logging.getLogger("lifdsl")
+
+
+def resolve(method: str) -> str:
+    """The registered method a name stands for: a GSL name gives its fixed-step stand-in
+    (:data:`GSL_METHODS`, with a one-line notice per name and process); others are unchanged."""
+    if isinstance(method, str) and method in GSL_METHODS and method not in METHODS:
+        chosen = GSL_METHODS[method]
+        if method not in _noticed:
+            _noticed.add(method)
+            logger.warning("method %r: lifdsl has no GSL integrators; using %r (fixed steps "
+                           "of dt, no error control)", method, chosen)
+        return chosen
+    return method
 
 
 def register(method: Method) -> Method:
@@ -80,6 +103,7 @@ def discretize(odes: Mapping[str, sp.Basic], method: str) -> DiscreteUpdate:
     methods are remembered in this process and in ``cache_dir()/symbolic`` (see
     :mod:`.disk_memo`), so a fresh process does not redo SymPy's work.
     """
+    method = resolve(method)
     if not isinstance(method, str) or method not in METHODS:
         known = ", ".join(repr(k) for k in sorted(METHODS))
         raise DiscretizationError(f"unknown integration method {method!r}; known: {known}")

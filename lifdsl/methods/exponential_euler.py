@@ -1,8 +1,12 @@
 """Exponential Euler: exact decay for equations linear in their own variable.
 
 Each equation must read ``dX/dt = a*X + b`` where ``a`` and ``b`` may depend on the other
-variables (Hodgkin-Huxley gates: ``a = -(alpha_m + beta_m)``, ``b = alpha_m``) but not on
-``X``. Holding ``a`` and ``b`` at their start-of-step values, the step is solved exactly:
+variables (Hodgkin-Huxley gates: ``a = -(alpha_m + beta_m)``, ``b = alpha_m``). As in
+Brian2, ``a`` may also hold ``X`` inside a function (Morris-Lecar's
+``m_inf(v)*(v - E_Ca)``): the expanded right-hand side is split into the terms with ``X`` as
+a factor (``a*X``) and the rest (``b``), both read at the step's start; only another power of
+``X`` (``X**2``, ``X**3``) is refused. Holding ``a`` and ``b`` at their start-of-step
+values, the step is solved exactly:
 
     X_new = A + (X - A)*exp(-dt/B)        A = -b/a (the fixed point), B = -1/a (time constant)
 
@@ -45,6 +49,10 @@ def linear_in_itself(name: str, rhs: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     raises :class:`DiscretizationError` naming the variable otherwise."""
     x = symbol(name)
     a = sp.diff(rhs, x)
+    if a.has(x) and not a.has(sp.Derivative):
+        split = _split_as_brian2(x, rhs)
+        if split is not None:
+            return split
     if a.has(x) or a.has(sp.Derivative):
         raise DiscretizationError(
             f"the equation of {name!r} is not linear in {name!r} (d/d{name} of d{name}/dt = "
@@ -63,6 +71,21 @@ def linear_in_itself(name: str, rhs: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
             f"the equation of {name!r} is not of the form a*{name} + b (could not separate "
             f"{sp.sstr(rhs)}); use method='rk4', 'rk2' or 'euler'"
         )
+    return a, b
+
+
+def _split_as_brian2(x: sp.Symbol, rhs: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """``(a, b)`` as Brian2 separates ``rhs``: expanded, the terms with ``x`` itself as a factor
+    (to the first power) give ``a``, the others ``b``; ``a`` and ``b`` may still hold ``x``
+    inside functions (Morris-Lecar's ``m_inf(v)*(v - E_Ca)``) and are read at the step's
+    start. None where a term has another power of ``x``."""
+    expanded = sp.expand(rhs)
+    parts = sp.collect(expanded, x, evaluate=False)
+    if set(parts) - {x, sp.S.One} or x not in parts:
+        return None
+    a, b = parts[x], parts.get(sp.S.One, sp.S.Zero)
+    if sp.expand(a * x + b - expanded) != 0:
+        return None
     return a, b
 
 
