@@ -13,6 +13,7 @@ from functools import cached_property
 import sympy as sp
 
 from lifdsl.core.neurongroup import NeuronGroup
+from lifdsl.core.synapses import Synapses
 from lifdsl.equations import Equations
 from lifdsl.methods import METHODS, DiscreteUpdate
 from lifdsl.methods.euler import noise_symbols
@@ -24,6 +25,22 @@ __all__ = ["Explanation", "MatrixForm", "explain", "generated_code"]
 def _group(equations: str | Equations, method: str) -> NeuronGroup:
     eqs = equations if isinstance(equations, Equations) else Equations(equations)
     return NeuronGroup(1, eqs, method=method, name="explained")
+
+
+_SYNAPSE_FLAGS = ("clock-driven", "event-driven")
+
+
+def _is_synaptic(eqs: Equations) -> bool:
+    """True if a line carries a flag only Synapses take (clock-driven, event-driven)."""
+    return any(f in _SYNAPSE_FLAGS for line in eqs.lines for f in getattr(line, "flags", ()))
+
+
+def _synapses(equations: str | Equations | Synapses, method: str) -> Synapses:
+    """``equations`` as the model of a Synapses (one neuron on each side), or the Synapses."""
+    if isinstance(equations, Synapses):
+        return equations
+    side = NeuronGroup(1, "", name="explained_neuron")
+    return Synapses(side, side, equations, method=method, name="explained_synapses")
 
 
 def _text(s: str) -> str:
@@ -116,7 +133,10 @@ class Explanation(str):
     - ``method``, ``order``; ``method_formula``: the method's own rule for ``dx/dt = f(x, t)``
       (for ``exact`` the solution over one step it comes from), a tuple of ``Formula``
       (these two are worked out when first read);
-    - ``update``: the :class:`~lifdsl.methods.DiscreteUpdate`; ``code``: the code that runs.
+    - ``update``: the :class:`~lifdsl.methods.DiscreteUpdate`; ``code``: the code that runs;
+    - for synapses' equations: ``solved``, ``odes`` and ``update`` are the clock-driven ones,
+      ``event_driven``: the statements that bring the event-driven variables from
+      ``lastupdate`` to ``t`` at each event (the exact solution over ``t - lastupdate``).
 
     :meth:`to_latex`, ``_repr_latex_`` and ``_repr_markdown_`` render it.
     """
@@ -130,6 +150,7 @@ class Explanation(str):
     update: DiscreteUpdate | None
     code: str
     target: str
+    event_driven: tuple = ()
 
     def __new__(cls, text: str, **sections: object) -> Explanation:
         obj = super().__new__(cls, text)
@@ -194,7 +215,11 @@ class Explanation(str):
             rows.extend(f"&{to_latex(sp.Symbol(s.target))} = {to_latex(s.expr)}"
                         for s in self.update.statements)
             rows.extend(f"&{to_latex(sp.Symbol(n))} = {to_latex(sp.Symbol(n + '_new'))}"
-                        for n in self.solved)
+                        for n in self.odes)
+        if self.event_driven:
+            rows.append(_text(_EVENT_TITLE))
+            rows.extend(f"&{to_latex(sp.Symbol(s.target))} = {to_latex(s.expr)}"
+                        for s in self.event_driven)
         return rows
 
     def to_latex(self) -> str:
@@ -215,12 +240,87 @@ class Explanation(str):
         return "\n\n".join(parts)
 
 
-def explain(equations: str | Equations, method: str = "exact", target: str = "numpy",
-            show: bool = True) -> Explanation:
+_EVENT_TITLE = ("Event-driven, at each event of a pathway (exact over the time since the "
+                "last one, t - lastupdate):")
+
+
+def _explain_synapses(S: Synapses, target: str, show: bool) -> Explanation:
+    """explain() of a Synapses' model: clock-driven equations by its method, every step;
+    event-driven ones by their exact solution from ``lastupdate`` to ``t``, at each event."""
+    from lifdsl.codegen.targets import numpy_source
+    from lifdsl.methods import DiscretizationError, discretize
+
+    eqs = S.equations
+    out: list[str] = ["Equations as written:"]
+    out.extend(f"    {line.source.strip()}" for line in eqs.lines)
+    if eqs.subexpr_names:
+        out.append("Subexpressions (substituted before discretizing):")
+        out.extend(f"    {nm} = {sp.sstr(eqs[nm].expr, order='old')}" for nm in eqs.subexpr_names)
+    out.append("Solved for the derivatives:")
+    for nm in eqs.diff_names:
+        kind = "event-driven" if nm in S._event_driven else "clock-driven"
+        out.append(f"    d{nm}/dt = {sp.sstr(eqs[nm].expr, order='old')}    ({kind})")
+    odes = {nm: eqs.substituted(eqs[nm].expr) for nm in S._clock_driven}
+    upd = None
+    if odes:
+        method = S._method
+        if method == "auto":
+            try:
+                upd = discretize(odes, "exact")
+            except DiscretizationError:
+                upd = discretize(odes, "euler")
+        else:
+            upd = discretize(odes, method)
+        kind = ("no step-size error while inputs are constant over the step"
+                if upd.method == "exact" else f"order {upd.order}")
+        out.append(f"Clock-driven, discrete update ({upd.method}: {kind}), one time step dt:")
+        out.extend(f"    {st}" for st in upd.statements)
+        out.extend(f"    {nm} = {nm}_new" for nm in odes)
+    events = tuple(S._event_update())
+    if events:
+        out.append(_EVENT_TITLE)
+        out.extend(f"    {st.target} = {sp.sstr(st.expr, order='old')}" for st in events)
+        out.append("    lastupdate = t")
+    blocks = S._abstract()
+    if target == "numpy":
+        arrays = S._array_names()
+        code = "\n".join(numpy_source(kind, stmts, arrays) for kind, stmts in blocks.items())
+    else:
+        from lifdsl.core.network import Network
+
+        sides = [S._src] if S._tgt is S._src else [S._src, S._tgt]
+        code = Network(*sides, S).generated_code("cython")
+    out.append(f"Generated code that runs it ({target}):")
+    out.extend("    " + ln for ln in code.rstrip().splitlines())
+    text = "\n".join(out)
+    result = Explanation(
+        text, equations=tuple(line.source.strip() for line in eqs.lines),
+        subexpressions={nm: eqs[nm].expr for nm in eqs.subexpr_names},
+        solved={nm: eqs[nm].expr for nm in S._clock_driven}, odes=odes,
+        method=upd.method if upd is not None else None,
+        order=upd.order if upd is not None else None, update=upd, code=code, target=target,
+        event_driven=events, _lines=tuple(eqs.lines))
+    if show:
+        print(text)
+    return result
+
+
+def explain(equations: str | Equations | Synapses, method: str = "exact",
+            target: str = "numpy", show: bool = True) -> Explanation:
     """The derivation of ``equations`` under ``method``: the equations as written, solved for
     each derivative, the method's own formula (for ``exact``, the solution over one step), the
     discrete update and the ``target`` code that runs it. Printed unless ``show=False``;
-    returned as an :class:`Explanation` (a ``str`` with the sections as data)."""
+    returned as an :class:`Explanation` (a ``str`` with the sections as data). Synapses'
+    equations (a ``Synapses``, or lines flagged ``(clock-driven)``/``(event-driven)``) show
+    the clock-driven update and what each event does to the event-driven variables."""
+    if target not in ("numpy", "cython"):
+        raise ValueError(f"target must be 'numpy' or 'cython', got {target!r}")
+    if isinstance(equations, Synapses):
+        return _explain_synapses(equations, target, show)
+    if isinstance(equations, (str, Equations)):
+        eqs = equations if isinstance(equations, Equations) else Equations(equations)
+        if _is_synaptic(eqs):
+            return _explain_synapses(_synapses(eqs, method), target, show)
     G = _group(equations, method)
     eqs = G.equations
     out: list[str] = ["Equations as written:"]

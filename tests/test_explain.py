@@ -223,3 +223,59 @@ def test_ld_methods_register_text_as_the_issue_writes_it():
             assert abs(float(G.v[0]) - (1 - h + h * h / 2) ** 100) < 1e-12, target
     finally:
         ld.methods.METHODS.pop(name, None)
+
+
+STDP_LIKE = """
+w : 1
+dapre/dt = -apre/taupre : 1 (event-driven)
+dx/dt = (1 - x)/taux : 1 (clock-driven)
+"""
+
+
+def _value(expr, **values) -> float:
+    return float(expr.subs({sp.Symbol(k, real=True): v for k, v in values.items()})
+                 .subs({sp.Symbol(k): v for k, v in values.items()}))
+
+
+def test_synapses_equations_as_a_string_are_explained():
+    e = ld.explain(STDP_LIKE, method="euler", show=False)
+    text = str(e)
+    assert "(event-driven)" in text and "Clock-driven, discrete update (euler: order 1)" in text
+    assert "apre_new = apre*exp(-(t - lastupdate)/taupre)" in text
+    assert list(e.solved) == ["x"] and e.method == "euler" and e.order == 1
+    assert [s.target for s in e.event_driven] == ["apre_new", "apre"]
+    tex = e.to_latex()
+    _latex_is_well_formed(tex)
+    assert r"apre_{\mathrm{new}} = apre e^{- \frac{t - lastupdate}{taupre}}" in tex
+    # only synapses take these flags: a NeuronGroup still refuses them
+    with pytest.raises(ld.EquationError, match="clock-driven"):
+        ld.NeuronGroup(1, "dx/dt = -x/taux : 1 (clock-driven)")
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_synapses_explanation_is_what_runs(target):
+    # the explanation's statements, evaluated by hand, give the numbers both targets compute
+    dt, taupre, taux = 1e-4, 0.02, 0.01
+    gen = ld.SpikeGeneratorGroup(1, [0, 0], [1e-3, 4e-3])
+    post = ld.NeuronGroup(1, "v : 1")
+    S = ld.Synapses(gen, post, STDP_LIKE, on_pre="apre += 1\nv += w", method="euler",
+                    namespace={"taupre": taupre * ld.second, "taux": taux * ld.second})
+    S.connect()
+    S.w = 0.5
+    e = ld.explain(S, target=target, show=False)
+    spikes = ld.SpikeMonitor(gen)
+    ld.Network(gen, post, S, spikes, target=target).run(5e-3)
+    t1, t2 = (float(t) for t in spikes.t)
+    # clock-driven: the Euler update applied once per step, 50 steps from x = 0
+    (x_new,) = [s.expr for s in e.update.statements if s.target == "x_new"]
+    x = 0.0
+    for _ in range(50):
+        x = _value(x_new, x=x, dt=dt, taux=taux)
+    assert abs(float(S.x[0]) - x) < 1e-12
+    # event-driven: at the second spike apre (1 after the first) decays over t2 - t1, then +1
+    (apre_new,) = [s.expr for s in e.event_driven if s.target == "apre_new"]
+    apre = _value(apre_new, apre=1.0, t=t2, lastupdate=t1, taupre=taupre) + 1
+    assert abs(apre - (np.exp(-(t2 - t1) / taupre) + 1)) < 1e-12
+    assert abs(float(S.apre[0]) - apre) < 1e-12
+    assert float(post.v[0]) == 1.0
+    assert ("cdef" in e.code) == (target == "cython")
