@@ -1,4 +1,5 @@
-"""The user guide's and README's Python blocks run as written (each page in one namespace)."""
+"""The user guide's and README's Python blocks run as written (each page in one namespace);
+the notebook pages' code cells (MyST ``{code-cell}``) too, in order."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
-BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+# a Python block, or a code cell of a MyST Markdown notebook (docs/tutorial.md)
+BLOCK = re.compile(r"```(?:python|\{code-cell\}[^\n]*)\n(.*?)```", re.S)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -24,6 +26,8 @@ def test_python_blocks_run(page):
     ld.start_scope()
     ns: dict = {"__name__": f"docs_{page.stem}"}
     for k, code in enumerate(blocks):
+        # (a notebook's IPython magics, such as %matplotlib inline, are not Python)
+        code = "\n".join(ln for ln in code.splitlines() if not ln.startswith("%"))
         # the documentation is ours: running it is the point of this test
         # a block that raises fails the test, naming the page and the block
         exec(compile(code, f"{page.name}[block {k}]", "exec"), ns)  # noqa: S102
