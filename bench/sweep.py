@@ -4,6 +4,7 @@
     python bench/sweep.py --runs 40       # fewer runs
     python bench/sweep.py --quick         # N = 400, 50 ms, 8 runs: a smoke test
     python bench/sweep.py --brian2-runs 10   # also 10 fresh processes of Brian2
+    python bench/sweep.py --quick --brian2-runs 4   # the quick sweep with both Brian2 baselines
 
 The model is examples/cuba.py's (its equations and constants), with the excitatory weight
 ``we`` swept from 0.5x to 1.5x of the example's over the runs; ``ld.sweep`` gives each run its
@@ -14,13 +15,20 @@ lifdsl; not in the sweep time), the sweep's wall time, the time per run, the tim
 ``net.run`` per run (the loop, and the run's own lookup of its kernel), the time to build the
 network (connect included), the rest per run ("overhead": build, task dispatch, results),
 speed-up over serial and the scaling efficiency (speed-up / workers). Brian2 (``--brian2-python``,
-default /tmp/b2env/bin/python, if it exists) runs as a sweep in Brian2 usually runs: one fresh
-``python`` process per parameter value (its Cython cache warmed by one run first).
+default /tmp/b2env/bin/python, if it exists) runs two ways: as a sweep in Brian2 usually runs,
+one fresh ``python`` process per parameter value (its Cython cache warmed by one run first);
+and as Brian2 2.9's standalone mode allows, one C++ program built once (``we`` a ``(shared,
+constant)`` variable of the excitatory synapses) and run once per value with
+``device.run(run_args={Ce.we: value})``, no recompiling; its "start" column is the build (code
+generation and compiling), its loop Brian2's ``last_run_info`` (``std::clock``: CPU time). The
+standalone program draws the same random numbers in every run (Brian2 seeds the program, not a
+run); lifdsl's and the fresh processes' runs each get their own seed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import statistics
@@ -94,6 +102,47 @@ print(S.num_spikes, time.perf_counter() - t0)
 '''
 
 
+BRIAN2_STANDALONE = '''
+import json, os, sys, tempfile, time
+import brian2 as b2
+wes, N, duration = json.loads(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+seed = int(sys.argv[4])
+b2.prefs.logging.console_log_level = "WARNING"
+folder = tempfile.mkdtemp(prefix="b2sweep-")
+t0 = time.perf_counter()
+b2.set_device("cpp_standalone", directory=folder, build_on_run=False)
+b2.seed(seed)
+ms, mV = b2.ms, b2.mV
+ns = dict(taum=20*ms, taue=5*ms, taui=10*ms, El=-49*mV, Vt=-50*mV, Vr=-60*mV, wi=-9*mV)
+P = b2.NeuronGroup(N, """
+dv/dt = (ge + gi - (v - El))/taum : volt (unless refractory)
+dge/dt = -ge/taue : volt
+dgi/dt = -gi/taui : volt
+""", threshold="v > Vt", reset="v = Vr", refractory=5*ms, method="exact", namespace=ns,
+    dt=0.1*ms)
+P.v = "Vr + rand()*(Vt - Vr)"
+ne = int(round(0.8*N))
+Ce = b2.Synapses(P[:ne], P, "we : volt (shared, constant)", on_pre="ge += we", namespace=ns)
+Ci = b2.Synapses(P[ne:], P, on_pre="gi += wi", namespace=ns)
+Ce.connect(p=min(1.0, 80.0/N))
+Ci.connect(p=min(1.0, 80.0/N))
+Ce.we = wes[0]*b2.volt
+S = b2.SpikeMonitor(P)
+b2.run(duration*b2.second)
+b2.device.build(directory=folder, compile=True, run=False)
+build = time.perf_counter() - t0
+rows = []
+for we in wes:
+    t1 = time.perf_counter()
+    b2.device.run(run_args={Ce.we: we*b2.volt})
+    total = time.perf_counter() - t1
+    with open(os.path.join(folder, "results", "last_run_info.txt")) as f:
+        loop = float(f.read().split()[0])
+    rows.append([int(S.num_spikes), total, loop])
+print(json.dumps({"build": build, "rows": rows}))
+'''
+
+
 def _warm(_: int) -> int:
     """A worker's start-up: import lifdsl (its first task then only loads the kernel)."""
     import lifdsl  # noqa: F401
@@ -130,6 +179,20 @@ def run_brian2(python: str, params: list[dict], seed: int) -> dict:
             "counts": counts, "rate": None}
 
 
+def run_brian2_standalone(python: str, params: list[dict], seed: int) -> dict:
+    """One Brian2 standalone program, built once, run once per parameter set via
+    ``device.run(run_args=...)`` (Brian2 2.9), all in one Python process."""
+    wes = [p["we"] for p in params]
+    out = subprocess.run([python, "-c", BRIAN2_STANDALONE, json.dumps(wes), str(params[0]["N"]),
+                          repr(params[0]["duration"]), str(seed)],
+                         capture_output=True, text=True, check=True)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    rows = data["rows"]
+    return {"name": "brian2 run_args (cpp)", "runs": len(rows), "startup": data["build"],
+            "sweep": sum(r[1] for r in rows), "loop": statistics.fmean(r[2] for r in rows),
+            "build": float("nan"), "counts": [r[0] for r in rows], "rate": None}
+
+
 def report(rows: list[dict], workers: dict[str, int]) -> str:
     """The table: start-up, sweep time, per run, loop, overhead, speed-up and efficiency."""
     per_serial = rows[0]["sweep"] / rows[0]["runs"]
@@ -145,7 +208,8 @@ def report(rows: list[dict], workers: dict[str, int]) -> str:
                      f"{1e3 * (per * w - r['loop']):11.1f} {speed:8.2f} "
                      f"{100 * speed / w:9.0f}%")
     lines += [
-        "start: the pool's or cluster's start-up (workers import lifdsl), not in the sweep time",
+        "start: the pool's or cluster's start-up (workers import lifdsl), not in the sweep time;",
+        "  for Brian2 standalone: generating and compiling its program once",
         "loop: time in net.run per run; build: making the network (connect included);",
         "overhead: per run, sweep time x workers - loop (build, dispatch, results);",
         "speed-up: serial sweep time / this sweep time; efficiency: speed-up / workers",
@@ -210,12 +274,18 @@ def main(argv: list[str] | None = None) -> None:
         run_brian2(args.brian2_python, pick[:1], args.seed)  # warm Brian2's Cython cache
         rows.append(run_brian2(args.brian2_python, pick, args.seed))
         print(f"  brian2: {rows[-1]['sweep']:.2f} s", flush=True)
+        rows.append(run_brian2_standalone(args.brian2_python, pick, args.seed))
+        print(f"  brian2 standalone (run_args): build {rows[-1]['startup']:.2f} s, "
+              f"runs {rows[-1]['sweep']:.2f} s", flush=True)
+        if len(pick) > 1 and len(set(rows[-1]["counts"])) == 1:
+            raise SystemExit("Brian2 standalone gave the same spikes for every we: run_args "
+                             "did not reach the program")
     elif n_b2:
         print(f"  brian2: {args.brian2_python} not found; skipped")
     print()
     print(report(rows, workers))
-    print(f"mean rate (lifdsl): {rows[0]['rate']:.2f} Hz; every configuration gave the same "
-          f"spike counts")
+    print(f"mean rate (lifdsl): {rows[0]['rate']:.2f} Hz; every lifdsl configuration gave the "
+          f"same spike counts")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,42 @@
+"""bench/sweep.py --quick runs and prints its table: every lifdsl configuration (serial, two
+processes, a Dask LocalCluster where distributed is installed) gave the same spikes (the script
+exits otherwise), and the printed columns agree with each other."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lifdsl.codegen.cache import compiler_available
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not compiler_available(), reason="the sweep bench runs the cython target")
+def test_sweep_quick_prints_a_consistent_table():
+    out = subprocess.run([sys.executable, str(BENCH / "sweep.py"), "--quick"],
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    text = out.stdout
+    assert "every lifdsl configuration gave the same spike counts" in text
+    rows = {}
+    for line in text.splitlines():
+        for name in ("lifdsl serial", "lifdsl 2 processes", "lifdsl dask, 2 workers"):
+            if line.startswith(name):
+                rows[name] = [float(c.rstrip("%")) for c in line[len(name):].split()]
+    want = {"lifdsl serial", "lifdsl 2 processes"}
+    if importlib.util.find_spec("distributed") is not None:
+        want.add("lifdsl dask, 2 workers")
+    assert set(rows) == want
+    for name, (runs, start, sweep, per, loop, build, overhead, speed, eff) in rows.items():
+        workers = 1 if name == "lifdsl serial" else 2
+        assert runs == 8 and start >= 0 and sweep > 0 and 0 < loop and 0 < build
+        assert per == pytest.approx(sweep / runs, abs=1e-3)
+        assert overhead == pytest.approx(1e3 * (per * workers - loop), abs=2.0)
+        assert eff == pytest.approx(100 * speed / workers, abs=1.5)
+    assert rows["lifdsl serial"][7] == 1.0
