@@ -213,8 +213,25 @@ class RecordRate:
     scale: str                         # double key: 1 / (size * dt)
 
 
+@dataclass(frozen=True)
+class Every:
+    """``op`` on a slower clock of the network: only in steps where ``step % period == 0``,
+    and there with that clock's own step ``step // period``, its ``t`` and ``dt`` (the double
+    key ``dt``) and its first step of the run ``step0`` (an int key: records count from it)."""
+
+    op: Any
+    period: str                        # int key: the clock's dt in steps of the network's
+    dt: str                            # double key
+    step0: str                         # int key
+
+
 Operation = (Update | Threshold | Reset | Propagate | PushSpikes | EmitSpikes | AddBinomial
-             | RecordState | RecordSpikes | RecordRate)
+             | RecordState | RecordSpikes | RecordRate | Every)
+
+
+def unwrapped(operations) -> list:
+    """The operations with each :class:`Every` replaced by the operation it holds."""
+    return [op.op if isinstance(op, Every) else op for op in operations]
 
 
 @dataclass(frozen=True)
@@ -359,9 +376,9 @@ def sink_buffers(key: str) -> tuple[tuple[str, str], ...]:
 
 
 __all__ = [
-    "OPERATORS", "Bindings", "Buffer", "Code", "Operation", "Part", "Program", "Propagate",
+    "OPERATORS", "Bindings", "Buffer", "Code", "Every", "Operation", "Part", "Program", "Propagate",
     "PushSpikes", "EmitSpikes", "AddBinomial",
     "RecordRate", "RecordSpikes", "RecordState", "Ref", "Reset", "SpikeSink", "Threshold",
     "TimedArrayIndexError", "function_name",
-    "Update", "assemble", "bind_sink", "key_of", "sink_buffers",
+    "Update", "assemble", "unwrapped", "bind_sink", "key_of", "sink_buffers",
 ]

@@ -77,6 +77,8 @@ class RunContext:
     n_steps: int
     namespaces: list[dict[str, Any]] = field(default_factory=list)
     rng: np.random.Generator | None = None
+    #: id(object) -> its clock's dt in network steps (several clocks in one network)
+    periods: dict[int, int] = field(default_factory=dict)
 
 
 class SimObject:

@@ -68,9 +68,9 @@ class StateMonitor(SimObject):
     _prefix = "statemonitor"
 
     def __init__(self, source, variables, record=True, when: str = "start", order: int = 0,
-                 name: str | None = None) -> None:
+                 name: str | None = None, dt: float | None = None) -> None:
         group, start, stop = _source_parts(source)
-        super().__init__(name, group.dt)
+        super().__init__(name, group.dt if dt is None else dt)
         if variables is True:
             variables = group.variables  # Brian2: record every stored variable
         elif isinstance(variables, str):

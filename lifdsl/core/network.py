@@ -17,6 +17,8 @@ from lifdsl.core.neurongroup import Subgroup
 logger = logging.getLogger("lifdsl")
 
 _TARGETS = ("auto", "numpy", "cython")
+#: two times within this fraction of a step are the same time (Brian2's Clock.epsilon_dt)
+_EPSILON_DT = 1e-4
 
 
 class Preferences:
@@ -107,13 +109,40 @@ class Network:
         return self._step * (self._dt if self._dt is not None else defaultclock.dt)
 
     def _clock_dt(self) -> float:
-        dts = {o.dt for o in self.objects if o.dt is not None}
-        if len(dts) > 1:
-            raise ValueError(
-                "all objects of a network must share one dt; got "
-                + ", ".join(f"{o.name}: {o.dt!r}" for o in self.objects if o.dt is not None)
-            )
-        return dts.pop() if dts else defaultclock.dt
+        """The network's step: the finest dt of its objects (the default clock's for those
+        without one); every other dt must be a whole multiple of it (see :meth:`_periods`)."""
+        return min(o.dt if o.dt is not None else defaultclock.dt for o in self.objects) \
+            if self.objects else defaultclock.dt
+
+    def _periods(self, dt: float) -> dict[int, int]:
+        """id(object) -> its clock's dt in steps of ``dt`` (1 on the network's own clock).
+
+        A clock whose dt is not a whole multiple of the finest (to Brian2's tolerance, 1e-4
+        of a step) is an error naming both; so is a Synapses on another clock than its
+        groups (Brian2 runs its pathways on the source's clock and only warns)."""
+        periods: dict[int, int] = {}
+        for o in self.objects:
+            own = o.dt if o.dt is not None else defaultclock.dt
+            p = max(1, round(own / dt))
+            if abs(p * dt - own) > _EPSILON_DT * dt:
+                finest = min(self.objects, key=lambda x: x.dt if x.dt is not None
+                             else defaultclock.dt)
+                raise ValueError(
+                    f"{o.name!r} has dt = {own!r} s, not a whole multiple of the network's "
+                    f"finest dt = {dt!r} s (of {finest.name!r}); lifdsl runs several clocks "
+                    f"in one network only when every dt is a multiple of the finest"
+                )
+            periods[id(o)] = p
+        for o in self.objects:
+            if type(o).__name__ == "Synapses":
+                for dep in o._dependencies():
+                    if id(dep) in periods and periods[id(dep)] != periods[id(o)]:
+                        raise ValueError(
+                            f"Synapses {o.name!r} (dt = {periods[id(o)] * dt!r} s) and its "
+                            f"group {dep.name!r} (dt = {periods[id(dep)] * dt!r} s) are on "
+                            f"different clocks; give them the same dt"
+                        )
+        return periods
 
     def _schedule(self) -> list[Runner]:
         for o in self.objects:
@@ -155,7 +184,17 @@ class Network:
 
         whole = P.Part()
         for o in self.objects:
-            whole.merge(o._part(keyof(o), keyof))
+            part = o._part(keyof(o), keyof)
+            period = ctx.periods.get(id(o), 1)
+            if period > 1:   # on a slower clock: its operations in that clock's steps only
+                clock = f"_clock{period}"
+                whole.ints[f"{clock}._period"] = period
+                whole.ints[f"{clock}._step0"] = _first_tick(ctx.step0, period)
+                whole.scalars[f"{clock}._dt"] = period * ctx.dt
+                part.operations = {r: P.Every(op, f"{clock}._period", f"{clock}._dt",
+                                              f"{clock}._step0")
+                                   for r, op in part.operations.items()}
+            whole.merge(part)
         return P.assemble(whole, runners, ctx.dt, ctx.step0, ctx.rng)
 
     def generated_code(self, target: str = "cython") -> str:
@@ -203,8 +242,9 @@ class Network:
         ctx = RunContext(dt=dt, step0=self._step, n_steps=n_steps, namespaces=namespaces,
                          rng=self._generator())
         runners = self._schedule()
+        ctx.periods = self._periods(dt)
         for o in self.objects:
-            o._prepare(ctx)
+            o._prepare(_own_context(ctx, ctx.periods[id(o)]))
         program, bindings = self._program(runners, ctx)
         runtime = self._runtime(target, program, bindings)
         logger.info("%s: running %d steps of %g s on target %s", self.name, n_steps, dt,
@@ -229,7 +269,7 @@ class Network:
             for o in self.objects:
                 o._ran_kernel(runtime.source)
         for o in self.objects:
-            o._set_time(self.t, dt)
+            o._set_time(self.t, dt * ctx.periods[id(o)])
         if report is not None and n_steps == 0:
             print("0 s simulated (100%)", file=stream)
 
@@ -265,6 +305,23 @@ class Network:
 
     def __repr__(self) -> str:
         return f"<Network {self.name!r}: {', '.join(o.name for o in self.objects)}>"
+
+
+def _first_tick(step: int, period: int) -> int:
+    """The first step of a clock ``period`` times slower at or after network step ``step``,
+    counted in that clock's steps (Brian2 rounds a clock's start up to its next tick)."""
+    return -(-step // period)
+
+
+def _own_context(ctx: RunContext, period: int) -> RunContext:
+    """The run as an object on a clock ``period`` times slower sees it: its dt, its first
+    step and the number of its steps in the run."""
+    if period == 1:
+        return ctx
+    first = _first_tick(ctx.step0, period)
+    end = _first_tick(ctx.step0 + ctx.n_steps, period)
+    return RunContext(dt=period * ctx.dt, step0=first, n_steps=end - first,
+                      namespaces=ctx.namespaces, rng=ctx.rng)
 
 
 # -- the magic network of scripts -----------------------------------------------------------------

@@ -26,6 +26,8 @@ def _code_keys(code: P.Code | None) -> tuple[set[str], set[str]]:
 
 def reads_writes(op: P.Operation) -> tuple[set[str], set[str]]:
     """The buffer keys an operation reads and writes."""
+    if isinstance(op, P.Every):
+        return reads_writes(op.op)
     reads, writes = _code_keys(getattr(op, "code", None))
     if isinstance(op, P.Threshold):
         writes |= {op.spikes, op.nspikes} | {k for k in (op.lastspike, op.not_refractory) if k}
@@ -43,6 +45,8 @@ def reads_writes(op: P.Operation) -> tuple[set[str], set[str]]:
 
 def has_draws(op: P.Operation) -> bool:
     """True if the operation consumes random numbers."""
+    if isinstance(op, P.Every):
+        return has_draws(op.op)
     code = getattr(op, "code", None)
     return code is not None and any(st.expr.atoms(*RANDOM_FUNCTIONS) for st in code.statements)
 

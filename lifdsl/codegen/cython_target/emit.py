@@ -248,12 +248,31 @@ def emit_record_rate(k: Kernel, op: P.RecordRate) -> None:
         w(f"{rr}[_k] = _c * {sc};")
 
 
+def emit_every(k: Kernel, op: P.Every) -> None:
+    """The operation on a slower clock: in its steps only, with ``step``, ``t``, ``dt`` and the
+    record row ``_k`` of that clock (locals of the block, shadowing the network's)."""
+    period, dt, step0 = k.integer(op.period), k.double(op.dt), k.integer(op.step0)
+    w = k.body
+    w(f"if (step % {period} == 0) {{")
+    with w.block():
+        w("const int64_t _net_step = step;")
+        w("{")
+        with w.block():
+            w(f"const int64_t step = _net_step / {period};")
+            w(f"const double t = step * {dt};")
+            w(f"const double dt = {dt};")
+            w(f"const int64_t _k = step - {step0};")
+            w("(void)t; (void)dt; (void)_k;")
+            EMITTERS[type(op.op)](k, op.op)
+
+
 EMITTERS = {
     P.Update: emit_update, P.Threshold: emit_threshold, P.Reset: emit_reset,
     P.Propagate: emit_propagate, P.PushSpikes: emit_push, P.EmitSpikes: emit_spike_table,
     P.AddBinomial: emit_add_binomial,
     P.RecordState: emit_record_state,
     P.RecordSpikes: emit_record_spikes, P.RecordRate: emit_record_rate,
+    P.Every: emit_every,
 }
 
 

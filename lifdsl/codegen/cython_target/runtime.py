@@ -92,7 +92,7 @@ class CythonRuntime:
         such buffers before their loop)."""
         b = self.bindings
         sizes = [1]
-        for op in self.program.operations:
+        for op in P.unwrapped(self.program.operations):
             if isinstance(op, (P.Update, P.Threshold)):
                 sizes.append(b.ints[op.count])
             elif isinstance(op, (P.Reset, P.RecordSpikes, P.RecordRate)):
@@ -116,7 +116,7 @@ class CythonRuntime:
     def _grow_sinks(self) -> None:
         """Room in every spike sink for one more step of spikes, then new argument vectors."""
         b = self.bindings
-        for op in self.program.operations:
+        for op in P.unwrapped(self.program.operations):
             if isinstance(op, P.RecordSpikes):
                 sink = b.sinks[op.sink]
                 sink.grow(b.ints[op.size])
@@ -177,7 +177,7 @@ class CythonRuntime:
         """Elements the loops of one step visit (a first estimate of its cost)."""
         b = self.bindings
         work = 1
-        for op in self.program.operations:
+        for op in P.unwrapped(self.program.operations):
             if isinstance(op, (P.Update, P.Threshold)):
                 work += b.ints[op.count]
             elif isinstance(op, P.RecordState):

@@ -3,6 +3,7 @@ step, each operation a vectorised NumPy call over its elements."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
@@ -335,10 +336,23 @@ def _record_rate(op: P.RecordRate, b: P.Bindings) -> Step:
     return run
 
 
+def _every(op: P.Every, b: P.Bindings) -> Step:
+    period = b.ints[op.period]
+    local = dataclasses.replace(b, dt=b.scalars[op.dt], step0=b.ints[op.step0])
+    inner, dt = _INTERPRETERS[type(op.op)](op.op, local), local.dt
+
+    def run(step: int, t: float) -> None:
+        if step % period == 0:
+            own = step // period
+            inner(own, own * dt)
+    return run
+
+
 _INTERPRETERS: dict[type, Callable[[Any, P.Bindings], Step]] = {
     P.Update: _update, P.Threshold: _threshold, P.Reset: _reset, P.Propagate: _propagate,
     P.PushSpikes: _push, P.EmitSpikes: _emit, P.AddBinomial: _add_binomial,
     P.RecordState: _record_state, P.RecordSpikes: _record_spikes, P.RecordRate: _record_rate,
+    P.Every: _every,
 }
 
 
