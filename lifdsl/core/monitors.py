@@ -328,6 +328,11 @@ class SpikeMonitor(SimObject):
         """Total number of spikes."""
         return int(self._count.sum())
 
+    @property
+    def it(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(i, t)``, Brian2's pair for ``plot(*M.it)``-style scripts."""
+        return self.i, self.t
+
     def spike_trains(self) -> dict[int, np.ndarray]:
         """Spike times of each neuron: ``{i: times}``."""
         i, t = self._joined()

@@ -51,6 +51,7 @@ class NeuronGroup(Group):
         dt: float | None = None,
         dtype: str = "float64",
         name: str | None = None,
+        method_options: dict[str, Any] | None = None,
     ) -> None:
         if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or N < 1:
             raise ValueError(f"N must be a positive integer number of neurons, got {N!r}")
@@ -69,8 +70,10 @@ class NeuronGroup(Group):
         resets = parse_code(reset, eqs, "reset")
         ref_value, ref_cond = parse_refractory(refractory)
         self._check_method(method)
+        self._check_method_options(method_options)
         super().__init__(N, eqs, namespace, dtype, name, dt)
         self._method = method
+        self._method_options = dict(method_options or {})
         self._threshold = thr
         self._threshold_text = threshold
         self._resets = resets
@@ -98,13 +101,25 @@ class NeuronGroup(Group):
 
     @staticmethod
     def _check_method(method: str) -> None:
-        from lifdsl.methods import GSL_METHODS, METHODS
+        from lifdsl.methods import GSL_METHODS, METHOD_ALIASES, METHODS
 
         # (Brian2's GSL names run a fixed-step stand-in, see lifdsl.methods.GSL_METHODS)
-        if method != "auto" and method not in METHODS and method not in GSL_METHODS:
+        if method != "auto" and method not in METHODS and method not in GSL_METHODS \
+                and method not in METHOD_ALIASES:
             raise ValueError(
                 f"unknown method {method!r}; known: 'auto', {', '.join(map(repr, METHODS))}"
             )
+
+    @staticmethod
+    def _check_method_options(options: object) -> None:
+        """Brian2's ``method_options`` (exponential_euler's ``simplify``, GSL's tolerances): a
+        mapping is accepted and kept; lifdsl's methods take no options, so none changes a
+        number."""
+        if options is not None and not isinstance(options, dict):
+            raise TypeError(f"method_options must be a dict or None, got {options!r}")
+        for key in options or {}:
+            if not isinstance(key, str):
+                raise TypeError(f"method_options keys must be option names, got {key!r}")
 
     @property
     def method(self) -> str:

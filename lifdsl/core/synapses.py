@@ -336,7 +336,7 @@ class Synapses(Group):
                  on_post: str | Mapping[str, str] | None = None,
                  delay: float | Mapping[str, float] | None = None, method: str = "auto",
                  namespace: dict[str, Any] | None = None, dtype: str = "float64",
-                 name: str | None = None) -> None:
+                 name: str | None = None, method_options: dict[str, Any] | None = None) -> None:
         src, slo, shi = _group_parts(source, "source")
         tgt, tlo, thi = _group_parts(source if target is None else target, "target")
         dtype = self._check_dtype(dtype)
@@ -344,6 +344,7 @@ class Synapses(Group):
         eqs.check_flags(SYNAPSE_FLAGS, "Synapses")
         self._check_names_free(eqs)
         NeuronGroup._check_method(method)
+        NeuronGroup._check_method_options(method_options)
         specs = self._pathway_specs(on_pre, on_post, eqs)
         delays = self._delays_given(delay, [nm for nm, *_ in specs])
         super().__init__(0, eqs, namespace, dtype, name, src.dt)
@@ -351,6 +352,7 @@ class Synapses(Group):
         self._src, self._tgt = src, tgt
         self._src_range, self._tgt_range = (slo, shi), (tlo, thi)
         self._method = method
+        self._method_options = dict(method_options or {})
         self._csr: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}
         self._counts: dict[str, np.ndarray] = {}
         self._pathways: list[SynapticPathway] = []

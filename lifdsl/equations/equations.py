@@ -26,6 +26,7 @@ from .flags import (
 )
 from .functions import BUILTIN_FUNCTIONS, SPECIAL_NAMES, symbol
 from .grammar import (
+    KEYWORDS,
     ExpressionParser,
     Source,
     Token,
@@ -614,13 +615,106 @@ def _substitute_checked(
     return result
 
 
+def _replacement_value(name: str, value: object) -> sp.Basic:
+    """A number or scalar Quantity given for ``name`` as a SymPy value: its SI value times
+    the base units of its dimension (``10*ms`` -> ``0.01*second``), so units still check."""
+    import numpy as np
+
+    from lifdsl.units.dimensions import BASE_UNITS
+    from lifdsl.units.quantity import Quantity
+
+    arr = np.asarray(value)
+    if isinstance(value, (bool, np.bool_)) or arr.shape != () or arr.dtype.kind not in "iuf":
+        raise TypeError(f"Equations(..., {name}=...): give a name (a string) or a number "
+                        f"(with or without a unit), not {value!r}")
+    number = arr.item()
+    if isinstance(number, float) and not np.isfinite(number):
+        raise ValueError(f"Equations(..., {name}=...): {value!r} is not a finite number")
+    expr: sp.Basic = sp.Integer(number) if isinstance(number, int) else sp.Float(number)
+    if isinstance(value, Quantity):
+        for (long, _short), power in zip(BASE_UNITS, value.dim.exponents, strict=True):
+            if power:
+                expr = expr * symbol(long) ** sp.nsimplify(power)
+    return expr
+
+
+def _replaced(lines: Iterable[EquationLine], replacements: Mapping[str, object]
+              ) -> list[EquationLine]:
+    """``lines`` with names replaced as Brian2's ``Equations(eqs, **kwds)`` does: a string
+    renames (a model variable too, its derivative and definition with it), a number or
+    Quantity replaces an external constant by its value; keys the lines do not use are
+    ignored, as in Brian2."""
+    import dataclasses
+
+    lines = list(lines)
+    defined = {line.name for line in lines}
+    mapping: dict[sp.Basic, sp.Basic] = {}
+    renames: dict[str, str] = {}
+    value_names: dict[str, frozenset[str]] = {}
+    for name, value in replacements.items():
+        if name in SPECIAL_NAMES:
+            raise ValueError(f"Equations(..., {name}=...): '{name}' is a special name and "
+                             "cannot be replaced")
+        if isinstance(value, str):
+            if not value.isidentifier() or value.startswith("_") or value in KEYWORDS:
+                raise ValueError(f"Equations(..., {name}={value!r}): {value!r} is not a valid "
+                                 "variable name (to replace a name by an expression, add a "
+                                 "subexpression line)")
+            if value in SPECIAL_NAMES:
+                raise ValueError(f"Equations(..., {name}={value!r}): {value!r} is a special "
+                                 "name")
+            if name in defined and value in defined and value != name:
+                raise ValueError(f"cannot rename model variable {name!r} to {value!r}: "
+                                 f"{value!r} is defined in the equations too")
+            renames[name] = value
+            mapping[symbol(name)] = symbol(value)
+            mapping[derivative_symbol(name)] = derivative_symbol(value)
+        else:
+            if name in defined:
+                raise ValueError(f"cannot replace model variable {name!r} with a value "
+                                 "(only external constants can be)")
+            expr = _replacement_value(name, value)
+            mapping[symbol(name)] = expr
+            value_names[name] = frozenset(s.name for s in expr.free_symbols)
+
+    def names(used: frozenset[str]) -> frozenset[str]:
+        out: set[str] = set()
+        for n in used:
+            if n in renames:
+                out.add(renames[n])
+            elif n in value_names:
+                out |= value_names[n]
+            else:
+                out.add(n)
+        return frozenset(out)
+
+    def sub(expr: sp.Basic | None) -> sp.Basic | None:
+        return None if expr is None else expr.xreplace(mapping)
+
+    out = []
+    for line in lines:
+        if not (line.identifiers & replacements.keys() or line.name in renames):
+            out.append(line)
+            continue
+        new = dataclasses.replace(
+            line, name=renames.get(line.name, line.name), expr=sub(line.expr),
+            lhs=sub(line.lhs), rhs=sub(line.rhs), identifiers=names(line.identifiers),
+            flag_columns=())
+        out.append(dataclasses.replace(new, source=str(new)))
+    return out
+
+
 class Equations:
     """A set of model equations (Brian2's syntax), immutable once built.
 
     Accepts a model string, another Equations, or a list of EquationLine. ``+`` concatenates.
+    Keywords replace names as Brian2's do: ``Equations(eqs, tau=10*ms, v='V')``.
     """
 
-    def __init__(self, eqs: str | Equations | Iterable[EquationLine] = "") -> None:
+    def __init__(self, eqs: str | Equations | Iterable[EquationLine] = "",
+                 **replacements: object) -> None:
+        if replacements:  # Brian2's Equations(eqs, tau=..., v='V'): the lines, then replaced
+            eqs = _replaced(Equations(eqs).lines, replacements)
         if isinstance(eqs, str):
             lines = _parse_text(eqs)
         elif not isinstance(eqs, Equations) and not hasattr(eqs, "__iter__"):

@@ -411,6 +411,7 @@ _EXACT: dict[str, Callable[[int | Fraction], Const]] = {
     "sign": lambda x: (x > 0) - (x < 0),
     "floor": math.floor,
     "ceil": math.ceil,
+    "int": math.trunc,
 }
 #: SymPy function class -> the builtin's name (to rebuild a substituted call).
 _NAME_OF: dict[object, str] = {

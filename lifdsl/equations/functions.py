@@ -97,6 +97,15 @@ def _new_draw(cls):
     return lambda: cls(sp.Integer(next(_draws)))
 
 
+def truncate(x: sp.Basic) -> sp.Basic:
+    """``int(x)``: x rounded toward zero (C's and NumPy's cast, Brian2's ``int``); a condition
+    gives 1 where true and 0 where false."""
+    if isinstance(x, (sp.core.relational.Relational, sp.logic.boolalg.Boolean)) and not \
+            isinstance(x, sp.Symbol):
+        return sp.Piecewise((sp.S.One, x), (sp.S.Zero, True))
+    return sp.sign(x) * sp.floor(sp.Abs(x))
+
+
 #: name in a model string -> (SymPy callable, allowed argument counts)
 BUILTIN_FUNCTIONS: dict[str, tuple[object, tuple[int, ...]]] = {
     "exp": (sp.exp, (1,)),
@@ -116,6 +125,7 @@ BUILTIN_FUNCTIONS: dict[str, tuple[object, tuple[int, ...]]] = {
     "sign": (sp.sign, (1,)),
     "floor": (sp.floor, (1,)),
     "ceil": (sp.ceiling, (1,)),
+    "int": (truncate, (1,)),
     "clip": (clip, (3,)),
     "exprel": (exprel, (1,)),
     "rand": (_new_draw(rand), (0,)),

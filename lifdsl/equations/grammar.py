@@ -677,8 +677,9 @@ class ExpressionParser:
             while True:
                 arg_start = self.peek().pos
                 arg = self.expression(0)
-                self.number_operand(arg, Token("NAME", f"{name}()", name_tok.pos,
-                                               name_tok.end), arg_start, self._last_end())
+                if not (name == "int" and _is_condition(arg)):  # int(True) is 1, as in Brian2
+                    self.number_operand(arg, Token("NAME", f"{name}()", name_tok.pos,
+                                                   name_tok.end), arg_start, self._last_end())
                 args.append(arg)
                 tok = self.peek()
                 if self._is(tok, ","):
@@ -797,7 +798,18 @@ def _precedence(expr: sp.Basic) -> int:
         return _PREC_NOT
     if isinstance(expr, sp.Mod):
         return PRECEDENCE["Mul"]
+    if _int_of_condition(expr) is not None:
+        return PRECEDENCE["Atom"]
     return precedence(expr)
+
+
+def _int_of_condition(expr: sp.Basic) -> sp.Basic | None:
+    """The condition ``c`` if ``expr`` is ``int(c)`` (``Piecewise((1, c), (0, True))``)."""
+    if isinstance(expr, sp.Piecewise) and len(expr.args) == 2:
+        (one, cond), (zero, otherwise) = expr.args
+        if one == 1 and zero == 0 and otherwise is sp.true:
+            return cond
+    return None
 
 
 class _ModelPrinter(StrPrinter):
@@ -825,6 +837,12 @@ class _ModelPrinter(StrPrinter):
     def _print_Function(self, expr):
         name = _FUNCTION_NAMES.get(expr.func.__name__, expr.func.__name__)
         return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Piecewise(self, expr):
+        cond = _int_of_condition(expr)
+        if cond is None:
+            return super()._print_Piecewise(expr)
+        return f"int({self._print(cond)})"
 
     def _print_Mod(self, expr):
         a, b = expr.args

@@ -31,6 +31,7 @@ from .text import TextMethod
 __all__ = [
     "GSL_METHODS",
     "METHODS",
+    "METHOD_ALIASES",
     "DiscreteUpdate",
     "DiscretizationError",
     "Method",
@@ -41,6 +42,8 @@ __all__ = [
 
 #: Registered methods: name -> instance.
 METHODS: dict[str, Method] = {}
+#: Other names a method answers to: Brian2's ``linear`` is lifdsl's ``exact``.
+METHOD_ALIASES: dict[str, str] = {"linear": "exact"}
 
 #: Brian2's GSL integrators (adaptive steps with error control inside each dt, from the GNU
 #: Scientific Library, which lifdsl does not use) -> the fixed-step method run instead: rk2
@@ -53,7 +56,10 @@ logger = logging.getLogger("lifdsl")
 
 def resolve(method: str) -> str:
     """The registered method a name stands for: a GSL name gives its fixed-step stand-in
-    (:data:`GSL_METHODS`, with a one-line notice per name and process); others are unchanged."""
+    (:data:`GSL_METHODS`, with a one-line notice per name and process), an alias its method
+    (:data:`METHOD_ALIASES`); others are unchanged."""
+    if isinstance(method, str) and method in METHOD_ALIASES and method not in METHODS:
+        return METHOD_ALIASES[method]
     if isinstance(method, str) and method in GSL_METHODS and method not in METHODS:
         chosen = GSL_METHODS[method]
         if method not in _noticed:

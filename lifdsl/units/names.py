@@ -76,6 +76,8 @@ def _build() -> tuple[dict[str, tuple[float, Dimension]], dict[str, tuple[float,
     every["K"] = (1.0, dimension(K=1))
     every["candela"] = (1.0, dimension(cd=1))
     every["1"] = (1.0, DIMENSIONLESS)
+    every["radian"] = (1.0, DIMENSIONLESS)  # angles are dimensionless, as in Brian2
+    every["steradian"] = (1.0, DIMENSIONLESS)
     for p in ("c", "m", "u"):
         f = PREFIXES[p][1]
         for k in (2, 3):
@@ -91,7 +93,8 @@ def _build() -> tuple[dict[str, tuple[float, Dimension]], dict[str, tuple[float,
         exported[name] = every[name]
         for p in EXPORTED_PREFIXES:
             exported[p + name] = every[p + name]
-    for name in ("kelvin", "kilogram", "cmetre", "cmeter", *_SHORT_EXPORTS, *_LENGTH_EXPORTS):
+    for name in ("kelvin", "kilogram", "radian", "steradian", "cmetre", "cmeter",
+                 *_SHORT_EXPORTS, *_LENGTH_EXPORTS):
         exported[name] = every[name]
     for p in _LENGTH_EXPORTS:
         for k in (2, 3):

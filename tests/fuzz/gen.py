@@ -28,6 +28,8 @@ NONLINEAR = [
     "tanh({a})", "0.2*clip({a}, -2, 2)**2", "abs({b})", "clip({a}, -0.5, 1.5)", "sqrt(1 + {a}**2)",
     "exp(-abs({a}))", "{a}/(1 + {b}**2)", "0.1*tanh({a})*{b}", "sin({a})", "0.5*{a}**3/(1+{a}**4)",
     "exprel({a})", "log(2 + {b}**2)",
+    # Brian2's integer arithmetic in strings (steps: both targets must round alike)
+    "0.1*int(2*{a})", "0.1*({b} % 1.5)", "0.05*floor({a}) + 0.05*ceil({b})", "0.1*int({a} > {b})",
 ]
 
 
