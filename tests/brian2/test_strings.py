@@ -106,3 +106,13 @@ def test_spike_monitor_it_is_the_pair_i_t():
     # the per-neuron counts are kept apart from the recorded spikes: they must agree
     assert list(np.bincount(i, minlength=3)) == list(M.count) and M.num_spikes == len(t) > 10
     assert np.all(np.diff(t) >= 0)
+
+
+def test_spike_monitor_record_false_counts_without_recording():
+    G = ld.NeuronGroup(3, "dv/dt = (1 + i)/(10*ms) : 1", threshold="v > 1", reset="v = 0",
+                       method="euler", dt=0.1 * ms)
+    full, counting = ld.SpikeMonitor(G), ld.SpikeMonitor(G, record=False)
+    ld.Network(G, full, counting).run(25 * ms)
+    assert len(counting.i) == len(counting.t) == 0 and len(full.i) > 10
+    assert list(counting.count) == list(full.count)
+    assert counting.num_spikes == full.num_spikes
