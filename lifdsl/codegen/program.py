@@ -214,6 +214,15 @@ class RecordRate:
 
 
 @dataclass(frozen=True)
+class CallPython:
+    """Call the Python function ``function`` (a key of ``Bindings.callbacks``) with ``t``: out
+    of the compiled loop (the Cython kernel takes the GIL for it); an exception it raises
+    stops the run in that step and reaches the caller."""
+
+    function: str
+
+
+@dataclass(frozen=True)
 class Every:
     """``op`` on a slower clock of the network: only in steps where ``step % period == 0``,
     and there with that clock's own step ``step // period``, its ``t`` and ``dt`` (the double
@@ -226,7 +235,7 @@ class Every:
 
 
 Operation = (Update | Threshold | Reset | Propagate | PushSpikes | EmitSpikes | AddBinomial
-             | RecordState | RecordSpikes | RecordRate | Every)
+             | RecordState | RecordSpikes | RecordRate | CallPython | Every)
 
 
 def unwrapped(operations) -> list:
@@ -311,6 +320,7 @@ class Bindings:
     ints: dict[str, int] = field(default_factory=dict)
     functions: dict[str, Any] = field(default_factory=dict)
     sinks: dict[str, SpikeSink] = field(default_factory=dict)
+    callbacks: dict[str, Any] = field(default_factory=dict)
     dt: float = 0.0
     step0: int = 0                     # first step of this run (records count from here)
     rng: np.random.Generator | None = None
@@ -327,6 +337,7 @@ class Part:
     ints: dict[str, int] = field(default_factory=dict)
     functions: dict[str, Any] = field(default_factory=dict)
     sinks: dict[str, SpikeSink] = field(default_factory=dict)
+    callbacks: dict[str, Any] = field(default_factory=dict)
 
     def merge(self, other: Part) -> None:
         """Add ``other``'s entries (keys are unique per object, so nothing is overwritten)."""
@@ -336,6 +347,7 @@ class Part:
         self.ints.update(other.ints)
         self.functions.update(other.functions)
         self.sinks.update(other.sinks)
+        self.callbacks.update(other.callbacks)
 
 
 def assemble(parts: Part, schedule: list, dt: float, step0: int,
@@ -349,7 +361,8 @@ def assemble(parts: Part, schedule: list, dt: float, step0: int,
     program = Program(ops, tuple(sorted(dtypes.items())), fkeys)
     bindings = Bindings(arrays={k: b.array for k, b in parts.buffers.items()},
                         scalars=dict(parts.scalars), ints=dict(parts.ints),
-                        functions=dict(parts.functions), sinks=dict(parts.sinks), dt=dt,
+                        functions=dict(parts.functions), sinks=dict(parts.sinks),
+                        callbacks=dict(parts.callbacks), dt=dt,
                         step0=step0, rng=rng)
     for key, sink in parts.sinks.items():
         bind_sink(bindings, key, sink)
@@ -376,7 +389,8 @@ def sink_buffers(key: str) -> tuple[tuple[str, str], ...]:
 
 
 __all__ = [
-    "OPERATORS", "Bindings", "Buffer", "Code", "Every", "Operation", "Part", "Program", "Propagate",
+    "OPERATORS", "Bindings", "Buffer", "CallPython", "Code", "Every", "Operation", "Part",
+    "Program", "Propagate",
     "PushSpikes", "EmitSpikes", "AddBinomial",
     "RecordRate", "RecordSpikes", "RecordState", "Ref", "Reset", "SpikeSink", "Threshold",
     "TimedArrayIndexError", "function_name",

@@ -14,13 +14,14 @@ from lifdsl.core.network import (
     store,
 )
 from lifdsl.core.neurongroup import NeuronGroup, Subgroup
+from lifdsl.core.operations import PythonOperation
 from lifdsl.core.random import seed
 from lifdsl.core.synapses import Synapses
 from lifdsl.core.timedarray import TimedArray
 
 __all__ = [
     "Clock", "defaultclock", "Network", "NeuronGroup", "PoissonGroup", "PoissonInput",
-    "PopulationRateMonitor", "SpikeGeneratorGroup", "SpikeMonitor",
+    "PopulationRateMonitor", "PythonOperation", "SpikeGeneratorGroup", "SpikeMonitor",
     "StateMonitor", "Subgroup", "Synapses", "TimedArray", "collect", "magic_network", "prefs",
     "restore", "run", "seed", "start_scope", "store",
 ]

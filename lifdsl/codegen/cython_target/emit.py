@@ -263,7 +263,18 @@ def emit_every(k: Kernel, op: P.Every) -> None:
             w(f"const double dt = {dt};")
             w(f"const int64_t _k = step - {step0};")
             w("(void)t; (void)dt; (void)_k;")
+            outer, k.step_name = k.step_name, "_net_step"
             EMITTERS[type(op.op)](k, op.op)
+            k.step_name = outer
+
+
+def emit_call_python(k: Kernel, op: P.CallPython) -> None:
+    """A call into Python with ``t`` (the module's ``_call_python`` takes the GIL); the run
+    stops in this step if it raised."""
+    if op.function not in k.callbacks:
+        k.callbacks.append(op.function)
+    which = k.callbacks.index(op.function)
+    k.body(f"if (lifdsl_py_callback({which}, t)) return {k.step_name};")
 
 
 EMITTERS = {
@@ -272,7 +283,7 @@ EMITTERS = {
     P.AddBinomial: emit_add_binomial,
     P.RecordState: emit_record_state,
     P.RecordSpikes: emit_record_spikes, P.RecordRate: emit_record_rate,
-    P.Every: emit_every,
+    P.Every: emit_every, P.CallPython: emit_call_python,
 }
 
 
@@ -285,6 +296,7 @@ def generate_kernel(program: P.Program) -> tuple[str, ArgLayout]:
             emit_fused(k, chain)
         else:
             EMITTERS[type(chain[0])](k, chain[0])
+    k.layout.callbacks = list(k.callbacks)
     return module_source(k), k.layout
 
 
@@ -318,6 +330,42 @@ def run(uintptr_t P, uintptr_t D, uintptr_t L, object capsule, int64_t step0, in
         r = lifdsl_kernel(<void**> P, <const double*> D, <const int64_t*> L, rng, step0,
                           n_steps)
     return r
+'''
+
+
+#: a kernel that calls Python: the functions by number, and the first exception one raised
+_PYX_CALLBACKS = '''
+
+cdef extern from *:
+    ctypedef int (*lifdsl_cb_t)(int64_t, double) noexcept nogil
+    lifdsl_cb_t lifdsl_py_callback
+
+_CALLBACKS = []
+_ERRORS = []
+
+
+cdef int _call_python(int64_t which, double t) noexcept nogil:
+    with gil:
+        try:
+            _CALLBACKS[which](t)
+        except BaseException as err:
+            _ERRORS.append(err)
+            return 1
+    return 0
+
+
+lifdsl_py_callback = _call_python
+
+
+def set_callbacks(functions):
+    """The Python functions the kernel calls, by number (before each run)."""
+    _CALLBACKS[:] = list(functions)
+    _ERRORS.clear()
+
+
+def take_error():
+    """The exception a called function raised (or None), forgotten."""
+    return _ERRORS.pop(0) if _ERRORS else None
 '''
 
 
@@ -364,9 +412,12 @@ def module_source(k: Kernel) -> str:
     c.append("    }")
     c.append("    return step0 + n_steps;")
     c.append("}")
+    if k.callbacks:
+        c.insert(0, "typedef int (*lifdsl_cb_t)(int64_t, double);\n"
+                    "static lifdsl_cb_t lifdsl_py_callback = 0;")
     ctext = "\n".join(c).replace('"""', "'''")
     ctext = "\n".join(("" if not ln.strip() else ln) for ln in ctext.splitlines())
-    return _PYX_HEAD + ctext + "\n" + _PYX_TAIL
+    return _PYX_HEAD + ctext + "\n" + _PYX_TAIL + (_PYX_CALLBACKS if k.callbacks else "")
 
 
 __all__ = ["EMITTERS", "generate_kernel", "module_source"]

@@ -25,6 +25,7 @@ class ArgLayout:
     pointers: list[tuple] = field(default_factory=list)
     doubles: list[tuple] = field(default_factory=list)
     ints: list[tuple] = field(default_factory=list)
+    callbacks: list[str] = field(default_factory=list)   # Python functions called, by number
 
     @staticmethod
     def _slot(table: list[tuple], spec: tuple, vector: str) -> str:
@@ -98,6 +99,8 @@ class Kernel:
         self.capacity_checks: list[str] = []
         self.n_ops = 0
         self.needs_distributions = False   # NumPy's samplers beyond the normal one
+        self.callbacks: list[str] = []     # keys of the Python functions called, by number
+        self.step_name = "step"            # the network's step (inside Every: _net_step)
 
     def _declare(self, cname: str, text: str) -> str:
         if cname not in self.declared:
@@ -426,5 +429,5 @@ class Loop:
             if spikes is not None:
                 w(f"{spikes[1]}[0] = _nspk;")
             if self.scope.checks:  # a TimedArray read out of its columns stops the run here
-                w("if (__builtin_expect(_err[0], 0)) return step;")
+                w(f"if (__builtin_expect(_err[0], 0)) return {self.k.step_name};")
         self.k.n_ops += 1

@@ -135,6 +135,9 @@ class CythonRuntime:
         chunk = max(1, min(n_steps, 1000, int(2e6 / self._work_per_step())))
         start = time.perf_counter()
         next_report = start + report_period
+        callbacks = getattr(self.layout, "callbacks", [])
+        if callbacks:
+            self.module.set_callbacks([b.callbacks[key] for key in callbacks])
         with deferred() as ctrl_c:
             while step < end:
                 stop = min(end, step + chunk)
@@ -146,6 +149,10 @@ class CythonRuntime:
                                                   stop - step))
                 step = reached
                 set_step(step)
+                if callbacks:
+                    err = self.module.take_error()
+                    if err is not None:   # (the step it stopped in is partly done)
+                        raise err
                 if self._errors[0]:
                     self._raise_error(step)
                 now = time.perf_counter()

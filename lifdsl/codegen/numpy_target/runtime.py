@@ -336,6 +336,14 @@ def _record_rate(op: P.RecordRate, b: P.Bindings) -> Step:
     return run
 
 
+def _call_python(op: P.CallPython, b: P.Bindings) -> Step:
+    function = b.callbacks[op.function]
+
+    def run(step: int, t: float) -> None:
+        function(t)
+    return run
+
+
 def _every(op: P.Every, b: P.Bindings) -> Step:
     period = b.ints[op.period]
     local = dataclasses.replace(b, dt=b.scalars[op.dt], step0=b.ints[op.step0])
@@ -352,7 +360,7 @@ _INTERPRETERS: dict[type, Callable[[Any, P.Bindings], Step]] = {
     P.Update: _update, P.Threshold: _threshold, P.Reset: _reset, P.Propagate: _propagate,
     P.PushSpikes: _push, P.EmitSpikes: _emit, P.AddBinomial: _add_binomial,
     P.RecordState: _record_state, P.RecordSpikes: _record_spikes, P.RecordRate: _record_rate,
-    P.Every: _every,
+    P.CallPython: _call_python, P.Every: _every,
 }
 
 
