@@ -14,7 +14,13 @@ PAGES = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 BLOCK = re.compile(r"```(?:python|\{code-cell\}[^\n]*)\n(.*?)```", re.S)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+# the notebook compiles a kernel per neuron variant on a fresh cache (~45 s here): slow
+SLOW_PAGES = {"tutorial.md"}
+
+
+@pytest.mark.parametrize("page", [pytest.param(p, marks=pytest.mark.slow)
+                                  if p.name in SLOW_PAGES else p for p in PAGES],
+                         ids=lambda p: p.name)
 def test_python_blocks_run(page):
     blocks = BLOCK.findall(page.read_text())
     if page.name in ("index.md", "architecture.md"):  # pages without examples
