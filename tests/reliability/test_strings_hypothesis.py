@@ -320,6 +320,6 @@ def test_four_times_as_many_examples():
     """Every test above again, in a fresh process, with 4 times as many examples."""
     env = {**os.environ, "LIFDSL_HYPOTHESIS_SCALE": "4"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",
-         __file__], env=env, capture_output=True, text=True, timeout=3600)
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+         "-m", "not slow", __file__], env=env, capture_output=True, text=True, timeout=3600)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
