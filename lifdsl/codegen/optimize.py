@@ -102,6 +102,9 @@ class AffineRewrite:
 
     statements: list[Assign]
     coefficients: dict[str, sp.Basic] = field(default_factory=dict)
+    #: the source of :func:`coefficient_values`' function of the coefficients (printed once,
+    #: remembered with the rewrite: SymPy's printer is ~5 ms of a fresh process's first run)
+    coefficient_source: str = field(default="", compare=False)
 
 
 #: prefixes of the names :func:`affine_rewrite` introduces (users cannot start names with '_')
@@ -126,10 +129,19 @@ def affine_rewrite(statements: Sequence[Assign], states: Iterable[str], per_neur
     extra = repr((states, sorted(per_neuron),
                   None if constants is None else sorted(constants)))
     key = symbolic_memo.memo_key("affine_rewrite", expressions, extra)
-    value = symbolic_memo.remembered(
-        key, AffineRewrite,
-        lambda: compute_affine_rewrite(statements, states, per_neuron, constants))
-    return AffineRewrite(list(value.statements), dict(value.coefficients))  # (copies)
+
+    def compute() -> AffineRewrite:
+        rewrite = compute_affine_rewrite(statements, states, per_neuron, constants)
+        exprs = tuple(rewrite.coefficients.values())
+        rewrite.coefficient_source = _coefficient_source(exprs) if exprs else ""
+        return rewrite
+
+    value = symbolic_memo.remembered(key, AffineRewrite, compute)
+    exprs = tuple(value.coefficients.values())
+    if exprs and value.coefficient_source and exprs not in _functions:
+        _functions[exprs] = _compiled_coefficients(value.coefficient_source)
+    return AffineRewrite(list(value.statements), dict(value.coefficients),
+                         value.coefficient_source)  # (copies)
 
 
 def compute_affine_rewrite(statements: Sequence[Assign], states: Iterable[str],
@@ -267,11 +279,23 @@ def _coefficient_function(exprs: tuple[sp.Basic, ...]):
     (printed by the NumPy target's printer; remembered by expressions)."""
     fn = _functions.get(exprs)
     if fn is None:
-        from lifdsl.codegen.numpy_target.printer import compile_numpy, print_expr, py_name
-
-        names = sorted({s.name for e in exprs for s in e.free_symbols})
-        lines = ["def _coefficients(_v):"]
-        lines += [f"    {py_name(nm)} = _v[{nm!r}]" for nm in names]
-        lines.append("    return (" + "".join(f"{print_expr(e)}, " for e in exprs) + ")")
-        fn = _functions[exprs] = compile_numpy("\n".join(lines) + "\n", "_coefficients")
+        fn = _functions[exprs] = _compiled_coefficients(_coefficient_source(exprs))
     return fn
+
+
+def _coefficient_source(exprs: tuple[sp.Basic, ...]) -> str:
+    """The source of ``_coefficients(values)`` returning the tuple of ``exprs``."""
+    from lifdsl.codegen.numpy_target.printer import print_expr, py_name
+
+    names = sorted({s.name for e in exprs for s in e.free_symbols})
+    lines = ["def _coefficients(_v):"]
+    lines += [f"    {py_name(nm)} = _v[{nm!r}]" for nm in names]
+    lines.append("    return (" + "".join(f"{print_expr(e)}, " for e in exprs) + ")")
+    return "\n".join(lines) + "\n"
+
+
+def _compiled_coefficients(source: str):
+    """The function ``_coefficients`` defined by ``source`` (see :func:`_coefficient_source`)."""
+    from lifdsl.codegen.numpy_target.printer import compile_numpy
+
+    return compile_numpy(source, "_coefficients")

@@ -13,9 +13,10 @@ keyed by the program's canonical text and a fingerprint of every file of ``codeg
 
 - The key is the sha256 of the inputs' canonical text (``disk_memo.canonical_text``: class,
   name and assumptions of every node), of the other arguments, of a fingerprint of the source
-  that shapes the result (this file, ``codegen/optimize.py``, ``equations/functions.py`` and
-  ``equations/statements.py``) and of the lifdsl, SymPy and Python versions. Inputs without
-  such a text (a ``Dummy``) are computed, never remembered.
+  that shapes the result (this file, ``codegen/optimize.py``, the NumPy printer and
+  ``codegen/long_expressions.py``, which print the rewrite's coefficient function,
+  ``equations/functions.py`` and ``equations/statements.py``) and of the lifdsl, SymPy and
+  Python versions. Inputs without such a text (a ``Dummy``) are computed, never remembered.
 - An entry is a header line, the sha256 of the payload, the pickled ``(key, value)``; written
   to a temporary file and moved into place; stored only if it unpickles (SymPy's evaluation
   off) to an equal value; read only if it and its folder are private to the user
@@ -67,6 +68,8 @@ _counts = {"computed": 0, "disk": 0, "memory": 0, "stored": 0}
 _SHAPING_SOURCES = (
     ("codegen", "optimize.py"),
     ("codegen", "symbolic_memo.py"),
+    ("codegen", "numpy_target/printer.py"),   # (the coefficients' printed function)
+    ("codegen", "long_expressions.py"),
     ("equations", "functions.py"),
     ("equations", "statements.py"),
 )

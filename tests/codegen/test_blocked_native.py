@@ -57,10 +57,10 @@ def test_blocked_loop_with_fused_reset_equals_numpy():
 
 @needs_compiler
 def test_one_pass_loop_gives_the_same(monkeypatch):
-    from lifdsl.codegen.cython_target import emit, runtime
+    from lifdsl.codegen.cython_target import layout, runtime
 
     Gb, Mb = _run("cython", 300)
-    monkeypatch.setattr(emit, "BLOCKED", False)
+    monkeypatch.setattr(layout, "BLOCKED", False)
     monkeypatch.setattr(runtime, "_KERNELS", {})   # (this process's table knows no flag)
     Go, Mo = _run("cython", 300)
     assert "LIFDSL_FOR_SET(_cbuf" not in Go.generated_code("cython")

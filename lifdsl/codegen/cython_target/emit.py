@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from lifdsl.codegen import program as P
 from lifdsl.codegen.c_printer import C_SUPPORT_CODE
+from lifdsl.codegen.cython_target import layout
 from lifdsl.codegen.cython_target.analysis import fusion_plan
-from lifdsl.codegen.cython_target.kernel import BLOCK, ArgLayout, Kernel, Loop, Part
-
-#: threshold loops in blocks (a vectorisable pass, then the spiking elements) where they
-#: can be (see ``Loop.blockable``); False gives the one-pass loop (for comparisons)
-BLOCKED = True
+from lifdsl.codegen.cython_target.kernel import BLOCK, Kernel, Loop, Part
+from lifdsl.codegen.cython_target.layout import ArgLayout
 
 
 def _spikes(k: Kernel, op) -> tuple[str, str]:
@@ -48,7 +46,7 @@ def _threshold_loop(k: Kernel, ops: list, thr: P.Threshold) -> None:
     spk = _spikes(k, thr)
     count = k.integer(thr.count)
     k.body(f"{spk[1]}[0] = 0;")
-    loop.blocked = BLOCKED and loop.blockable(parts)
+    loop.blocked = layout.BLOCKED and loop.blockable(parts)
     loop.open_element("_j")
     cond = loop.run_parts(parts, count, spikes=spk, refractory=refractory,
                           blocked=loop.blocked)

@@ -3,44 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy as sp
 
 from lifdsl.codegen import pathway
 from lifdsl.codegen import program as P
+from lifdsl.codegen.cython_target.layout import ArgLayout
 from lifdsl.codegen.cython_target.printer import KernelPrinter, Scope
 from lifdsl.codegen.random_draws import draw_kinds, predraw
 from lifdsl.equations.statements import Assign
 
 CTYPES = {"float64": "double", "float32": "float", "int64": "int64_t", "int32": "int32_t",
           "bool": "unsigned char"}
-
-
-@dataclass
-class ArgLayout:
-    """What goes where in the kernel's three argument vectors: each entry is a spec
-    ``(kind, key)`` that the runtime looks up in the bindings (see ``runtime.ARGUMENTS``)."""
-
-    pointers: list[tuple] = field(default_factory=list)
-    doubles: list[tuple] = field(default_factory=list)
-    ints: list[tuple] = field(default_factory=list)
-    callbacks: list[str] = field(default_factory=list)   # Python functions called, by number
-
-    @staticmethod
-    def _slot(table: list[tuple], spec: tuple, vector: str) -> str:
-        if spec not in table:
-            table.append(spec)
-        return f"{vector}[{table.index(spec)}]"
-
-    def ptr(self, *spec) -> str:
-        return self._slot(self.pointers, spec, "P")
-
-    def dbl(self, *spec) -> str:
-        return self._slot(self.doubles, spec, "D")
-
-    def int(self, *spec) -> str:
-        return self._slot(self.ints, spec, "L")
 
 
 class Writer:

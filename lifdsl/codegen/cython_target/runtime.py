@@ -12,9 +12,8 @@ import numpy as np
 from lifdsl.codegen import program as P
 from lifdsl.codegen import symbolic_memo
 from lifdsl.codegen.cache import compile_cython, generation
-from lifdsl.codegen.cython_target import emit
-from lifdsl.codegen.cython_target.emit import generate_kernel
-from lifdsl.codegen.cython_target.kernel import ArgLayout
+from lifdsl.codegen.cython_target import layout
+from lifdsl.codegen.cython_target.layout import ArgLayout
 from lifdsl.codegen.interrupt import deferred
 
 #: one compiled kernel per distinct program in this process: program -> (source, layout, module)
@@ -28,10 +27,18 @@ def kernel_source(program: P.Program) -> str:
     return hit[0] if hit is not None else _generated(program)[0]
 
 
+def generate_kernel(program: P.Program) -> tuple[str, ArgLayout]:
+    """The kernel's source and argument layout, printed now (the emitter is imported only
+    here: a run whose kernel the disk memo knows never loads it)."""
+    from lifdsl.codegen.cython_target.emit import generate_kernel as generate
+
+    return generate(program)
+
+
 def _generated(program: P.Program) -> tuple[str, ArgLayout]:
     """``generate_kernel(program)``, remembered on disk by the program's content (see
     :mod:`lifdsl.codegen.symbolic_memo`): a fresh process does not print a kernel again."""
-    key = symbolic_memo.kernel_key(program, f"blocked={emit.BLOCKED}")
+    key = symbolic_memo.kernel_key(program, f"blocked={layout.BLOCKED}")
     return symbolic_memo.remembered(key, tuple, lambda: generate_kernel(program))
 
 
