@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import lifdsl as ld
-from lifdsl.codegen import cache, symbolic_memo
+from lifdsl.codegen import cache, optimize, symbolic_memo
 from lifdsl.codegen.cache import compiler_available
 from lifdsl.codegen.optimize import affine_rewrite, compute_affine_rewrite
 from lifdsl.equations import Equations
@@ -102,6 +102,18 @@ def test_affine_rewrite_is_remembered_on_disk(tmp_path, monkeypatch):
     assert again == first and symbolic_memo.stats()["disk"] == before["disk"] + 1
     again.statements.clear()   # a copy: the remembered one is untouched
     assert affine_rewrite(*args) == first
+    # the coefficients' function comes with the entry: the same source and numbers as printed
+    exprs = tuple(again.coefficients.values())
+    assert again.coefficient_source == optimize._coefficient_source(exprs)
+    optimize._functions.pop(exprs, None)
+    symbolic_memo.forget()
+    affine_rewrite(*args)
+    assert exprs in optimize._functions      # set from the entry, before any value is asked
+    values = dict(NS, dt=1e-4)
+    loaded = optimize.coefficient_values(again.coefficients, values)
+    optimize._functions.pop(exprs)
+    printed = optimize.coefficient_values(again.coefficients, values)
+    assert loaded == printed and len(loaded) == len(exprs) > 0
     # a damaged entry: a warning, then computed afresh
     entries[0].write_bytes(entries[0].read_bytes()[:-5])
     symbolic_memo.forget()
