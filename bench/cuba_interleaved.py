@@ -12,6 +12,8 @@ Brian2's standalone loop time (``results/last_run_info.txt``) is ``std::clock()`
 process's CPU time, not wall time, so on a loaded machine it leaves out the time the binary
 waited for a core. lifdsl's rows therefore also give CPU time (``time.process_time``) of the
 loop and of the whole ``net.run``: ``loop_cpu`` and ``run_cpu``, the like-for-like columns.
+``connect`` is wall time on both sides; ``connect_cpu`` is CPU time on both sides (the binary
+also reads ``std::clock()`` around its synapse creation).
 The scripts are ``bench/cuba.py``'s (same model, seed and measurements); Brian2 standalone is
 compiled once per N before the rounds (its binary is what runs; the binary creates the
 synapses, so its connect time is measured inside it).
@@ -46,9 +48,10 @@ def _binary(folder: Path) -> dict:
     subprocess.run([str(folder / "main")], cwd=folder, stdout=subprocess.DEVNULL, check=True)
     wall = time.perf_counter() - t0
     loop = float((folder / "results" / "last_run_info.txt").read_text().split()[0])
-    connect = float((folder / "bench_connect.txt").read_text())
+    connect, connect_cpu = (float(x) for x in
+                            (folder / "bench_connect.txt").read_text().split()[:2])
     hwm = int((folder / "bench_hwm.txt").read_text().split()[0])
-    return dict(loop=loop, run=wall, connect=connect, hwm_kib=hwm)
+    return dict(loop=loop, run=wall, connect=connect, connect_cpu=connect_cpu, hwm_kib=hwm)
 
 
 def main() -> None:
@@ -74,11 +77,12 @@ def main() -> None:
             rows["brian2 standalone"].append(_binary(folder))
         print(f"N = {n}, 1 s, {args.rounds} rounds alternating; seconds (min / median), "
               f"peak MiB (median)")
-        print(f"{'simulator':18s} | {'connect':>15s} | {'loop':>15s} | {'run':>15s} | "
+        print(f"{'simulator':18s} | {'connect':>15s} | {'connect cpu':>15s} | {'loop':>15s} | "
+              f"{'run':>15s} | "
               f"{'loop cpu':>15s} | {'run cpu':>15s} | peak")
         for name, samples in rows.items():
             cells = []
-            for key in ("connect", "loop", "run", "loop_cpu", "run_cpu"):
+            for key in ("connect", "connect_cpu", "loop", "run", "loop_cpu", "run_cpu"):
                 vals = [s.get(key, s["loop"] if key == "loop_cpu" else None) for s in samples]
                 if None in vals:
                     cells.append(f"{'-':>15s}")
@@ -99,7 +103,8 @@ def main() -> None:
                             ("whole net.run CPU / peer loop (CPU)", "run_cpu", "loop_cpu"),
                             ("loop / peer loop", "loop", "loop"),
                             ("loop CPU / peer loop (CPU)", "loop_cpu", "loop_cpu"),
-                            ("connect / peer connect", "connect", "connect")):
+                            ("connect / peer connect", "connect", "connect"),
+                            ("connect CPU / peer connect (CPU)", "connect_cpu", "connect_cpu")):
             m, r = ratio(a, b)
             print(f"  {label}: {m:.2f} (minima), {r:.2f} (median of rounds)")
         pk = (statistics.median(s["hwm_kib"] for s in ours)

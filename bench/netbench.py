@@ -89,6 +89,7 @@ LIFDSL_HEAD = textwrap.dedent('''
 
 LIFDSL_TAIL = textwrap.dedent('''
     print(json.dumps(dict(connect=t_connect, loop=loop[0], run=t_run, import_=t_import - t_start,
+                          connect_cpu=globals().get("t_connect_cpu"),
                           loop_cpu=loop[1], run_cpu=globals().get("t_run_cpu"),
                           spikes=int(S.num_spikes), synapses=sum(len(s) for s in synapses),
                           hwm_kib=hwm_kib())))
@@ -106,7 +107,7 @@ BRIAN2_HEAD = textwrap.dedent('''
     b2.prefs.logging.console_log_level = "WARNING"
     if mode == "standalone":
         b2.set_device("cpp_standalone", directory=folder, build_on_run=False)
-        b2.prefs.codegen.cpp.headers += ["<chrono>", "<fstream>", "<string>"]
+        b2.prefs.codegen.cpp.headers += ["<chrono>", "<ctime>", "<fstream>", "<string>"]
     else:
         b2.prefs.codegen.target = mode
         b2.prefs.codegen.runtime.cython.cache_dir = folder
@@ -116,7 +117,8 @@ BRIAN2_HEAD = textwrap.dedent('''
     def connect_begin():
         """Start the connect() clock (standalone: inside the binary, around synapse creation)."""
         if mode == "standalone":
-            b2.device.insert_code("main", "auto bench_c0 = std::chrono::steady_clock::now();")
+            b2.device.insert_code("main", "auto bench_c0 = std::chrono::steady_clock::now(); "
+                                          "std::clock_t bench_k0 = std::clock();")
         return time.perf_counter()
 
     def connect_end(t0):
@@ -124,8 +126,10 @@ BRIAN2_HEAD = textwrap.dedent('''
         if mode == "standalone":
             b2.device.insert_code("main", (
                 '{ auto bench_c1 = std::chrono::steady_clock::now(); '
+                'std::clock_t bench_k1 = std::clock(); '
                 'std::ofstream f("bench_connect.txt"); f.precision(9); '
-                'f << std::chrono::duration<double>(bench_c1 - bench_c0).count(); }'))
+                'f << std::chrono::duration<double>(bench_c1 - bench_c0).count() << " " '
+                '<< double(bench_k1 - bench_k0) / CLOCKS_PER_SEC; }'))
         return time.perf_counter() - t0
 ''')
 
@@ -152,8 +156,11 @@ BRIAN2_TAIL = textwrap.dedent('''
             pass
         with open(os.path.join(folder, "results", "last_run_info.txt")) as f:
             out["loop"] = float(f.read().split()[0])
-        with open(os.path.join(folder, "bench_connect.txt")) as f:
-            out["connect"] = float(f.read())
+        with open(os.path.join(folder, "bench_connect.txt")) as f:   # wall, then CPU seconds
+            words = f.read().split()
+        out["connect"] = float(words[0])
+        if len(words) > 1:
+            out["connect_cpu"] = float(words[1])
     else:
         out.update(connect=t_connect, run=t_run, loop=float(b2.get_device()._last_run_time),
                    spikes=int(S.num_spikes), synapses=sum(len(s) for s in synapses),

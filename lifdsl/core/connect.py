@@ -568,16 +568,20 @@ def _skip_rows(total: int, p: float, rng: np.random.Generator, width: int, n_row
     :data:`SKIP_PIECE` and turned into (row, offset) at once, into arrays sized by the first
     round (which holds every position unless a rare second round is needed), trimmed in
     place at the end. At N = 64000 (4 M synapses a call) that keeps 36 MB of int64
-    positions out of connect's peak."""
+    positions out of connect's peak. The pieces reuse two work buffers (a fresh 2 MB array
+    per step costs more in page faults than the arithmetic on it), and one ``divmod`` writes
+    rows and offsets straight into the results."""
     batch = max(16, int(total * p * 1.1) + 16)
     rows = np.empty(batch, index_dtype(n_rows))
     offs = np.empty(batch, index_dtype(width))
+    piece = min(SKIP_PIECE, batch)
+    work = (np.empty(piece, np.float64), np.empty(piece, np.int64))
     n, pos, done = 0, -1, False
     while not done:
         drawn = 0
         while drawn < batch:
             m = min(SKIP_PIECE, batch - drawn)
-            where = _geometric(rng, p, m)
+            where = _geometric(rng, p, m, work[0][:m], work[1][:m])
             drawn += m
             if done:   # the rest of the round: drawn as _skip draws it, not used
                 continue
@@ -594,13 +598,10 @@ def _skip_rows(total: int, p: float, rng: np.random.Generator, width: int, n_row
                 grow = max(2 * rows.size, n + k)
                 rows = np.concatenate([rows[:n], np.empty(grow - n, rows.dtype)])
                 offs = np.concatenate([offs[:n], np.empty(grow - n, offs.dtype)])
-            r = where // width
-            rows[n:n + k] = r
-            r *= width
-            where -= r
-            offs[n:n + k] = where
+            # (row and offset below n_rows and width: they fit the results' index dtypes)
+            np.divmod(where, width, out=(rows[n:n + k], offs[n:n + k]), casting="unsafe")
             n += k
-            del where, r
+            del where
     rows.resize(n, refcheck=False)   # (their own buffers, no views: shrunk in place)
     offs.resize(n, refcheck=False)
     return rows, offs
@@ -609,22 +610,31 @@ def _skip_rows(total: int, p: float, rng: np.random.Generator, width: int, n_row
 #: draws turned into synapses at once by :func:`_skip_rows`
 SKIP_PIECE = 1 << 18
 
+#: from here a geometric draw's double is past int64 (NumPy returns INT64_MAX there)
+_INT64_EDGE = 9.223372036854776e18
 
-def _geometric(rng: np.random.Generator, p: float, size: int) -> np.ndarray:
+
+def _geometric(rng: np.random.Generator, p: float, size: int,
+               work: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """``rng.geometric(p, size)`` as int64: the same numbers, about twice as fast for p < 1/3.
     NumPy draws each as ``ceil(-E/log1p(-p))`` from a standard exponential E, computing
     ``log1p(-p)`` once per draw; here the exponentials come as one vector and the quotient is
     taken once (IEEE division and ceil: the same doubles). Used only while a check of a few
-    hundred draws finds NumPy doing exactly that (:func:`_geometric_is_inversion`)."""
+    hundred draws finds NumPy doing exactly that (:func:`_geometric_is_inversion`).
+    ``work`` (float64) and ``out`` (int64), of ``size`` each, are buffers to reuse."""
+    if out is None:
+        out = np.empty(size, np.int64)
     if not (0 < p < 1 / 3) or not _geometric_is_inversion():
-        return rng.geometric(p, size=size).astype(np.int64, copy=False)
-    z = rng.standard_exponential(size)
+        out[:] = rng.geometric(p, size=size)
+        return out
+    z = rng.standard_exponential(out=work) if work is not None else (
+        rng.standard_exponential(size))
     np.divide(z, -np.log1p(-p), out=z)
     np.ceil(z, out=z)
-    big = z >= 9.223372036854776e18        # (NumPy returns INT64_MAX there)
-    out = z.astype(np.int64)
-    if big.any():
-        out[big] = np.iinfo(np.int64).max
+    big = size > 0 and z.max() >= _INT64_EDGE
+    np.copyto(out, z, casting="unsafe")
+    if big:
+        out[z >= _INT64_EDGE] = np.iinfo(np.int64).max
     return out
 
 
@@ -634,7 +644,10 @@ def _geometric_is_inversion() -> bool:
     for p in (0.3, 0.02, 1.25e-3, 1e-7):
         a = np.random.Generator(np.random.PCG64(2026)).geometric(p, size=256)
         z = np.random.Generator(np.random.PCG64(2026)).standard_exponential(256)
-        if not np.array_equal(a, np.ceil(z / -np.log1p(-p)).astype(np.int64)):
+        into = np.random.Generator(np.random.PCG64(2026)).standard_exponential(
+            out=np.empty(256))   # (into a buffer: the same draws)
+        if not (np.array_equal(a, np.ceil(z / -np.log1p(-p)).astype(np.int64))
+                and np.array_equal(z, into)):
             return False
     return True
 

@@ -154,3 +154,29 @@ def test_geometric_draws_are_numpys():
         np.testing.assert_array_equal(a, b)
     a = np.random.default_rng(7).geometric(0.5, size=100)
     np.testing.assert_array_equal(a, connect._geometric(np.random.default_rng(7), 0.5, 100))
+
+
+def test_skipping_in_pieces_gives_numpys_pairs_and_stream(monkeypatch):
+    """connect(p=)'s pieces (work buffers reused, divmod into the results) against positions
+    made from ``Generator.geometric`` directly: the same pairs, and the generator left at the
+    same state (the rest of the last round is drawn too)."""
+    from lifdsl.core import connect
+
+    def reference(total, p, rng, width):
+        batch, pos, kept = max(16, int(total * p * 1.1) + 16), -1, []
+        while True:
+            where = np.cumsum(rng.geometric(p, size=batch)) + pos
+            kept.append(where[where < total])
+            if where[-1] >= total:
+                return np.divmod(np.concatenate(kept), width)
+            pos = where[-1]
+
+    monkeypatch.setattr(connect, "SKIP_PIECE", 1000)   # several pieces a round
+    for rows_n, width, p in ((300, 200, 0.05), (40, 7, 0.3), (1000, 1000, 1e-3)):
+        ra, rb = np.random.default_rng(3), np.random.default_rng(3)
+        rows, offs = connect._skip_rows(rows_n * width, p, ra, width, rows_n)
+        want_rows, want_offs = reference(rows_n * width, p, rb, width)
+        assert rows.dtype == offs.dtype == np.int32 and rows.size > 0
+        np.testing.assert_array_equal(rows, want_rows)
+        np.testing.assert_array_equal(offs, want_offs)
+        assert ra.random() == rb.random()
