@@ -10,7 +10,9 @@ from lifdsl import methods, models, sweeps, units
 from lifdsl.codegen.cache import CacheError, CompilerNotFoundError, clear_cache
 from lifdsl.core import (
     Clock,
+    MagicError,
     Network,
+    NetworkOperation,
     NeuronGroup,
     PoissonGroup,
     PoissonInput,
@@ -24,11 +26,13 @@ from lifdsl.core import (
     collect,
     defaultclock,
     magic_network,
+    network_operation,
     prefs,
     restore,
     run,
     seed,
     start_scope,
+    stop,
     store,
 )
 from lifdsl.equations import EquationError, Equations
@@ -47,12 +51,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CacheError", "Clock", "CompilerNotFoundError", "DiscretizationError", "EquationError",
-    "Equations",
-    "Network", "NeuronGroup", "PoissonGroup", "PoissonInput", "PopulationRateMonitor",
-    "PythonOperation", "RunRecord", "SpikeGeneratorGroup", "SpikeMonitor", "SweepError",
+    "Equations", "MagicError",
+    "Network", "NetworkOperation", "NeuronGroup", "PoissonGroup", "PoissonInput",
+    "PopulationRateMonitor", "PythonOperation",
+    "RunRecord", "SpikeGeneratorGroup", "SpikeMonitor", "SweepError",
     "StateMonitor",
     "Synapses", "TimedArray", "clear_cache", "collect", "defaultclock", "explain",
-    "magic_network", "methods", "models", "prefs", "restore", "run", "seed", "start_scope", "store",
-    "sweep", "sweeps",
+    "magic_network", "methods", "models", "network_operation", "prefs", "restore", "run",
+    "seed", "start_scope", "stop", "store", "sweep", "sweeps",
     "units", *sorted(_UNIT_NAMES),
 ]

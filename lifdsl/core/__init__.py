@@ -3,7 +3,9 @@
 from lifdsl.core.clock import Clock, defaultclock
 from lifdsl.core.inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from lifdsl.core.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+from lifdsl.core.netops import NetworkOperation, network_operation
 from lifdsl.core.network import (
+    MagicError,
     Network,
     collect,
     magic_network,
@@ -11,6 +13,7 @@ from lifdsl.core.network import (
     restore,
     run,
     start_scope,
+    stop,
     store,
 )
 from lifdsl.core.neurongroup import NeuronGroup, Subgroup
@@ -20,8 +23,9 @@ from lifdsl.core.synapses import Synapses
 from lifdsl.core.timedarray import TimedArray
 
 __all__ = [
-    "Clock", "defaultclock", "Network", "NeuronGroup", "PoissonGroup", "PoissonInput",
-    "PopulationRateMonitor", "PythonOperation", "SpikeGeneratorGroup", "SpikeMonitor",
+    "Clock", "defaultclock", "MagicError", "Network", "NetworkOperation", "NeuronGroup",
+    "PoissonGroup", "PoissonInput", "PythonOperation", "network_operation",
+    "PopulationRateMonitor", "SpikeGeneratorGroup", "SpikeMonitor",
     "StateMonitor", "Subgroup", "Synapses", "TimedArray", "collect", "magic_network", "prefs",
-    "restore", "run", "seed", "start_scope", "store",
+    "restore", "run", "seed", "start_scope", "stop", "store",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +13,8 @@ from lifdsl.codegen.cache import BuildError, CompilerNotFoundError
 from lifdsl.core import random as _random
 from lifdsl.core.base import RunContext, Runner, SimObject, caller_scope
 from lifdsl.core.clock import defaultclock, steps_in
+from lifdsl.core.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+from lifdsl.core.netops import NetworkOperation, operation_segments
 from lifdsl.core.neurongroup import Subgroup
 
 logger = logging.getLogger("lifdsl")
@@ -84,6 +87,8 @@ class Network:
         self._rng: Any = None
         self._rng_epoch = -1
         self._last_source: str | None = None
+        self._stopped = False
+        self.profiling_info: list[tuple[str, float]] = []
         self.add(*objects)
 
     def add(self, *objects: Any) -> None:
@@ -155,14 +160,14 @@ class Network:
         runners = [r for o in self.objects if o.active for r in o._runners()]
         return sorted(runners, key=Runner.sort_key)
 
-    def run(self, duration: float, report: str | None = None, namespace: dict | None = None,
-            level: int = 0, report_period: float = 10.0) -> None:
+    def run(self, duration: float, report: Any = None, namespace: dict | None = None,
+            level: int = 0, report_period: float = 10.0, profile: bool = False) -> None:
         """Advance the simulation by ``duration`` seconds (a whole number of steps).
 
         Names in model strings not found in the objects' ``namespace=`` are looked up in
         ``namespace`` and then in the scope that called ``run`` (``level`` frames further up).
         """
-        self._run(duration, report, namespace, caller_scope(level), report_period)
+        self._run(duration, report, namespace, caller_scope(level), report_period, profile)
 
     def _generator(self):
         """This network's random generator: taken from the global stream at the first run
@@ -228,10 +233,15 @@ class Network:
                                "running on numpy", err)
         return targets.runtime("numpy", program, bindings)
 
-    def _run(self, duration, report, namespace, scope, report_period) -> None:
-        if report not in (None, "text", "stdout", "stderr"):
-            raise ValueError(f"report must be None, 'text', 'stdout' or 'stderr'; got {report!r}")
+    def _run(self, duration, report, namespace, scope, report_period,
+             profile: bool = False) -> None:
+        if not (report in (None, "text", "stdout", "stderr") or callable(report)):
+            raise ValueError("report must be None, 'text', 'stdout', 'stderr' or a function "
+                             f"report(elapsed, completed, start, duration); got {report!r}")
+        t_build = time.perf_counter()
         target = _resolve_target(self.target or prefs.target)
+        operations = [o for o in self.objects if isinstance(o, NetworkOperation) and o.active]
+        sims = [o for o in self.objects if not isinstance(o, NetworkOperation)]
         dt = self._clock_dt()
         if self._dt is not None and dt != self._dt and self._step:
             t_now = self._step * self._dt
@@ -243,35 +253,67 @@ class Network:
                          rng=self._generator())
         runners = self._schedule()
         ctx.periods = self._periods(dt)
-        for o in self.objects:
+        for o in sims:
             o._prepare(_own_context(ctx, ctx.periods[id(o)]))
         program, bindings = self._program(runners, ctx)
         runtime = self._runtime(target, program, bindings)
         logger.info("%s: running %d steps of %g s on target %s", self.name, n_steps, dt,
                     runtime.name)
         stream = sys.stderr if report == "stderr" else sys.stdout
+        t0, duration_s = ctx.step0 * dt, n_steps * dt
 
         def show(step: int, elapsed: float) -> None:
             done = step - ctx.step0
+            if callable(report):
+                report(elapsed, done / max(n_steps, 1), t0, duration_s)
+                return
             print(f"{step * dt:.4g} s simulated ({100 * done / max(n_steps, 1):.0f}%) in "
                   f"{elapsed:.2f} s", file=stream)
 
         def set_step(step: int) -> None:
             self._step = step
 
+        self._stopped = _stop_all["flag"] = False
+        t_loop = time.perf_counter()
+        shown = show if report is not None else None
         try:
-            runtime.run(n_steps, show if report is not None else None, report_period, set_step)
+            if not operations:
+                runtime.run(n_steps, shown, report_period, set_step)
+            else:
+                for start, stop_at, before, after in operation_segments(operations, dt,
+                                                                         ctx.step0, n_steps):
+                    for op in before:
+                        op._call(start * dt)
+                    if stop_at > start:
+                        runtime.run(stop_at - start, shown, report_period, set_step, start)
+                    for op in after:
+                        op._call((stop_at - 1) * dt)
+                    if self._stopped or _stop_all["flag"]:
+                        break
         finally:
-            for o in self.objects:
+            _stop_all["flag"] = False
+            for o in sims:
                 o._finish(self._step - ctx.step0)
         if runtime.name == "cython":
             self._last_source = runtime.source
-            for o in self.objects:
+            for o in sims:
                 o._ran_kernel(runtime.source)
         for o in self.objects:
             o._set_time(self.t, dt * ctx.periods[id(o)])
+        if profile:
+            end = time.perf_counter()
+            self.profiling_info = [
+                (f"{self.name} (code generation, build, setup)", t_loop - t_build),
+                (f"{self.name} (the loop, {runtime.name})", end - t_loop)]
         if report is not None and n_steps == 0:
-            print("0 s simulated (100%)", file=stream)
+            if callable(report):
+                report(0.0, 1.0, t0, 0.0)
+            else:
+                print("0 s simulated (100%)", file=stream)
+
+    def stop(self) -> None:
+        """Stop the running simulation after the current step (from a network_operation)."""
+        self._stopped = True
 
     # -- store / restore -----------------------------------------------------------------------
     def store(self, name: str = "default", filename: str | None = None) -> None:
@@ -325,8 +367,24 @@ def _own_context(ctx: RunContext, period: int) -> RunContext:
 
 
 # -- the magic network of scripts -----------------------------------------------------------------
-_scope = {"start": 0}
-_magic = Network(name="magic_network")
+class MagicError(ValueError):
+    """run() found objects of an earlier run next to new ones: continue or restart is unclear."""
+
+
+class MagicNetwork(Network):
+    """The network of ``run()``: the objects of the calling scope. Calling it returns itself
+    (``magic_network()``, as lifdsl had it; ``magic_network.t`` as Brian2 has it)."""
+
+    def __call__(self) -> MagicNetwork:
+        return self
+
+
+_scope = {"start": 0, "run": 1}
+_stop_all = {"flag": False}
+_magic = MagicNetwork(name="magic_network")
+magic_network = _magic
+# objects that do not make a network new: a monitor or operation may join a continuing run
+_JOINERS = (StateMonitor, SpikeMonitor, PopulationRateMonitor, NetworkOperation)
 
 
 def collect(level: int = 0) -> list[SimObject]:
@@ -348,26 +406,58 @@ def start_scope() -> None:
     from lifdsl.core import base
 
     _scope["start"] = next(base._creation)
+    _restart()
+
+
+def _restart() -> None:
+    _scope["run"] += 1
     _magic.objects = []
     _magic._step = 0
     _magic._dt = None
 
 
-def run(duration: float, report: str | None = None, namespace: dict | None = None,
-        level: int = 0) -> None:
-    """Run the objects of the calling scope (Brian2's magic network); time carries over
-    between calls until start_scope()."""
+def _names(objs: list[SimObject]) -> str:
+    return ", ".join(repr(o.name) for o in objs)
+
+
+def _update_magic(objs: list[SimObject]) -> None:
+    """Brian2's rule: all objects new -> time restarts at 0; some of the last run and some new
+    -> a MagicError naming both; monitors and operations may join a continuing run."""
+    known = [o for o in objs if o.__dict__.get("_magic_run") == _scope["run"]]
+    stale = [o for o in objs if o.__dict__.get("_magic_run") not in (None, _scope["run"])]
+    new = [o for o in objs if o.__dict__.get("_magic_run") is None
+           and not isinstance(o, _JOINERS)]
+    if stale:
+        raise MagicError(f"run(): {_names(stale)} ran in an earlier simulation of the magic "
+                         f"network, before it restarted at t = 0 for new objects; use "
+                         f"start_scope() or an explicit Network")
+    if known and new:
+        raise MagicError(f"run() found objects of the previous run ({_names(known)}) and new "
+                         f"objects ({_names(new)}): continue the old simulation or start a new "
+                         f"one? Call start_scope() before making the new objects, or build an "
+                         f"explicit Network")
+    if new and not known:
+        _restart()
+    for o in objs:
+        o._magic_run = _scope["run"]
+
+
+def run(duration: float, report: Any = None, namespace: dict | None = None,
+        level: int = 0, report_period: float = 10.0, profile: bool = False) -> None:
+    """Run the objects of the calling scope (Brian2's magic network): time carries over while
+    the same objects run again, and restarts at 0 when all of them are new."""
     objs = collect(level + 1)
     if not objs:
         raise ValueError("run() found no lifdsl objects in the calling scope")
+    _update_magic(objs)
     _magic.objects = []
     _magic.add(*objs)
-    _magic._run(duration, report, namespace, caller_scope(level), 10.0)
+    _magic._run(duration, report, namespace, caller_scope(level), report_period, profile)
 
 
-def magic_network() -> Network:
-    """The network that run() uses (for store/restore from scripts)."""
-    return _magic
+def stop() -> None:
+    """Stop the running simulation (magic or explicit network) after the current step."""
+    _stop_all["flag"] = True
 
 
 def store(name: str = "default", filename: str | None = None) -> None:

@@ -130,14 +130,17 @@ class CythonRuntime:
                 P.bind_sink(b, op.sink, sink)
         self._fill()
 
-    def run(self, n_steps: int, report, report_period: float, set_step) -> int:
-        """Advance ``n_steps`` steps in chunks of about a quarter second (Ctrl-C and progress
-        reports get through between them); returns how many were done."""
+    def run(self, n_steps: int, report, report_period: float, set_step,
+            start: int | None = None) -> int:
+        """Advance ``n_steps`` steps (from ``start``, default the run's first step) in chunks of
+        about a quarter second (Ctrl-C and progress reports get through between them); returns
+        how many were done."""
         b = self.bindings
         rng = b.rng
         capsule = rng.bit_generator.capsule
-        step = b.step0
-        end = b.step0 + n_steps
+        first = b.step0 if start is None else start
+        step = first
+        end = first + n_steps
         # the first call is sized by the work per step, later ones by the time they took
         chunk = max(1, min(n_steps, 1000, int(2e6 / self._work_per_step())))
         start = time.perf_counter()
@@ -176,7 +179,7 @@ class CythonRuntime:
                     next_report = now + report_period
                 if ctrl_c.pending():  # between calls: state, time and records agree
                     ctrl_c.deliver()
-        return step - b.step0
+        return step - first
 
     def _raise_error(self, step: int) -> None:
         """The error the kernel recorded (it stopped in ``step``, which is partly done)."""

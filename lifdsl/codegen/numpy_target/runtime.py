@@ -374,10 +374,13 @@ class NumpyRuntime:
         self.bindings = bindings
         self.steps = [_INTERPRETERS[type(op)](op, bindings) for op in program.operations]
 
-    def run(self, n_steps: int, report, report_period: float, set_step) -> int:
-        """Advance ``n_steps`` steps; returns how many were done (fewer if interrupted)."""
+    def run(self, n_steps: int, report, report_period: float, set_step,
+            start: int | None = None) -> int:
+        """Advance ``n_steps`` steps (from ``start``, default the run's first step); returns
+        how many were done (fewer if interrupted)."""
         b = self.bindings
-        funcs, dt, step0 = self.steps, b.dt, b.step0
+        funcs, dt = self.steps, b.dt
+        step0 = b.step0 if start is None else start
         start = time.perf_counter()
         next_report = start + report_period
         done = 0
