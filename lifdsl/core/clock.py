@@ -27,7 +27,29 @@ class Clock:
         return f"Clock(dt={self._dt!r})"
 
 
-defaultclock = Clock(1e-4)
+class DefaultClock(Clock):
+    """The clock of every object without its own dt; ``t`` and ``timestep`` are the magic
+    network's (Brian2's ``defaultclock.t`` after ``run()``)."""
+
+    @property
+    def t(self) -> float:
+        """Time reached by the magic network's runs, in seconds."""
+        from lifdsl.core.network import magic_network
+
+        return magic_network.t
+
+    @property
+    def timestep(self) -> int:
+        """Steps done by the magic network's runs."""
+        from lifdsl.core.network import magic_network
+
+        return magic_network._step
+
+    def __repr__(self) -> str:
+        return f"defaultclock(dt={self._dt!r})"
+
+
+defaultclock = DefaultClock(1e-4)
 
 
 def steps_in(duration: float, dt: float, what: str = "duration") -> int:

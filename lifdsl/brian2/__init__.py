@@ -1,0 +1,73 @@
+"""Brian2's names on lifdsl: scripts run with ``from lifdsl.brian2 import *`` (or
+``import lifdsl.brian2 as brian2``) in place of Brian2's import line.
+
+As ``from brian2 import *`` does, the star-import gives the numpy and pylab names too, with
+Brian2's names winning where they collide (``cm`` is the centimetre, ``seed`` lifdsl's). They
+live here only: ``import lifdsl`` stays free of them.
+"""
+
+# ruff: noqa: F401, F403, E402, I001 - this module is its star-import: the order is the point
+try:
+    from pylab import *
+except ImportError:  # no matplotlib: the numpy names alone, as Brian2 does
+    from numpy import *
+    from numpy.fft import *
+    from numpy.linalg import *
+    from numpy.random import *
+
+import sys as _sys
+
+import numpy
+import numpy as np
+
+import lifdsl as _ld
+from lifdsl import *
+from lifdsl import units
+from lifdsl.core.clock import defaultclock
+from lifdsl.core.network import MagicError, MagicNetwork, magic_network, stop
+from lifdsl.core.neurongroup import Subgroup
+from lifdsl.core.operations import NetworkOperation, network_operation
+from lifdsl.units import *
+from lifdsl.units import constants
+from lifdsl.units.constants import *
+from lifdsl.brian2._compat import (
+    BrianLogger,
+    Device,
+    OutOfScopeError,
+    ProfilingSummary,
+    device,
+    get_device,
+    prefs,
+    profiling_summary,
+    set_device,
+    timestep,
+)
+from lifdsl.brian2._compat import out_of_scope as _out_of_scope
+
+# ``import lifdsl.brian2.units`` (and ``.units.constants``) is lifdsl's units, as brian2.units
+_sys.modules[__name__ + ".units"] = units
+_sys.modules[__name__ + ".units.constants"] = constants
+
+# Brian2 features lifdsl does not have: a clear error when a script makes one
+SpatialNeuron = _out_of_scope("SpatialNeuron", "multicompartment neurons")
+Morphology = _out_of_scope("Morphology", "neuron morphologies for SpatialNeuron")
+Soma = _out_of_scope("Soma", "a morphology section for SpatialNeuron")
+Cylinder = _out_of_scope("Cylinder", "a morphology section for SpatialNeuron")
+Section = _out_of_scope("Section", "a morphology section for SpatialNeuron")
+
+# Brian2's method objects, as the names lifdsl's method= takes
+euler, exact, linear, rk2, rk4, heun, milstein, exponential_euler, independent = (
+    "euler", "exact", "linear", "rk2", "rk4", "heun", "milstein", "exponential_euler",
+    "independent")
+gsl_rk2, gsl_rk4, gsl_rkf45, gsl_rkck, gsl_rk8pd = (
+    "gsl_rk2", "gsl_rk4", "gsl_rkf45", "gsl_rkck", "gsl_rk8pd")
+
+# names other parts of lifdsl provide as they land (Brian2's spelling; absent ones stay absent)
+for _name in ("linked_var", "EventMonitor", "Function", "implementation", "check_units",
+              "DimensionMismatchError", "get_dimensions", "have_same_dimensions", "in_unit",
+              "in_best_unit", "get_unit", "is_dimensionless", "Quantity", "Unit"):
+    for _mod in (_ld, _ld.core, _ld.equations, _ld.units):
+        if hasattr(_mod, _name):
+            globals()[_name] = getattr(_mod, _name)
+            break
+del _name, _mod
