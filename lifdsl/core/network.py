@@ -414,6 +414,7 @@ def _restart() -> None:
     _magic.objects = []
     _magic._step = 0
     _magic._dt = None
+    _magic.profiling_info = []
 
 
 def _names(objs: list[SimObject]) -> str:
