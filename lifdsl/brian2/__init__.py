@@ -26,7 +26,7 @@ from lifdsl import units
 from lifdsl.core.clock import defaultclock
 from lifdsl.core.network import MagicError, MagicNetwork, magic_network, stop
 from lifdsl.core.neurongroup import Subgroup
-from lifdsl.core.operations import NetworkOperation, network_operation
+from lifdsl.core.netops import NetworkOperation, network_operation
 from lifdsl.units import *
 from lifdsl.units import constants
 from lifdsl.units.constants import *

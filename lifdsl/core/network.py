@@ -16,6 +16,7 @@ from lifdsl.core.clock import defaultclock, steps_in
 from lifdsl.core.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from lifdsl.core.netops import NetworkOperation, operation_segments
 from lifdsl.core.neurongroup import Subgroup
+from lifdsl.core.operations import PythonOperation
 
 logger = logging.getLogger("lifdsl")
 
@@ -384,7 +385,8 @@ _stop_all = {"flag": False}
 _magic = MagicNetwork(name="magic_network")
 magic_network = _magic
 # objects that do not make a network new: a monitor or operation may join a continuing run
-_JOINERS = (StateMonitor, SpikeMonitor, PopulationRateMonitor, NetworkOperation)
+_JOINERS = (StateMonitor, SpikeMonitor, PopulationRateMonitor, NetworkOperation,
+            PythonOperation)
 
 
 def collect(level: int = 0) -> list[SimObject]:
