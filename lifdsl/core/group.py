@@ -17,6 +17,7 @@ from lifdsl.equations import EquationError, Equations, parse_expression
 from lifdsl.equations.functions import SPECIAL_NAMES, symbol
 from lifdsl.equations.statements import Assign
 from lifdsl.units.check import check_assignment, check_quantity
+from lifdsl.units.dimensions import DIMENSIONLESS, Dimension
 from lifdsl.units.quantity import Quantity
 from lifdsl.units.resolve import resolve_constants, resolve_functions
 
@@ -85,6 +86,49 @@ class VariableView(np.ndarray):
 
     def __reduce__(self):
         return self.view(np.ndarray).__reduce__()
+
+
+class QuantityView(Quantity):
+    """``G.v`` of a variable with a unit: the state array itself (no copy) with the variable's
+    dimension. Reads give Quantities; writes take quantities of that dimension (checked), plain
+    SI numbers, or strings evaluated per element; ``G.v_`` is the plain :class:`VariableView`."""
+
+    def __new__(cls, array: np.ndarray, group: Group, name: str, dim, offset: int = 0,
+                frame: tuple[int, int] | None = None):
+        obj = array.view(cls)
+        obj.dim = dim
+        obj._group = group
+        obj._name = name
+        obj._offset = offset
+        obj._frame = frame
+        return obj
+
+    def __array_finalize__(self, obj) -> None:
+        self.dim = getattr(obj, "dim", DIMENSIONLESS)
+        self._group = None
+
+    def __getitem__(self, item):
+        if self._group is not None:
+            item = self._group._element_index(item, caller_scope(0)
+                                              if isinstance(item, str) else [])
+        return self.view(Quantity)[item]
+
+    def __setitem__(self, item, value) -> None:
+        group = self._group
+        if group is None:
+            Quantity.__setitem__(self.view(Quantity), item, value)
+            return
+        item = group._element_index(item, caller_scope(0) if isinstance(item, str) else [])
+        if isinstance(value, str):
+            idx = np.atleast_1d(np.arange(self.shape[0])[item]) + self._offset
+            group._assign(self._name, idx, idx.size, value, caller_scope(0), self._frame)
+            return
+        if isinstance(value, Quantity):
+            check_quantity(group.equations, self._name, value)
+        self.view(np.ndarray)[item] = np.asarray(value)
+
+    def __reduce__(self):
+        return Quantity(self.view(np.ndarray), self.dim).__reduce__()
 
 
 class Resolved:
@@ -170,13 +214,43 @@ class Group(SimObject):
     def __len__(self) -> int:
         return self.N
 
+    def _dimension(self, name: str) -> Dimension | None:
+        """The dimension of variable or subexpression ``name`` if it has one (None for
+        dimensionless, boolean and integer ones: those read as plain arrays)."""
+        dims = self.__dict__.get("_dims")
+        if dims is None:
+            from lifdsl.units.check import variable_dimensions
+
+            dims = {n: d for n, d in variable_dimensions(self.equations).items()
+                    if isinstance(d, Dimension) and d is not DIMENSIONLESS}
+            object.__setattr__(self, "_dims", dims)
+        return dims.get(name)
+
+    def _view(self, name: str, array: np.ndarray, offset: int = 0, frame=None):
+        """``G.<name>``: the array with its dimension (a QuantityView), or plain."""
+        dim = self._dimension(name)
+        if dim is None:
+            return VariableView(array, self, name, offset, frame)
+        return QuantityView(array, self, name, dim, offset, frame)
+
+    def _with_dimension(self, name: str, values):
+        """A computed value of ``name`` (a subexpression) as a Quantity if it has a unit."""
+        dim = self._dimension(name)
+        return values if dim is None else Quantity(values, dim)
+
     def __getattr__(self, name: str):
         arrays = self.__dict__.get("_arrays")
-        if arrays is not None and name in arrays:
-            return VariableView(arrays[name], self, name)
+        if arrays is not None:
+            if name in arrays:
+                return self._view(name, arrays[name])
+            if name.endswith("_") and name[:-1] in arrays:   # G.v_: plain SI values
+                return VariableView(arrays[name[:-1]], self, name[:-1])
         eqs = self.__dict__.get("equations")
         if eqs is not None and name in eqs.subexpr_names:
-            return self._evaluate(name, slice(None), self.N, caller_scope(0))
+            return self._with_dimension(
+                name, self._evaluate(name, slice(None), self.N, caller_scope(0)))
+        if eqs is not None and name.endswith("_") and name[:-1] in eqs.subexpr_names:
+            return self._evaluate(name[:-1], slice(None), self.N, caller_scope(0))
         raise AttributeError(
             f"{type(self).__name__} {self.__dict__.get('name', '?')!r} has no attribute or "
             f"state variable {name!r}"
@@ -186,6 +260,10 @@ class Group(SimObject):
         if not self.__dict__.get("_frozen", False) or name.startswith("_"):
             object.__setattr__(self, name, value)
             return
+        if name.endswith("_") and name not in self._arrays and (
+                name[:-1] in self._arrays or name[:-1] in self.equations.subexpr_names):
+            name = name[:-1]  # G.v_ = ...: SI values, not checked
+            value = value if isinstance(value, str) else np.asarray(value)
         if name in self._arrays or name in self.equations.subexpr_names:
             # only a string needs the caller's names
             scope = caller_scope(0) if isinstance(value, str) else []

@@ -15,6 +15,28 @@ from lifdsl.core.group import Group
 from lifdsl.core.neurongroup import NeuronGroup, Subgroup
 from lifdsl.equations.functions import symbol
 from lifdsl.equations.statements import Assign
+from lifdsl.units.dimensions import DIMENSIONLESS, Dimension
+from lifdsl.units.quantity import Quantity
+
+_SECOND = Dimension((0, 0, 1, 0, 0, 0, 0))
+_HERTZ = Dimension((0, 0, -1, 0, 0, 0, 0))
+
+
+def _in(values: np.ndarray, dim: Dimension | None):
+    """``values`` (no copy) as a Quantity of ``dim``, or as they are where ``dim`` is None."""
+    if dim is None or dim is DIMENSIONLESS:
+        return values
+    q = values.view(Quantity)
+    q.dim = dim
+    return q
+
+
+def _uses_units(group) -> bool:
+    """Times and rates of a monitor are Quantities when its group's model has units (a
+    unitless model's monitors give plain arrays in seconds and Hz, as before units)."""
+    from lifdsl.units.check import uses_units
+
+    return uses_units(group.equations)
 
 
 def _source_parts(source, spikes: bool = False) -> tuple[Group, int, int]:
@@ -199,13 +221,21 @@ class StateMonitor(SimObject):
 
     @property
     def t(self) -> np.ndarray:
-        """Recording times in seconds, shape (n_t,)."""
+        """Recording times, shape (n_t,): a Quantity in second if the model has units."""
+        return _in(self.t_, _SECOND if _uses_units(self.group) else None)
+
+    @property
+    def t_(self) -> np.ndarray:
+        """Recording times in seconds (plain floats)."""
         return self._t.join((0,), np.float64)
 
     def __getattr__(self, name: str):
         data = self.__dict__.get("_data")
         if data is not None and name in data:
-            return data[name].join((0, self.record.size), np.float64).T
+            return _in(data[name].join((0, self.record.size), np.float64).T,
+                       self.group._dimension(name))
+        if data is not None and name.endswith("_") and name[:-1] in data:
+            return data[name[:-1]].join((0, self.record.size), np.float64).T
         raise AttributeError(f"StateMonitor {self.__dict__.get('name')!r} does not record {name!r}")
 
     def __getitem__(self, neuron: int) -> _RecordedNeuron:
@@ -241,6 +271,10 @@ class _RecordedNeuron:
     @property
     def t(self) -> np.ndarray:
         return self._m.t
+
+    @property
+    def t_(self) -> np.ndarray:
+        return self._m.t_
 
     def __getattr__(self, name: str) -> np.ndarray:
         return getattr(self._m, name)[self._row]
@@ -315,7 +349,13 @@ class SpikeMonitor(SimObject):
 
     @property
     def t(self) -> np.ndarray:
-        """Time of each spike in seconds: a spike found in step k is stamped k*dt."""
+        """Time of each spike (a spike found in step k is stamped k*dt): a Quantity in second
+        if the model has units."""
+        return _in(self._joined()[1], _SECOND if _uses_units(self.group) else None)
+
+    @property
+    def t_(self) -> np.ndarray:
+        """Time of each spike in seconds (plain floats)."""
         return self._joined()[1]
 
     @property
@@ -336,6 +376,7 @@ class SpikeMonitor(SimObject):
     def spike_trains(self) -> dict[int, np.ndarray]:
         """Spike times of each neuron: ``{i: times}``."""
         i, t = self._joined()
+        t = _in(t, _SECOND if _uses_units(self.group) else None)
         return {k: t[i == k] for k in range(self._stop - self._start)}
 
     def _get_state(self) -> dict[str, Any]:
@@ -410,12 +451,23 @@ class PopulationRateMonitor(SimObject):
 
     @property
     def t(self) -> np.ndarray:
-        """Step times in seconds."""
+        """Step times: a Quantity in second if the model has units."""
+        return _in(self.t_, _SECOND if _uses_units(self.group) else None)
+
+    @property
+    def t_(self) -> np.ndarray:
+        """Step times in seconds (plain floats)."""
         return self._t.join((0,), np.float64)
 
     @property
     def rate(self) -> np.ndarray:
-        """Spikes per neuron per second in each step."""
+        """Spikes per neuron per second in each step: a Quantity in Hz if the model has
+        units."""
+        return _in(self.rate_, _HERTZ if _uses_units(self.group) else None)
+
+    @property
+    def rate_(self) -> np.ndarray:
+        """Spikes per neuron per second in each step (plain floats, Hz)."""
         return self._rate.join((0,), np.float64)
 
     def smooth_rate(self, window: str = "gaussian", width: float | None = None) -> np.ndarray:
@@ -423,6 +475,11 @@ class PopulationRateMonitor(SimObject):
         of ``width`` seconds."""
         if width is None or self._dt_used is None:
             raise ValueError("smooth_rate needs width= in seconds, after a run")
+        if isinstance(width, Quantity) and width.dim is not _SECOND:
+            from lifdsl.units.quantity import DimensionMismatchError
+
+            raise DimensionMismatchError(f"width must be a time, got {width}", width.dim)
+        width = float(width)
         if not (np.isfinite(width) and width > 0):
             raise ValueError(f"width must be a positive time in seconds, got {width!r}")
         dt = self._dt_used
@@ -436,9 +493,10 @@ class PopulationRateMonitor(SimObject):
         else:
             raise ValueError(f"window must be 'gaussian' or 'flat', got {window!r}")
         kernel /= kernel.sum()
-        rate = self.rate
+        rate = self.rate_
         full = np.convolve(rate, kernel, mode="full")  # centred window, same length as rate
-        return full[(kernel.size - 1) // 2:(kernel.size - 1) // 2 + rate.size]
+        return _in(full[(kernel.size - 1) // 2:(kernel.size - 1) // 2 + rate.size],
+                   _HERTZ if _uses_units(self.group) else None)
 
     def _get_state(self) -> dict[str, Any]:
         from lifdsl.core.state import Parts, Setting  # (store/restore: see core/state.py)

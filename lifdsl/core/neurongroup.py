@@ -476,18 +476,31 @@ class Subgroup:
 
     def __getattr__(self, name: str):
         parent = self.parent
-        if name in parent._arrays:
-            arr = parent._arrays[name]
+        plain = name.endswith("_") and name not in parent._arrays and (
+            name[:-1] in parent._arrays
+            or name[:-1] in parent.equations.subexpr_names)
+        base = name[:-1] if plain else name   # G[:5].v_: plain SI values
+        if base in parent._arrays:
+            arr = parent._arrays[base]
             if arr.shape[0] == 1 and parent.N != 1:
-                return VariableView(arr, parent, name)
-            return VariableView(arr[self.start:self.stop], parent, name, self.start,
+                return (VariableView(arr, parent, base) if plain
+                        else parent._view(base, arr))
+            if plain:
+                return VariableView(arr[self.start:self.stop], parent, base, self.start,
+                                    (self.start, self.stop))
+            return parent._view(base, arr[self.start:self.stop], self.start,
                                 (self.start, self.stop))
-        if name in parent.equations.subexpr_names:
-            return parent._evaluate(name, self._slice(), self.N, caller_scope(0))
+        if base in parent.equations.subexpr_names:
+            values = parent._evaluate(base, self._slice(), self.N, caller_scope(0))
+            return values if plain else parent._with_dimension(base, values)
         raise AttributeError(f"subgroup of {parent.name!r} has no state variable {name!r}")
 
     def __setattr__(self, name: str, value) -> None:
         parent = self.parent
+        if name.endswith("_") and name not in parent._arrays and (
+                name[:-1] in parent._arrays or name[:-1] in parent.equations.subexpr_names):
+            name = name[:-1]  # G[:5].v_ = ...: SI values, not checked
+            value = value if isinstance(value, str) else np.asarray(value)
         if name in parent._arrays or name in parent.equations.subexpr_names:
             scope = caller_scope(0) if isinstance(value, str) else []
             parent._assign(name, self._slice(), self.N, value, scope)

@@ -20,18 +20,33 @@ def best_unit(q, short: bool) -> tuple[str, float]:
         if dim is DIMENSIONLESS:
             return ("", 1.0)
         return (str(dim) if short else repr(dim), 1.0)
-    vals = np.abs(np.asarray(q, dtype=float)).ravel()
+    vals = np.abs(_shown(np.asarray(q, dtype=float))).ravel()
     vals = vals[np.isfinite(vals) & (vals > 0)]
     base_long, base_short, base_scale = opts[0]
     if vals.size == 0:
         return (base_short if short else base_long, base_scale)
-    # the prefix 10**(3k) that puts the smallest magnitude shown in [0.1, 100)
-    k = math.floor((math.log10(float(vals.min()) / base_scale) + 1) / 3)
-    for long, sh, scale in opts:
-        if scale == base_scale * 10.0 ** (3 * k) or (k and abs(scale / base_scale
-                                                               / 10.0 ** (3 * k) - 1) < 1e-9):
-            return (sh if short else long, scale)
-    return (base_short if short else base_long, base_scale)
+    # the unit in which the shown magnitudes lie closest to 10 (least squares of their
+    # log10 - 1), as Brian2 chooses: 20 ms, 0.5 ms, [0, 100, 200] us
+    logs = np.log10(vals)
+    best, best_cost = opts[0], math.inf
+    for opt in opts:
+        cost = float(np.sum((logs - math.log10(opt[2]) - 1.0) ** 2))
+        if cost < best_cost - 1e-12:
+            best, best_cost = opt, cost
+    return (best[1] if short else best[0], best[2])
+
+
+def _shown(values: np.ndarray) -> np.ndarray:
+    """The elements NumPy prints of a large array (its edge items), which the unit fits."""
+    opts = np.get_printoptions()
+    if values.size <= opts["threshold"]:
+        return values
+    e = opts["edgeitems"]
+    for axis in range(values.ndim):
+        n = values.shape[axis]
+        if n > 2 * e:
+            values = np.take(values, np.r_[0:e, n - e:n], axis=axis)
+    return values
 
 
 def format_quantity(q, short: bool) -> str:
