@@ -720,6 +720,7 @@ class Synapses(Group):
             raise TypeError(f"{what} must be statements as a string, got {text!r}")
         stmts = parse_statements(text, what=what)
         for st in stmts:
+            self._check_not_fixed(st, what)
             ok = (st.target in self.variables and st.target not in self._shared_names())
             side = st.target in self._side_names() and st.target not in self._arrays
             if not (ok or side):
@@ -730,6 +731,34 @@ class Synapses(Group):
                     lineno=st.lineno, line=st.source, column=max(st.source.find(st.target), 0))
         self._check_reads(stmts, what)
         return stmts
+
+    def _check_not_fixed(self, st, what: str) -> None:
+        """A pathway may not write a ``(constant)`` parameter or a subexpression, of the
+        synapses or of either group (``c_post``, or a bare ``c`` of the target)."""
+        name, owner, base = st.target, "the synapses'", st.target
+        eqs = self.equations
+        if name not in eqs:
+            for suffix, group, side in (("_pre", self._src, "source"),
+                                        ("_post", self._tgt, "target")):
+                if name.endswith(suffix) and name[:-len(suffix)] in group.equations:
+                    eqs, owner, base = group.equations, f"the {side}'s", name[:-len(suffix)]
+                    break
+            else:
+                if name in self._tgt.equations:
+                    eqs, owner = self._tgt.equations, "the target's"
+        if base not in eqs:
+            return
+        flags = eqs[base].flags
+        problem = None
+        if base in eqs.subexpr_names and "summed" not in flags:
+            problem = "subexpression (computed, not stored)"
+        elif base in eqs.param_names and "constant" in flags:
+            problem = "constant parameter (drop the '(constant)' flag if it is meant to change)"
+        if problem is not None:
+            raise EquationError(f"{name!r} cannot be assigned: {base!r} is one of {owner} "
+                                f"variables, a {problem}",
+                                what=what, lineno=st.lineno, line=st.source,
+                                column=max(st.source.find(name), 0))
 
     def _cell_of(self, name: str) -> tuple[tuple[int, str], bool] | None:
         """(the buffer a name of pathway code reaches, whether through an index), or None for a
