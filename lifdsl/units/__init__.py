@@ -25,7 +25,21 @@ from lifdsl.units.quantity import (
 
 def _display_names(unit: Unit) -> tuple[str, str]:
     from lifdsl.units.display import best_unit
+    from lifdsl.units.names import BASE, DISPLAY, PREFIXES
 
+    value = float(unit)
+    for long, short, scale in DISPLAY.get(unit.dim, ()):   # (a unit shows as itself: fast)
+        if scale == value:
+            return long, short
+    # a prefix outside the 10**3k steps (cm, centisiemens) or a unit of its own (litre)
+    for base in ("litre", "metre", "gram", "second", "amp", "mole", "volt", "ohm", "siemens",
+                 "farad", "hertz", "coulomb", "watt", "joule", "newton", "pascal", "molar"):
+        scale, dim, short = BASE[base]
+        if dim is not unit.dim:
+            continue
+        for letter, (_, factor) in {"": ("", 1.0), **PREFIXES}.items():
+            if abs(scale * factor - value) <= 1e-12 * value:
+                return letter + base, letter + (short or base)
     return best_unit(unit, short=False)[0], best_unit(unit, short=True)[0]
 
 

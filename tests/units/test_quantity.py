@@ -183,3 +183,11 @@ BRIAN2_UNIT_NAMES = sorted(
     {p + b for b in _PREFIXED for p in ("", "p", "n", "u", "m", "k", "M", "G", "T")}
     | set("kelvin kilogram cmeter cmetre Hz kHz MHz mA uA nA pA mM uM nM mS uS nS mV ms us "
           "uF nF pF cm cm2 cm3 mm mm2 mm3 um um2 um3".split()))
+
+
+def test_units_off_the_thousand_steps_show_their_own_names():
+    # Brian2 2.9 (/tmp/b2env): repr(cm) 'cmetre', str(cm) 'cm', repr(3*cm) '30. * mmetre',
+    # repr(litre) 'litre', str(litre) 'l', repr(cmetre) 'cmetre' (lifdsl showed cm as 'mmetre')
+    assert (repr(U.cm), str(U.cm), repr(3 * U.cm)) == ("cmetre", "cm", "30. * mmetre")
+    assert (repr(U.cmetre), repr(U.litre), str(U.litre)) == ("cmetre", "litre", "l")
+    assert (repr(U.mV), str(U.mV), repr(U.kHz), str(U.nS)) == ("mvolt", "mV", "khertz", "nS")
