@@ -192,8 +192,8 @@ def simulate(scale: float = 1.0, duration: float = 1.0, g: float = 5.0, nu_ratio
         log.setLevel(old_level)
     return Result(target=seen.target or target, n_exc=n_exc, n_inh=n_inh, g=g,
                   nu_ratio=nu_ratio, nu_ext=nu_ext, duration=duration, n_exc_syn=len(exc),
-                  n_inh_syn=len(inh), spike_i=spikes.i, spike_t=spikes.t, rate_t=rates.t,
-                  rate=rates.rate, t_build=t1 - t0, t_connect=t2 - t1, t_run=t4 - t3,
+                  n_inh_syn=len(inh), spike_i=spikes.i, spike_t=spikes.t_, rate_t=rates.t_,
+                  rate=rates.rate_, t_build=t1 - t0, t_connect=t2 - t1, t_run=t4 - t3,
                   cpu_run=c4 - c3)
 
 

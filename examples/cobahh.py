@@ -172,8 +172,8 @@ def simulate(N: int = 4000, duration: float = 1.0, seed: int = 1,
         log.removeHandler(seen)
         log.setLevel(old_level)
     return Result(target=seen.target or target, N=N, duration=duration, n_exc_syn=len(Ce),
-                  n_inh_syn=len(Ci), spike_i=spikes.i, spike_t=spikes.t, rate_t=rates.t,
-                  rate=rates.rate, trace_t=trace.t, trace_v=np.array(trace.v), traced=traced,
+                  n_inh_syn=len(Ci), spike_i=spikes.i, spike_t=spikes.t_, rate_t=rates.t_,
+                  rate=rates.rate_, trace_t=trace.t_, trace_v=np.array(trace.v_), traced=traced,
                   t_build=t1 - t0, t_connect=t2 - t1, t_run=t4 - t3,
                   cpu_run=c4 - c3)
 

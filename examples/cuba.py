@@ -134,8 +134,9 @@ def simulate(N: int = 4000, duration: float = 1.0, seed: int = 1,
         log.setLevel(old_level)
     width = min(2 * ms, duration / 4)
     return Result(target=seen.target or target, N=N, duration=duration, n_exc_syn=len(Ce),
-                  n_inh_syn=len(Ci), spike_i=spikes.i, spike_t=spikes.t, rate_t=rates.t,
-                  rate=rates.rate, smooth_rate=rates.smooth_rate("gaussian", width=width),
+                  n_inh_syn=len(Ci), spike_i=spikes.i, spike_t=spikes.t_, rate_t=rates.t_,
+                  rate=rates.rate_,
+                  smooth_rate=np.asarray(rates.smooth_rate("gaussian", width=width)),
                   t_build=t1 - t0, t_connect=t2 - t1, t_run=t4 - t3)
 
 

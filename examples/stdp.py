@@ -180,7 +180,7 @@ def simulate(N: int = 1000, duration: float = 100.0, seed: int = 1,
         log.setLevel(old_level)
     return Result(target=seen.target or target, N=N, duration=steps * DT,
                   w=np.array(S.w), w_t=np.array(times), w_history=np.array(history),
-                  out_t=out_spikes.t, in_i=in_spikes.i, in_t=in_spikes.t,
+                  out_t=out_spikes.t_, in_i=in_spikes.i, in_t=in_spikes.t_,
                   t_build=t1 - t0, t_run=t2 - t1, cpu_run=c2 - c1)
 
 
