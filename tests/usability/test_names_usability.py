@@ -26,7 +26,7 @@ def test_constant_from_the_caller_scope_is_found_at_run_time():
 
 
 @needs_cython
-@pytest.mark.parametrize("name", ["double", "int", "static", "restrict", "NAN"])
+@pytest.mark.parametrize("name", ["double", "static", "restrict", "NAN"])  # int: a function
 def test_c_keywords_as_variable_names_on_cython(name):
     G = run_group(f"d{name}/dt = 1/tau : 1", target="cython", namespace={"tau": 0.01})
     assert G._arrays[name] == pytest.approx([0.1] * 3)
