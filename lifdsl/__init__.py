@@ -103,6 +103,12 @@ class _Package(types.ModuleType):
             return  # (the module is in sys.modules; the name is the function)
         super().__setattr__(name, value)
 
+    def __reduce__(self):
+        """Pickled by name, as plain modules are (cloudpickle/Dask ship functions using ``ld``)."""
+        import importlib
+
+        return importlib.import_module, (self.__name__,)
+
 
 class _SweepAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """``lifdsl.sweep``, the old module path, is ``lifdsl.sweeps`` itself (``from lifdsl.sweep
