@@ -39,7 +39,21 @@ def calls_in(expr: sp.Basic) -> tuple:
     return tuple(expr.atoms(sp.core.function.AppliedUndef))
 
 
-class VariableView(np.ndarray):
+class _StateIndexing:
+    """What both state views share: an index (a string is a condition on the group's names,
+    looked up where the user's code called) and a string assigned per element."""
+
+    def _index(self, item):
+        # caller_scope(1): the frame of the code that indexed the view (this adds one frame)
+        return self._group._element_index(item, caller_scope(1) if isinstance(item, str)
+                                          else [])
+
+    def _assign_text(self, item, value: str) -> None:
+        idx = np.atleast_1d(np.arange(self.shape[0])[item]) + self._offset
+        self._group._assign(self._name, idx, idx.size, value, caller_scope(1), self._frame)
+
+
+class VariableView(_StateIndexing, np.ndarray):
     """``G.U``: the state array itself (SI floats). Besides numbers, an index may be assigned a
     string evaluated per element, as in Brian2: ``G.U[:10] = 'rand()*U_thr'``. Everything
     derived from it (slices, arithmetic) is a plain NumPy array."""
@@ -62,20 +76,15 @@ class VariableView(np.ndarray):
 
     def __getitem__(self, item):
         if self._group is not None:
-            item = self._group._element_index(item, caller_scope(0)
-                                              if isinstance(item, str) else [])
+            item = self._index(item)
         return self.view(np.ndarray)[item]
 
     def __setitem__(self, item, value) -> None:
         if self._group is not None:
-            item = self._group._element_index(item, caller_scope(0)
-                                              if isinstance(item, str) else [])
-        if isinstance(value, str) and self._group is not None:
-            idx = np.arange(self.shape[0])[item]
-            idx = np.atleast_1d(idx) + self._offset
-            self._group._assign(self._name, idx, idx.size, value, caller_scope(0),
-                                self._frame)
-            return
+            item = self._index(item)
+            if isinstance(value, str):
+                self._assign_text(item, value)
+                return
         self.view(np.ndarray)[item] = value
 
     def __repr__(self) -> str:
@@ -88,7 +97,7 @@ class VariableView(np.ndarray):
         return self.view(np.ndarray).__reduce__()
 
 
-class QuantityView(Quantity):
+class QuantityView(_StateIndexing, Quantity):
     """``G.v`` of a variable with a unit: the state array itself (no copy) with the variable's
     dimension. Reads give Quantities; writes take quantities of that dimension (checked), plain
     SI numbers, or strings evaluated per element; ``G.v_`` is the plain :class:`VariableView`."""
@@ -109,8 +118,7 @@ class QuantityView(Quantity):
 
     def __getitem__(self, item):
         if self._group is not None:
-            item = self._group._element_index(item, caller_scope(0)
-                                              if isinstance(item, str) else [])
+            item = self._index(item)
         return self.view(Quantity)[item]
 
     def __setitem__(self, item, value) -> None:
@@ -118,10 +126,9 @@ class QuantityView(Quantity):
         if group is None:
             Quantity.__setitem__(self.view(Quantity), item, value)
             return
-        item = group._element_index(item, caller_scope(0) if isinstance(item, str) else [])
+        item = self._index(item)
         if isinstance(value, str):
-            idx = np.atleast_1d(np.arange(self.shape[0])[item]) + self._offset
-            group._assign(self._name, idx, idx.size, value, caller_scope(0), self._frame)
+            self._assign_text(item, value)
             return
         if isinstance(value, Quantity):
             check_quantity(group.equations, self._name, value)
