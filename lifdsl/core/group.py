@@ -45,8 +45,9 @@ class _StateIndexing:
 
     def _index(self, item):
         # caller_scope(1): the frame of the code that indexed the view (this adds one frame)
-        return self._group._element_index(item, caller_scope(1) if isinstance(item, str)
-                                          else [])
+        if isinstance(item, str):
+            return self._group._element_index(item, caller_scope(1), self._frame)
+        return self._group._element_index(item, [])
 
     def _assign_text(self, item, value: str) -> None:
         idx = np.atleast_1d(np.arange(self.shape[0])[item]) + self._offset
@@ -291,9 +292,35 @@ class Group(SimObject):
         """Arrays lifdsl keeps up to date itself (never assigned by users)."""
         return {"i"}
 
-    def _element_index(self, item, namespaces):
-        """An index of ``G.v[...]`` as NumPy takes it (Synapses add their own forms)."""
-        return item
+    def _element_index(self, item, namespaces, frame=None):
+        """An index of ``G.v[...]`` as NumPy takes it; a string is a condition on the
+        elements (of the subgroup ``frame``, whose ``i`` counts from 0), as in Brian2:
+        ``G.v['i > 2']`` (Synapses add their own forms)."""
+        if not isinstance(item, str):
+            return item
+        start, stop = frame if frame is not None else (0, self.N)
+        keep = self._condition_values(item, slice(start, stop), stop - start, namespaces,
+                                      frame)
+        return np.flatnonzero(np.broadcast_to(keep, (stop - start,)))
+
+    def _condition_values(self, text: str, idx, n: int, namespaces, frame=None) -> np.ndarray:
+        """The truth values of the condition ``text`` for the elements ``idx`` (an index
+        string); an EquationError quoting it if it is a number, not a condition."""
+        from lifdsl.equations.grammar import _is_condition
+
+        expr = parse_expression(text, what="index")
+        if not (_is_condition(expr) or (isinstance(expr, sp.Symbol) and expr.name in
+                                        self._boolean_names())):
+            raise EquationError(
+                f"an index string must be a true/false condition (such as 'i > 2'), but "
+                f"{text!r} is a number", what="index", lineno=1, line=text, column=0)
+        values = self._run_expression(expr, idx, n, namespaces, f"the index {text!r}", text,
+                                      frame)
+        return np.asarray(values, dtype=bool)
+
+    def _boolean_names(self) -> set[str]:
+        """Stored variables holding true/false values (``: boolean``)."""
+        return {ln.name for ln in self.equations.lines if ln.unit == "boolean"}
 
     def _assign(self, name, idx, n, value, namespaces, frame=None) -> None:
         if name in self.equations.subexpr_names:

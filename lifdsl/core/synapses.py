@@ -540,7 +540,7 @@ class Synapses(Group):
     def _maintained(self) -> set[str]:
         return {"i", "j", "lastupdate", *COUNTS}
 
-    def _element_index(self, item, namespaces):
+    def _element_index(self, item, namespaces, frame=None):
         """``S.w['i > j']`` (synapses where a condition holds) and ``S.w[i, j]`` (the synapses
         from presynaptic ``i`` to postsynaptic ``j``, numbers or arrays), besides NumPy's."""
         if isinstance(item, str):
