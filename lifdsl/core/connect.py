@@ -575,6 +575,9 @@ def _skip_rows(total: int, p: float, rng: np.random.Generator, width: int, n_row
     rows = np.empty(batch, index_dtype(n_rows))
     offs = np.empty(batch, index_dtype(width))
     piece = min(SKIP_PIECE, batch)
+    compiled = _compiled_skip(batch, p)
+    if compiled is not None:
+        return _skip_rows_compiled(compiled, total, p, rng, width, batch, rows, offs, piece)
     work = (np.empty(piece, np.float64), np.empty(piece, np.int64))
     n, pos, done = 0, -1, False
     while not done:
@@ -609,6 +612,47 @@ def _skip_rows(total: int, p: float, rng: np.random.Generator, width: int, n_row
 
 #: draws turned into synapses at once by :func:`_skip_rows`
 SKIP_PIECE = 1 << 18
+
+#: from this many draws a round, connect(p=) skips with the compiled pass where it can build
+COMPILED_SKIP_FROM = 1 << 20
+
+
+def _compiled_skip(batch: int, p: float):
+    """The compiled skip module for a round of ``batch`` draws at ``p``, or None: NumPy's
+    passes for small calls, for p where NumPy's geometric is not the inversion
+    :func:`_geometric` reproduces, and where nothing can build."""
+    if batch < COMPILED_SKIP_FROM or not (0 < p < 1 / 3) or not _geometric_is_inversion():
+        return None
+    from lifdsl.codegen.cython_target.skip import skip_module  # noqa: PLC0415 - when large
+
+    return skip_module()
+
+
+def _skip_rows_compiled(module, total: int, p: float, rng: np.random.Generator, width: int,
+                        batch: int, rows: np.ndarray, offs: np.ndarray, piece: int
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_skip_rows` with each piece of exponential draws turned into synapses by the
+    compiled pass (same draws, same division and ceil: the same pairs, same generator state)."""
+    z = np.empty(piece, np.float64)
+    c = float(-np.log1p(-p))
+    n, pos, done = 0, -1, False
+    while not done:
+        drawn = 0
+        while drawn < batch:
+            m = min(SKIP_PIECE, batch - drawn)
+            rng.standard_exponential(out=z[:m])
+            drawn += m
+            used = 0
+            while not done and used < m:
+                k, n, pos, done = module.skip(z[used:m], c, pos, total, width, rows, offs, n)
+                used += k
+                if not done and used < m:   # rows full: grow as _skip_rows does
+                    grow = 2 * rows.size
+                    rows = np.concatenate([rows[:n], np.empty(grow - n, rows.dtype)])
+                    offs = np.concatenate([offs[:n], np.empty(grow - n, offs.dtype)])
+    rows.resize(n, refcheck=False)
+    offs.resize(n, refcheck=False)
+    return rows, offs
 
 #: from here a geometric draw's double is past int64 (NumPy returns INT64_MAX there)
 _INT64_EDGE = 9.223372036854776e18
