@@ -23,7 +23,8 @@ is small: the build function (by reference: it must be importable by the workers
 kernels from the shared cache (``LIFDSL_CACHE_DIR``), where each kernel is compiled once.
 
 ``out='folder'`` writes each run as ``run-<index>.npz`` (arrays, read back with
-``allow_pickle=False``; ``run-<index>.h5`` with ``store='hdf5'``) and ``run-<index>.json``
+``allow_pickle=False``; ``run-<index>.h5`` with ``store='hdf5'``, a ``run-<index>.zarr``
+folder with ``store='zarr'``) and ``run-<index>.json``
 (its parameters, seed and wall time), each atomically; a sweep started again on the same
 folder loads the runs found there and runs only the rest.
 """
@@ -37,6 +38,7 @@ import itertools
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -254,8 +256,8 @@ def _atomic_write(path: Path, write: Callable[[Any], None]) -> None:
         raise
 
 
-#: how each run's arrays can be stored: the file suffix of each ``store=``
-STORES = {"npz": ".npz", "hdf5": ".h5"}
+#: how each run's arrays can be stored: the file (or, for Zarr, folder) suffix of each ``store=``
+STORES = {"npz": ".npz", "hdf5": ".h5", "zarr": ".zarr"}
 
 
 def _h5py() -> Any:
@@ -272,6 +274,8 @@ def _check_store(store: str) -> str:
         raise ValueError(f"store is one of {', '.join(map(repr, STORES))}, got {store!r}")
     if store == "hdf5":
         _h5py()
+    elif store == "zarr":
+        _zarr()
     return store
 
 
@@ -301,6 +305,63 @@ def _read_hdf5(path: Path) -> dict[str, np.ndarray]:
     return out
 
 
+def _zarr() -> Any:
+    try:
+        import zarr
+    except ImportError:
+        raise ImportError("store='zarr' needs zarr (pip install zarr); store='npz' needs "
+                          "nothing") from None
+    return zarr
+
+
+def _write_zarr(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """The arrays as one Zarr group (a folder), an array per result, written beside ``path``
+    and renamed into place; text and bytes as their raw buffer (uint8) with the dtype noted,
+    since Zarr's string types differ between its versions."""
+    zarr = _zarr()
+    for k in arrays:
+        if "/" in k or k in (".", "..") or k.startswith("__"):
+            raise ValueError(f"result {k!r} cannot be a Zarr array name (no '/', no leading "
+                             f"'__'): rename it, or use store='npz'")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        g = zarr.open_group(os.fspath(tmp), mode="w")
+        raw = {}
+        for k, a in arrays.items():
+            if a.dtype.kind in "US":
+                raw[k] = {"dtype": a.dtype.str, "shape": list(a.shape)}
+                a = np.frombuffer(np.ascontiguousarray(a).tobytes(), dtype=np.uint8)
+            create = getattr(g, "create_array", None) or g.create_dataset  # zarr 3 / zarr 2
+            create(name=k, data=a)
+        g.attrs["lifdsl_sweep_format"] = _FORMAT
+        g.attrs["raw"] = raw
+        if path.exists():  # a damaged earlier attempt (its JSON was never written)
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _read_zarr(path: Path) -> dict[str, np.ndarray]:
+    zarr = _zarr()
+    if not path.is_dir():
+        raise OSError(f"{path} is not a Zarr folder")
+    try:
+        g = zarr.open_group(os.fspath(path), mode="r")
+        raw = dict(g.attrs.get("raw", {}))
+        out = {}
+        for k, arr in g.arrays():
+            a = np.asarray(arr[...])
+            if k in raw:
+                a = np.frombuffer(a.tobytes(), dtype=np.dtype(raw[k]["dtype"]))
+                a = a.reshape(raw[k]["shape"]).copy()
+            out[k] = a
+    except Exception as exc:  # zarr's own errors for a damaged group: the run is run again
+        raise OSError(f"{path}: {type(exc).__name__}: {exc}") from exc
+    return out
+
+
 def _write(folder: Path, record: RunRecord, store: str = "npz") -> None:
     """The run's arrays (.npz or .h5), then its metadata (.json): a run is done once its JSON
     is."""
@@ -310,6 +371,8 @@ def _write(folder: Path, record: RunRecord, store: str = "npz") -> None:
     path = folder / f"{stem}{STORES[store]}"
     if store == "hdf5":
         _atomic_write(path, lambda f: _write_hdf5(f, arrays))
+    elif store == "zarr":
+        _write_zarr(path, arrays)
     else:
         _atomic_write(path, lambda f: np.savez(f, **arrays))
     scalars = sorted(k for k, v in record.results.items() if not isinstance(v, np.ndarray))
@@ -356,6 +419,8 @@ def _load(folder: Path, run: int, params: Mapping[str, Any], seed: int) -> RunRe
     try:
         if store == "hdf5":
             data = _read_hdf5(folder / f"{stem}.h5")
+        elif store == "zarr":
+            data = _read_zarr(folder / f"{stem}.zarr")
         elif store == "npz":
             with np.load(folder / f"{stem}.npz", allow_pickle=False) as npz:
                 data = {k: npz[k] for k in npz.files}
@@ -465,7 +530,8 @@ def sweep(build: Callable[..., Any],
     'text' for lines. ``frame``: a pandas.DataFrame (default where pandas is importable) or a
     list of dicts (``frame=False``); either way ordered by run, with columns run, the
     parameters, seed, wall_time and the results. ``store``: each run's arrays in ``out`` as
-    ``'npz'`` (NumPy, the default) or ``'hdf5'`` (one ``.h5`` file a run; needs h5py).
+    ``'npz'`` (NumPy, the default), ``'hdf5'`` (one ``.h5`` file a run; needs h5py) or
+    ``'zarr'`` (one ``.zarr`` group a run; needs zarr).
     """
     sets = _parameter_sets(params)
     if seed is None:
