@@ -150,10 +150,12 @@ def _warm(_: int) -> int:
     return os.getpid()
 
 
-def run_lifdsl(name: str, executor, params: list[dict], seed: int, startup: float) -> dict:
+def run_lifdsl(name: str, executor, params: list[dict], seed: int, startup: float,
+               chunksize: int = 1) -> dict:
     """Run the sweep on ``executor``; the row of the table (times in seconds)."""
     t0 = time.perf_counter()
-    table = ld.sweep(cuba_run, params, executor=executor, seed=seed, frame=False)
+    table = ld.sweep(cuba_run, params, executor=executor, seed=seed, frame=False,
+                     chunksize=chunksize)
     sweep_time = time.perf_counter() - t0
     return {"name": name, "runs": len(table), "startup": startup, "sweep": sweep_time,
             "loop": statistics.fmean(r["t_loop"] for r in table),
@@ -211,6 +213,7 @@ def report(rows: list[dict], workers: dict[str, int]) -> str:
         "start: the pool's or cluster's start-up (workers import lifdsl), not in the sweep time;",
         "  for Brian2 standalone: generating and compiling its program once",
         "loop: time in net.run per run; build: making the network (connect included);",
+        "chunks of k: ld.sweep(..., chunksize=k), k runs a Dask task (same cluster)",
         "overhead: per run, sweep time x workers - loop (build, dispatch, results);",
         "speed-up: serial sweep time / this sweep time; efficiency: speed-up / workers",
     ]
@@ -227,6 +230,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="fresh Brian2 processes (default: --runs; with --quick 0)")
     ap.add_argument("--brian2-python", default="/tmp/b2env/bin/python")
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--chunksize", type=int, default=10,
+                    help="runs per task in the chunked Dask row (ld.sweep's chunksize=)")
     args = ap.parse_args(argv)
     N, duration, runs = (400, 0.05, min(args.runs, 8)) if args.quick else (4000, 1.0, args.runs)
     base = cuba.WE
@@ -258,10 +263,14 @@ def main(argv: list[str] | None = None) -> None:
                                       host="127.0.0.1", dashboard_address=None) as cluster, \
                 distributed.Client(cluster) as client:
             client.run(_warm, 0)
+            startup = time.perf_counter() - t0
             rows.append(run_lifdsl("lifdsl dask, 2 workers", client, params, args.seed,
-                                   time.perf_counter() - t0))
-        workers["lifdsl dask, 2 workers"] = 2
-        print(f"  dask: {rows[-1]['sweep']:.2f} s", flush=True)
+                                   startup))
+            print(f"  dask: {rows[-1]['sweep']:.2f} s", flush=True)
+            name = f"lifdsl dask, chunks of {args.chunksize}"
+            rows.append(run_lifdsl(name, client, params, args.seed, startup, args.chunksize))
+            print(f"  dask, chunks of {args.chunksize}: {rows[-1]['sweep']:.2f} s", flush=True)
+        workers["lifdsl dask, 2 workers"] = workers[name] = 2
     for r in rows[1:]:
         if r["counts"] != rows[0]["counts"]:
             raise SystemExit(f"{r['name']} gave other spikes than the serial sweep")

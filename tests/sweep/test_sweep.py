@@ -56,7 +56,15 @@ def test_process_pool_gives_the_serial_table(serial_table):
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(2, mp_context=ctx) as pool:
         table = ld.sweep(small_net, {"we": WE}, executor=pool, seed=7, frame=False)
+        chunked = ld.sweep(small_net, {"we": WE}, executor=pool, seed=7, frame=False,
+                           chunksize=3)  # tasks of 3 runs and of 1
+        with pytest.raises(ld.SweepError, match=r"run 2 \(parameters \{'we': 0.35.*interrupted"):
+            ld.sweep(small_net, {"we": WE, "fail_at": [0.35], "target": ["numpy"]},
+                     executor=pool, chunksize=2, frame=False)
     assert same_table(serial_table, table)
+    assert same_table(serial_table, chunked)
+    with pytest.raises(ValueError, match="chunksize must be a positive integer"):
+        ld.sweep(small_net, {"we": WE}, chunksize=0)
 
 
 def test_threads_are_refused_and_numpy_gives_the_same_spikes(serial_table):
@@ -76,7 +84,7 @@ def test_dask_local_cluster_gives_the_serial_table(serial_table):
             distributed.Client(cluster) as client:
         table = ld.sweep(small_net, {"we": WE}, executor=client, seed=7, frame=False)
         again = ld.sweep(small_net, {"we": WE}, executor=client.get_executor(), seed=7,
-                         frame=False)
+                         frame=False, chunksize=2)
     assert same_table(serial_table, table)
     assert same_table(serial_table, again)
 
