@@ -21,15 +21,20 @@ SLOW_PAGES = {"tutorial.md"}
 @pytest.mark.parametrize("page", [pytest.param(p, marks=pytest.mark.slow)
                                   if p.name in SLOW_PAGES else p for p in PAGES],
                          ids=lambda p: p.name)
-def test_python_blocks_run(page):
+def test_python_blocks_run(page, request):
     blocks = BLOCK.findall(page.read_text())
     if page.name in ("index.md", "architecture.md"):  # pages without examples
         assert not blocks
         return
     assert blocks, f"{page.name} has no Python example"
     import lifdsl as ld
+    from lifdsl.methods import METHODS
 
     ld.start_scope()
+    # a page may register methods (docs/methods.md does): they must not outlive the page, or
+    # a later test in this process sees a registry other than the package's
+    methods = dict(METHODS)
+    request.addfinalizer(lambda: (METHODS.clear(), METHODS.update(methods)))
     ns: dict = {"__name__": f"docs_{page.stem}"}
     for k, code in enumerate(blocks):
         # (a notebook's IPython magics, such as %matplotlib inline, are not Python)
