@@ -143,10 +143,11 @@ print(json.dumps({"build": build, "rows": rows}))
 '''
 
 
-def _warm(_: int) -> int:
-    """A worker's start-up: import lifdsl (its first task then only loads the kernel)."""
-    import lifdsl  # noqa: F401
-
+def _warm(_: int = 0) -> int:
+    """A worker's start-up: import lifdsl and run a small CUBA once, so that the worker's
+    one-time costs (SymPy's import, loading the kernel from the cache) are start-up, not the
+    first runs of the sweep (the kernel depends on the model, not on N)."""
+    cuba_run(cuba.WE, N=400, duration=0.005)
     return os.getpid()
 
 
@@ -198,22 +199,24 @@ def run_brian2_standalone(python: str, params: list[dict], seed: int) -> dict:
 def report(rows: list[dict], workers: dict[str, int]) -> str:
     """The table: start-up, sweep time, per run, loop, overhead, speed-up and efficiency."""
     per_serial = rows[0]["sweep"] / rows[0]["runs"]
-    lines = [f"{'configuration':24} {'runs':>4} {'start s':>7} {'sweep s':>8} {'s/run':>7} "
+    lines = [f"{'configuration':36} {'runs':>4} {'start s':>7} {'sweep s':>8} {'s/run':>7} "
              f"{'loop s':>7} {'build s':>7} {'overhead ms':>11} {'speed-up':>8} "
              f"{'efficiency':>10}"]
     for r in rows:
         per = r["sweep"] / r["runs"]
         w = workers.get(r["name"], 1)
         speed = per_serial / per
-        lines.append(f"{r['name']:24} {r['runs']:4d} {r['startup']:7.2f} {r['sweep']:8.2f} "
+        lines.append(f"{r['name']:36} {r['runs']:4d} {r['startup']:7.2f} {r['sweep']:8.2f} "
                      f"{per:7.3f} {r['loop']:7.3f} {r['build']:7.3f} "
                      f"{1e3 * (per * w - r['loop']):11.1f} {speed:8.2f} "
                      f"{100 * speed / w:9.0f}%")
     lines += [
-        "start: the pool's or cluster's start-up (workers import lifdsl), not in the sweep time;",
+        "start: the pool's or cluster's start-up (workers import lifdsl, run once), not in the",
+        "  sweep time;"
         "  for Brian2 standalone: generating and compiling its program once",
         "loop: time in net.run per run; build: making the network (connect included);",
-        "chunks of k: ld.sweep(..., chunksize=k), k runs a Dask task (same cluster)",
+        "dask: a LocalCluster of 2 worker processes, 1 thread each; chunks k: ld.sweep(...,",
+        "  chunksize=k), k runs a task; no profiler: distributed.worker.profile.enabled False",
         "overhead: per run, sweep time x workers - loop (build, dispatch, results);",
         "speed-up: serial sweep time / this sweep time; efficiency: speed-up / workers",
     ]
@@ -231,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--brian2-python", default="/tmp/b2env/bin/python")
     ap.add_argument("--no-dask", action="store_true")
     ap.add_argument("--chunksize", type=int, default=10,
-                    help="runs per task in the chunked Dask row (ld.sweep's chunksize=)")
+                    help="runs per task in the chunked Dask rows (ld.sweep's chunksize=)")
     args = ap.parse_args(argv)
     N, duration, runs = (400, 0.05, min(args.runs, 8)) if args.quick else (4000, 1.0, args.runs)
     base = cuba.WE
@@ -258,19 +261,26 @@ def main(argv: list[str] | None = None) -> None:
         distributed = None
         print("  dask: not installed (pip install 'lifdsl[distributed]'); skipped")
     if distributed is not None and not args.no_dask:
-        t0 = time.perf_counter()
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      host="127.0.0.1", dashboard_address=None) as cluster, \
-                distributed.Client(cluster) as client:
-            client.run(_warm, 0)
-            startup = time.perf_counter() - t0
-            rows.append(run_lifdsl("lifdsl dask, 2 workers", client, params, args.seed,
-                                   startup))
-            print(f"  dask: {rows[-1]['sweep']:.2f} s", flush=True)
-            name = f"lifdsl dask, chunks of {args.chunksize}"
-            rows.append(run_lifdsl(name, client, params, args.seed, startup, args.chunksize))
-            print(f"  dask, chunks of {args.chunksize}: {rows[-1]['sweep']:.2f} s", flush=True)
-        workers["lifdsl dask, 2 workers"] = workers[name] = 2
+        import dask
+
+        # Dask's workers sample the running task's stack every 10 ms by default (its
+        # statistical profiler): with short Python-heavy runs that costs GIL hand-offs, so the
+        # cluster runs both ways
+        for profile in (True, False):
+            cfg = {"distributed.worker.profile.enabled": profile}
+            t0 = time.perf_counter()
+            with dask.config.set(cfg), \
+                    distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                             host="127.0.0.1", dashboard_address=None) as cl, \
+                    distributed.Client(cl) as client:
+                client.run(_warm)
+                startup = time.perf_counter() - t0
+                tag = "" if profile else ", no profiler"
+                for chunk in (1, args.chunksize):
+                    name = f"lifdsl dask{tag}" + (f", chunks {chunk}" if chunk > 1 else "")
+                    rows.append(run_lifdsl(name, client, params, args.seed, startup, chunk))
+                    workers[name] = 2
+                    print(f"  {name}: {rows[-1]['sweep']:.2f} s", flush=True)
     for r in rows[1:]:
         if r["counts"] != rows[0]["counts"]:
             raise SystemExit(f"{r['name']} gave other spikes than the serial sweep")
