@@ -212,7 +212,7 @@ def report(rows: list[dict], workers: dict[str, int]) -> str:
                      f"{100 * speed / w:9.0f}%")
     lines += [
         "start: the pool's or cluster's start-up (workers import lifdsl, run once), not in the",
-        "  sweep time;"
+        "  sweep time;",
         "  for Brian2 standalone: generating and compiling its program once",
         "loop: time in net.run per run; build: making the network (connect included);",
         "dask: a LocalCluster of 2 worker processes, 1 thread each; chunks k: ld.sweep(...,",
