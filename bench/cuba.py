@@ -3,6 +3,7 @@
     python bench/cuba.py                    # N = 4000, 16000, 64000 (p = 80/N), 1 s, with peers
     python bench/cuba.py --quick            # tiny N, short run, lifdsl only (the tests run this)
     python bench/cuba.py --sizes 4000 --no-peers
+    python bench/cuba.py --goals --keep /tmp/lifdsl_bench_keep   # every goal's ratio, one run
 
 Every measurement is a fresh process running a small script (written to a temporary folder):
 lifdsl with this interpreter and this checkout, Brian2 with ``--brian2-python`` (default
@@ -17,7 +18,9 @@ simulator is left out and said so. Columns (seconds, peak memory in MiB):
   after ``before_run``; in standalone, measured by the binary); NEST, ``Simulate``.
 - run: the whole ``net.run(duration)`` call (Brian2 standalone: the binary's wall time, which
   also creates the synapses, initialises and writes results; NEST: ``Simulate``).
-- fresh: one process from start to exit with warm caches (import, build, connect, run).
+- fresh: one process from start to exit with warm caches (import, build, connect, run);
+  Python's bytecode cache is one of them (``netbench.bytecode_env``: on, in the bench's
+  folder, for every simulator, where this machine sets ``PYTHONDONTWRITEBYTECODE``).
 - cold: a fresh process with empty caches (lifdsl: kernel and symbolic caches; Brian2: Cython
   cache or a new standalone project folder) minus the median warm fresh process: what the
   first run of the model costs in compiling. Brian2's Cython target is measured cold at the
@@ -25,6 +28,10 @@ simulator is left out and said so. Columns (seconds, peak memory in MiB):
 - peak: the process's peak resident memory (``VmHWM``, read by the process itself at its end:
   a child's ``ru_maxrss`` would include its forking parent's pages); Brian2 standalone: the
   compiled binary's own (the Python process that generates and compiles it is not counted).
+
+``--goals`` runs only what the goals compare (N = 4000 and 64000; Brian2 standalone, its
+NumPy target at 4000 and its Cython target at 64000) and prints each goal's ratio;
+``--keep DIR`` keeps the peers' builds there, so a second run compiles none of them.
 
 Every simulator records all spikes (a SpikeMonitor / spike_recorder), runs single-threaded
 with dt = 0.1 ms, and draws its own random network, so spike counts differ by seed; the rate
@@ -122,42 +129,64 @@ NEST_SCRIPT = nb.NEST_HEAD + textwrap.dedent('''
 ''') + nb.NEST_TAIL
 
 def goals(results: dict[int, dict[str, nb.Row]]) -> list[str]:
-    """The issue's goals, each with the measured values and whether it is met."""
+    """The issue's goals, each with the measured values, its ratio and whether it is met."""
     def get(n: int, name: str) -> nb.Row | None:
         r = results.get(n, {}).get(name)
         return r if r is not None and r.warm else None
 
     out = []
 
-    def check(text: str, value: float | None, limit: float | None, unit: str = "") -> None:
-        if value is None or limit is None:
+    def check(text: str, value: float | None, peer: float | None | bool, factor: float,
+              unit: str = " s") -> None:
+        """``value <= factor * peer`` (``peer`` None: an absolute limit ``factor``; False:
+        the peer was not measured)."""
+        base = 1.0 if peer is None else peer
+        if value is None or not base:
             out.append(f"- {text}: not measured")
             return
+        limit = factor * base
         verdict = "met" if value <= limit else "NOT met"
-        out.append(f"- {text}: {value:.3f}{unit} vs limit {limit:.3f}{unit} -> {verdict}")
+        ratio = (f"{value / limit:.2f} of the limit" if peer is None
+                 else f"ratio {value / base:.2f} to the peer, goal {factor:g}")
+        out.append(f"- {text}: {value:.3f}{unit} vs limit {limit:.3f}{unit} ({ratio}) "
+                   f"-> {verdict}")
+
+    def med(row: nb.Row | None, key: str) -> float | None:
+        return row.median(key) if row is not None else None
+
+    def peer(row: nb.Row | None, key: str) -> float | bool:
+        """A peer's value, False where it was not measured (never an absolute limit)."""
+        if row is None:
+            return False
+        value = row.peak_mib if key == "peak" else row.median(key)
+        return value or False
 
     cy4, sa4 = get(4000, "lifdsl cython"), get(4000, "brian2 standalone")
     check("N=4000 lifdsl cython whole net.run <= 0.5 x Brian2 standalone loop",
-          cy4 and cy4.median("run"), sa4 and 0.5 * sa4.median("loop"), " s")
-    check("N=4000 lifdsl cython fresh process <= 1.5 s", cy4 and cy4.fresh, 1.5, " s")
-    check("N=4000 lifdsl cython cold compile <= 5 s", cy4 and cy4.cold_compile, 5.0, " s")
+          med(cy4, "run"), peer(sa4, "loop"), 0.5)
+    check("N=4000 lifdsl cython fresh process <= 1.5 s", cy4 and cy4.fresh, None, 1.5)
+    check("N=4000 lifdsl cython cold compile <= 5 s", cy4 and cy4.cold_compile, None, 5.0)
     cy64, sa64, b2cy64 = (get(64000, "lifdsl cython"), get(64000, "brian2 standalone"),
                           get(64000, "brian2 cython"))
     check("N=64000 lifdsl cython loop <= 0.5 x Brian2 standalone loop",
-          cy64 and cy64.median("loop"), sa64 and 0.5 * sa64.median("loop"), " s")
+          med(cy64, "loop"), peer(sa64, "loop"), 0.5)
     check("N=64000 lifdsl connect <= 0.5 x Brian2 standalone connect",
-          cy64 and cy64.median("connect"), sa64 and 0.5 * sa64.median("connect"), " s")
+          med(cy64, "connect"), peer(sa64, "connect"), 0.5)
     check("N=64000 lifdsl connect <= 0.5 x Brian2 cython connect",
-          cy64 and cy64.median("connect"), b2cy64 and 0.5 * b2cy64.median("connect"), " s")
+          med(cy64, "connect"), peer(b2cy64, "connect"), 0.5)
     check("N=64000 lifdsl cython peak memory <= Brian2 cython process",
-          cy64 and cy64.peak_mib, b2cy64 and b2cy64.peak_mib, " MiB")
+          cy64 and cy64.peak_mib, peer(b2cy64, "peak"), 1.0, " MiB")
     check("N=64000 lifdsl cython peak memory <= Brian2 standalone binary",
-          cy64 and cy64.peak_mib, sa64 and sa64.peak_mib, " MiB")
+          cy64 and cy64.peak_mib, peer(sa64, "peak"), 1.0, " MiB")
     np4, b2np4 = get(4000, "lifdsl numpy"), get(4000, "brian2 numpy")
     check("N=4000 lifdsl numpy loop <= 0.5 x Brian2 numpy loop",
-          np4 and np4.median("loop"), b2np4 and 0.5 * b2np4.median("loop"), " s")
+          med(np4, "loop"), peer(b2np4, "loop"), 0.5)
     return out
 
+
+#: ``--goals``: the sizes and rows that the goals above compare
+GOAL_ROWS = {4000: ("lifdsl-cython", "lifdsl-numpy", "brian2-standalone", "brian2-numpy"),
+             64000: ("lifdsl-cython", "brian2-standalone", "brian2-cython")}
 
 
 SPEC = nb.Spec(name="cuba", description=__doc__.splitlines()[0],
@@ -166,7 +195,7 @@ SPEC = nb.Spec(name="cuba", description=__doc__.splitlines()[0],
             numpy_max=4000,
             title=lambda n, d: f"N = {n} (p = {min(1.0, 80.0 / n):.4g}), {d:g} s; "
                                "seconds unless noted",
-            goals=goals)
+            goals=goals, goal_rows=GOAL_ROWS)
 
 def main(argv: list[str] | None = None) -> None:
     """Parse options, run every configuration, print the tables and the goals."""

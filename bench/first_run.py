@@ -13,7 +13,8 @@ runtime's ``run``); and the parts of the run before the loop: the objects' ``_pr
 (namespaces, units, the abstract code and the update's coefficients), the program
 (``Network._program``) and the runtime's construction (finding the kernel, loading it,
 filling its arguments). ``outside`` is ``run - loop``. The table gives the median over the
-rounds of each, and the ratio of the medians of ``outside``.
+rounds of each, and the ratio of the medians of ``outside``. Python's bytecode cache is on
+(``netbench.bytecode_env``), one folder per tree.
 """
 
 from __future__ import annotations
@@ -109,8 +110,10 @@ def child(script: Path, tree: Path, cache: Path, n: int) -> dict:
     """One fresh process of ``script`` with lifdsl from ``tree``: its report."""
     sys.path.insert(0, str(HERE))
     import cuba  # noqa: PLC0415 - the model's numbers, shared with bench/cuba.py
+    import netbench  # noqa: PLC0415 - bench/, as above
 
-    env = dict(os.environ, PYTHONPATH=str(tree), LIFDSL_CACHE_DIR=str(cache))
+    env = dict(netbench.bytecode_env(os.environ, cache.with_name(cache.name + "_pycache")),
+               PYTHONPATH=str(tree), LIFDSL_CACHE_DIR=str(cache))
     out = subprocess.run([sys.executable, str(script), str(n), json.dumps(cuba.MODEL)],
                          env=env, capture_output=True, text=True, cwd=tempfile.gettempdir())
     if out.returncode != 0:

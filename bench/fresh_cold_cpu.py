@@ -7,7 +7,8 @@ several times over. Here each process is ``bench/cuba.py``'s lifdsl script, and 
 is the user + system time that ``os.wait4`` reports for it and the children it waited for
 (the Cython and C compiler processes of a cold build included). Rounds alternate a cold
 process (a new, empty cache folder) with a warm one (a folder warmed before); the table
-gives the median of each; cold compile is cold minus warm, as in ``bench/cuba.py``.
+gives the median of each; cold compile is cold minus warm, as in ``bench/cuba.py``. Python's
+bytecode cache is on, in the bench's folder (``netbench.bytecode_env``), for both kinds.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import netbench as nb  # noqa: E402
 
 def one(script: Path, n: int, cache: Path) -> tuple[float, float]:
     """Wall and CPU seconds of one fresh process with the cache folder ``cache``."""
-    env = dict(os.environ, PYTHONPATH=str(nb.ROOT), LIFDSL_CACHE_DIR=str(cache))
+    env = dict(nb.bytecode_env(os.environ, cache.parent / "pycache"), PYTHONPATH=str(nb.ROOT),
+               LIFDSL_CACHE_DIR=str(cache))
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, str(script), str(n), "1.0", "1", "cython",
                              json.dumps(cuba.MODEL)], env=env, stdout=subprocess.DEVNULL,

@@ -206,6 +206,7 @@ class Spec:
     size_help: str = "N"
     goals: Callable[[dict], list[str]] | None = None
     rows: tuple[str, ...] = SIMULATORS  # the rows run unless --only names others
+    goal_rows: dict[int, tuple[str, ...]] | None = None  # --goals: the rows by size
 
 
 @dataclass
@@ -279,6 +280,16 @@ def run_process(cmd: list[str], env: dict[str, str], timeout: float) -> Sample:
     return Sample(wall, usage.ru_maxrss, json.loads(lines[-1]))
 
 
+def bytecode_env(environ, folder: Path) -> dict[str, str]:
+    """``environ`` with Python's bytecode cache on, in ``folder``: a warm fresh process reads
+    its modules' compiled code as an installed package does, where a machine's
+    ``PYTHONDONTWRITEBYTECODE=1`` would have every process compile every module's source
+    (~0.4 s CPU for lifdsl's alone). Applies to every simulator's processes alike."""
+    env = {k: v for k, v in environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(folder)
+    return env
+
+
 def python_works(python: str, module: str) -> tuple[bool, str]:
     """Whether ``python`` exists and imports ``module`` (and the version it reports)."""
     if not Path(python).exists():
@@ -306,12 +317,18 @@ class Bench:
             path.write_text(text)
             self.scripts[name] = str(path)
         self.model = json.dumps(spec.model)
-        env = dict(os.environ)
+        # peers' builds (Brian2's Cython cache and standalone projects): in --keep's folder
+        # if given, so that a second run of the bench reuses them (their cold columns are
+        # then measured only where the folder had none)
+        self.keep = Path(args.keep) if getattr(args, "keep", None) else work
+        self.keep.mkdir(parents=True, exist_ok=True)
+        base = bytecode_env(os.environ, self.keep / "pycache")
+        env = dict(base)
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         self.lifdsl_env = env
-        self.peer_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        self.peer_env = {k: v for k, v in base.items() if k != "PYTHONPATH"}
         self.lifdsl_cache = None if args.quick else str(work / "lifdsl_cache")
-        self.brian2_cache = str(work / "brian2_cache")
+        self.brian2_cache = str(self.keep / "brian2_cache")
         self.cold_done: set[str] = set()
 
     def _lifdsl_cmd(self, n: int, target: str) -> list[str]:
@@ -351,14 +368,15 @@ class Bench:
         py, seed, dur = self.args.brian2_python, str(self.args.seed), str(self.args.duration)
         row = Row(f"brian2 {mode}")
         if mode == "standalone":
-            folder = self.work / f"b2_standalone_{n}"
+            folder = self.keep / f"b2_standalone_{self.spec.name}_{n}"
+            built = (folder / "main").exists()
 
             def cmd() -> list[str]:
                 return [py, self.scripts["brian2"], mode, str(n), dur, seed, str(folder),
                         self.model]
             # the first build (a new folder) is the cold one; warm ones rebuild nothing
-            return self._samples(row, cmd, self.peer_env, self.peer_env, warmups=0,
-                                 repeat=self.args.peer_repeat)
+            return self._samples(row, cmd, self.peer_env, None if built else self.peer_env,
+                                 warmups=0, repeat=self.args.peer_repeat)
 
         def cmd() -> list[str]:
             return [py, self.scripts["brian2"], mode, str(n), dur, seed, self.brian2_cache,
@@ -366,8 +384,9 @@ class Bench:
         cold_env = None
         if mode == "cython" and mode not in self.cold_done:
             self.cold_done.add(mode)
-            shutil.rmtree(self.brian2_cache, ignore_errors=True)
-            cold_env = self.peer_env
+            if self.keep == self.work:   # (a kept cache stays: its cold is not measured)
+                shutil.rmtree(self.brian2_cache, ignore_errors=True)
+                cold_env = self.peer_env
         return self._samples(row, cmd, self.peer_env, cold_env,
                              warmups=0 if cold_env is not None or mode == "numpy" else 1,
                              repeat=self.args.peer_repeat)
@@ -456,7 +475,18 @@ def main(spec: Spec, argv: list[str] | None = None) -> None:
     ap.add_argument("--brian2-python", default="/tmp/b2env/bin/python")
     ap.add_argument("--nest-python", default="/tmp/nestenv/bin/python")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per process")
+    ap.add_argument("--keep", default=None,
+                    help="a folder for the peers' builds and the bytecode cache, kept across "
+                         "runs (default: a temporary one)")
+    if spec.goal_rows:
+        ap.add_argument("--goals", action="store_true",
+                        help="only the sizes and rows the issue's goals compare: "
+                             + "; ".join(f"N={n}: {', '.join(r)}"
+                                         for n, r in spec.goal_rows.items()))
     args = ap.parse_args(argv)
+    goal_rows = spec.goal_rows if getattr(args, "goals", False) else None
+    if goal_rows:
+        args.sizes = args.sizes or list(goal_rows)
     if args.quick:
         args.sizes = args.sizes or [spec.quick_size]
         args.duration = args.duration or spec.quick_duration
@@ -479,8 +509,8 @@ def main(spec: Spec, argv: list[str] | None = None) -> None:
     results: dict[int, dict[str, Row]] = {}
     with tempfile.TemporaryDirectory(prefix=f"lifdsl_{spec.name}_") as tmp:
         bench = Bench(spec, args, Path(tmp))
-        wanted = set(args.only or spec.rows)
         for n in args.sizes:
+            wanted = set(args.only or (goal_rows or {}).get(n, spec.rows))
             rows = [bench.row(name, n) for name in SIMULATORS
                     if name in wanted and bench.available(name, n, peers)]
             results[n] = {r.name: r for r in rows}
