@@ -10,6 +10,11 @@ the counts (within 10 % or 3 spikes) and the StateMonitors' means agree.
 
     python bench/brian2_examples.py /tmp/b2examples/examples --brian2-python /tmp/b2env/bin/python
     python bench/brian2_examples.py DIR --only CUBA.py,synapses/STDP.py --cap 60 --json out.json
+    python bench/brian2_examples.py DIR --brian2-saved out.json   # Brian2's side from a run before
+
+Brian2's side is slow (its NumPy target, fresh processes): ``--brian2-saved`` takes it from the
+``--json`` of an earlier run (scripts it lacks run under ``--brian2-python`` if given), so a
+rerun only runs lifdsl's side.
 
 This is a benchmark, not a test: Brian2 is never a dependency of lifdsl or of its tests.
 """
@@ -140,23 +145,57 @@ def run_one(python: str, flavour: str, script: Path, workdir: Path, cap: float,
     return {"status": f"crashed: {tail[:150]}", "wall_s": wall}
 
 
-def counts_agree(a: list, b: list) -> bool | None:
-    """Spike counts monitor by monitor within 10 % or 3 spikes (None: nothing to compare)."""
-    if not a and not b:
-        return None
-    if len(a) != len(b):
-        return False
-    return all(abs(x[1] - y[1]) <= max(3, 0.1 * max(x[1], y[1])) for x, y in zip(a, b, strict=True))
+def _count_ok(x: int, y: int) -> bool:
+    return abs(x - y) <= max(3, 0.1 * max(x, y))
 
 
-def states_agree(a: list, b: list) -> bool | None:
-    """StateMonitor means within 10 % of the larger of their magnitude and their spread."""
-    if not a and not b:
-        return None
+def _mean_ok(x: list, y: list) -> bool:
+    return abs(x[1] - y[1]) <= 0.1 * max(abs(x[1]), abs(y[1]), x[2], y[2]) + 1e-300
+
+
+def differences(ours: dict, theirs: dict) -> list[str]:
+    """What disagrees between two runs' monitors: SpikeMonitor counts beyond 10 % or 3 spikes,
+    StateMonitor means beyond 10 % of the larger of their magnitude and spread (paired in
+    order of name: both name monitors by kind and number of creation)."""
+    out = []
+    a, b = ours.get("spikes", []), theirs.get("spikes", [])
     if len(a) != len(b):
-        return False
-    return all(abs(x[1] - y[1]) <= 0.1 * max(abs(x[1]), abs(y[1]), x[2], y[2]) + 1e-300
-               for x, y in zip(a, b, strict=True))
+        out.append(f"{len(a)} SpikeMonitors vs {len(b)}")
+    else:
+        out += [f"{x[0]}: {x[1]} vs {y[1]} spikes" for x, y in zip(a, b, strict=True)
+                if not _count_ok(x[1], y[1])]
+    a, b = ours.get("states", []), theirs.get("states", [])
+    if len(a) != len(b):
+        out.append(f"{len(a)} recorded variables vs {len(b)}")
+    else:
+        out += [f"{x[0]}: mean {x[1]:.4g} vs {y[1]:.4g} (sd {y[2]:.3g})"
+                for x, y in zip(a, b, strict=True) if not _mean_ok(x, y)]
+    return out
+
+
+def markdown(results: list) -> str:
+    """The results as a Markdown table (bench/RESULTS.md)."""
+    lines = ["| script | lifdsl s | Brian2 numpy s | ratio | spikes lifdsl | spikes Brian2 "
+             "| agree | status |", "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    for r in results:
+        if "excepted" in r:
+            lines.append(f"| {r['script']} | | | | | | | excepted: {r['excepted']} |")
+            continue
+        ld_res, b2_res = r["lifdsl"], r.get("brian2") or {}
+        both = ld_res["status"] == "ran" and b2_res.get("status") == "ran"
+        ratio = f"{ld_res['wall_s'] / b2_res['wall_s']:.2f}" if both else ""
+        sp_ld = sum(c for _, c in ld_res.get("spikes", []))
+        sp_b2 = sum(c for _, c in b2_res.get("spikes", []))
+        status = ld_res["status"] if ld_res["status"] != "ran" else (
+            "ran" if b2_res.get("status", "ran") == "ran" else f"Brian2: {b2_res['status']}")
+        if r.get("differences"):
+            status += "; " + "; ".join(r["differences"])
+        b2_s = f"{b2_res['wall_s']:.1f}" if b2_res else ""
+        lines.append(f"| {r['script']} | {ld_res['wall_s']:.1f} | {b2_s} | {ratio} | "
+                     f"{sp_ld if ld_res['status'] == 'ran' else ''} | "
+                     f"{sp_b2 if b2_res.get('status') == 'ran' else ''} | "
+                     f"{r.get('agree', '')} | {status.replace('|', '/')} |")
+    return "\n".join(lines)
 
 
 def scripts_in(folder: Path, parts, only) -> list[Path]:
@@ -181,9 +220,16 @@ def main(argv=None) -> int:
                     help="subfolders to take every script of")
     ap.add_argument("--only", default="", help="comma-separated scripts (relative paths)")
     ap.add_argument("--json", type=Path, help="write every result here")
+    ap.add_argument("--markdown", action="store_true", help="end with a Markdown table")
+    ap.add_argument("--brian2-saved", type=Path,
+                    help="reuse Brian2's results from this earlier --json (same target)")
     args = ap.parse_args(argv)
     folder = args.folder.resolve()
     only = [s for s in args.only.split(",") if s]
+    saved = {}
+    if args.brian2_saved:
+        saved = {r["script"]: r["brian2"] for r in json.loads(args.brian2_saved.read_text())
+                 if "brian2" in r}
     results = []
     header = (f"{'script':44s} {'lifdsl':>8s} {'brian2':>8s} {'ratio':>6s} "
               f"{'spikes lifdsl':>14s} {'spikes brian2':>14s}  agree  status")
@@ -204,7 +250,9 @@ def main(argv=None) -> int:
             ours = tmp / rel.name
             ours.write_text(rewrite_imports(src))
             row["lifdsl"] = run_one(sys.executable, "lifdsl", ours, tmp, args.cap, "")
-        if args.brian2_python:
+        if str(rel) in saved:
+            row["brian2"] = saved[str(rel)]
+        elif args.brian2_python:
             with tempfile.TemporaryDirectory() as tmp:
                 tmp = Path(tmp)
                 theirs = tmp / rel.name
@@ -221,11 +269,8 @@ def main(argv=None) -> int:
         sp_b2 = sum(c for _, c in b2_res.get("spikes", [])) if b2_res else None
         agree = "-"
         if b2_res and ld_res["status"] == "ran" and b2_res["status"] == "ran":
-            c = counts_agree(ld_res["spikes"], b2_res["spikes"])
-            s = states_agree(ld_res["states"], b2_res["states"])
-            verdicts = [v for v in (c, s) if v is not None]
-            agree = "yes" if all(verdicts) else "NO"
-            row["agree"] = agree
+            row["differences"] = differences(ld_res, b2_res)
+            agree = row["agree"] = "NO" if row["differences"] else "yes"
         status = ld_res["status"] if ld_res["status"] != "ran" else (
             "ran" if not b2_res or b2_res["status"] == "ran" else f"brian2: {b2_res['status']}")
         print(f"{str(rel):44s} {t_ld:>8s} {t_b2:>8s} {ratio:>6s} {sp_ld:>14d} "
@@ -235,6 +280,11 @@ def main(argv=None) -> int:
     agreed = [r for r in results if r.get("agree") == "yes"]
     print(f"\nran under lifdsl.brian2: {len(ran)} of {len(tried)} "
           f"({len(results) - len(tried)} excepted); agreeing with Brian2: {len(agreed)}")
+    for r in results:
+        if r.get("differences"):
+            print(f"{r['script']}: " + "; ".join(r["differences"]))
+    if args.markdown:
+        print("\n" + markdown(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0

@@ -20,12 +20,17 @@ WHENS = tuple(f"{pre}{slot}" for slot in SLOTS for pre in ("before_", "", "after
 _creation = itertools.count()
 
 
-def caller_scope(level: int = 0) -> list[dict[str, Any]]:
+def caller_scope(level: int = 0, past: str | None = None) -> list[dict[str, Any]]:
     """Locals (a copy) and globals of the code that called the function calling this one,
-    ``level`` frames further up: where names in model strings are looked up."""
+    ``level`` frames further up: where names in model strings are looked up. With ``past``
+    (a function name), lifdsl's own frames of that name are stepped over too: a subclass's
+    ``__setattr__`` calling its base's adds one."""
     frame = inspect.currentframe()
     try:
         for _ in range(level + 2):
+            frame = frame.f_back
+        while (past is not None and frame.f_code.co_name == past
+               and frame.f_globals.get("__name__", "").startswith("lifdsl.")):
             frame = frame.f_back
         return [dict(frame.f_locals), frame.f_globals]
     finally:

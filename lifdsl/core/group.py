@@ -254,11 +254,12 @@ class Group(SimObject):
             if name.endswith("_") and name[:-1] in arrays:   # G.v_: plain SI values
                 return VariableView(arrays[name[:-1]], self, name[:-1])
         eqs = self.__dict__.get("equations")
-        if eqs is not None and name in eqs.subexpr_names:
-            return self._with_dimension(
-                name, self._evaluate(name, slice(None), self.N, caller_scope(0)))
+        if eqs is not None and name in eqs.subexpr_names:  # (past Synapses.__getattr__)
+            scope = caller_scope(0, past="__getattr__")
+            return self._with_dimension(name, self._evaluate(name, slice(None), self.N, scope))
         if eqs is not None and name.endswith("_") and name[:-1] in eqs.subexpr_names:
-            return self._evaluate(name[:-1], slice(None), self.N, caller_scope(0))
+            return self._evaluate(name[:-1], slice(None), self.N,
+                                  caller_scope(0, past="__getattr__"))
         raise AttributeError(
             f"{type(self).__name__} {self.__dict__.get('name', '?')!r} has no attribute or "
             f"state variable {name!r}"
@@ -273,8 +274,8 @@ class Group(SimObject):
             name = name[:-1]  # G.v_ = ...: SI values, not checked
             value = value if isinstance(value, str) else np.asarray(value)
         if name in self._arrays or name in self.equations.subexpr_names:
-            # only a string needs the caller's names
-            scope = caller_scope(0) if isinstance(value, str) else []
+            # only a string needs the caller's names (past Synapses.__setattr__ calling this)
+            scope = caller_scope(0, past="__setattr__") if isinstance(value, str) else []
             self._assign(name, slice(None), self.N, value, scope)
             return
         if name in self._fixed:

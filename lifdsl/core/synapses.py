@@ -193,7 +193,7 @@ class SynapticPathway(Runner):
 
     @delay.setter
     def delay(self, value) -> None:
-        self._set_delay(slice(None), value, caller_scope(0))
+        self._set_delay(slice(None), value, caller_scope(0, past="__setattr__"))
 
     def _values(self) -> np.ndarray:
         """Every synapse's delay (the stored array, or one made from the single value)."""
@@ -445,7 +445,8 @@ class Synapses(Group):
 
     @delay.setter
     def delay(self, value) -> None:
-        self._pre_pathway()._set_delay(slice(None), value, caller_scope(1))
+        self._pre_pathway()._set_delay(slice(None), value,
+                                         caller_scope(0, past="__setattr__"))
 
     def _pre_pathway(self) -> SynapticPathway:
         pre = self.__dict__.get("pre")
