@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # (for type checkers and linters: the same names, imported ea
     from lifdsl.codegen.cache import CacheError, CompilerNotFoundError, clear_cache
     from lifdsl.core import (
         Clock,
+        EventMonitor,
         MagicError,
         Network,
         NetworkOperation,
@@ -62,7 +63,8 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     **dict.fromkeys(("CacheError", "CompilerNotFoundError", "clear_cache"),
                     "lifdsl.codegen.cache"),
-    **dict.fromkeys(("Clock", "MagicError", "Network", "NetworkOperation", "NeuronGroup",
+    **dict.fromkeys(("Clock", "EventMonitor", "MagicError", "Network", "NetworkOperation",
+                     "NeuronGroup",
                      "PoissonGroup", "PoissonInput", "PopulationRateMonitor", "PythonOperation",
                      "SpikeGeneratorGroup", "SpikeMonitor", "StateMonitor", "Synapses",
                      "TimedArray", "collect", "defaultclock", "magic_network",
@@ -132,7 +134,7 @@ if not any(isinstance(f, _SweepAlias) for f in sys.meta_path):
 
 __all__ = [
     "CacheError", "Clock", "CompilerNotFoundError", "DiscretizationError", "EquationError",
-    "Equations", "MagicError",
+    "Equations", "EventMonitor", "MagicError",
     "Network", "NetworkOperation", "NeuronGroup", "PoissonGroup", "PoissonInput",
     "PopulationRateMonitor", "PythonOperation",
     "RunRecord", "SpikeGeneratorGroup", "SpikeMonitor", "SweepError",

@@ -188,8 +188,12 @@ class RecordState:
 
 @dataclass(frozen=True)
 class RecordSpikes:
-    """Count the spikes of elements ``lo .. lo+size-1`` and, if ``record``, append them (index
-    relative to ``lo`` and step) to the growable :class:`SpikeSink` ``sink``."""
+    """Count the spikes (or events) of elements ``lo .. lo+size-1`` and, if ``record``, append
+    them (index relative to ``lo`` and step) to the growable :class:`SpikeSink` ``sink``.
+
+    With ``code`` (statements ``_rec_<name> = ...`` over the spiking elements), each recorded
+    spike's values go to the sink's columns: ``outputs`` pairs ``_rec_<name>`` with the column
+    name (its buffer is :func:`sink_column`, float64, beside the sink's index and step)."""
 
     spikes: str
     nspikes: str
@@ -198,6 +202,8 @@ class RecordSpikes:
     lo: str
     size: str
     record: str                        # int key: 0 or 1
+    code: Code | None = None
+    outputs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,13 +264,15 @@ class Program:
 
 class SpikeSink:
     """A growable record of (element, step) pairs that both targets append to: ``index`` and
-    ``step`` hold ``fill[0]`` entries of room for ``fill[1]``."""
+    ``step`` hold ``fill[0]`` entries of room for ``fill[1]``; ``values[name]`` (float64)
+    one value per entry for each of ``columns`` (variables recorded at each spike)."""
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, columns: tuple[str, ...] = ()) -> None:
         capacity = max(1, int(capacity))
         self.index = np.empty(capacity, np.int64)
         self.step = np.empty(capacity, np.int64)
         self.fill = np.array([0, capacity], np.int64)
+        self.values = {nm: np.empty(capacity) for nm in columns}
 
     def room_for(self, extra: int) -> bool:
         """True if ``extra`` more entries fit."""
@@ -280,12 +288,22 @@ class SpikeSink:
             arr = np.empty(new, np.int64)
             arr[:n] = getattr(self, name)[:n]
             setattr(self, name, arr)
+        for name, old in self.values.items():
+            arr = np.empty(new)
+            arr[:n] = old[:n]
+            self.values[name] = arr
         self.fill[1] = new
 
     def take(self) -> tuple[np.ndarray, np.ndarray]:
         """The entries so far (copies), emptying the sink."""
+        index, step, _ = self.take_all()
+        return index, step
+
+    def take_all(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """The entries so far and their column values (copies), emptying the sink."""
         n = int(self.fill[0])
-        out = self.index[:n].copy(), self.step[:n].copy()
+        out = (self.index[:n].copy(), self.step[:n].copy(),
+               {nm: v[:n].copy() for nm, v in self.values.items()})
         self.fill[0] = 0
         return out
 
@@ -355,8 +373,8 @@ def assemble(parts: Part, schedule: list, dt: float, step0: int,
     """The program of the scheduled runners (in order) and the bindings it runs on."""
     ops = tuple(parts.operations[r] for r in schedule if r in parts.operations)
     dtypes = {k: b.dtype for k, b in parts.buffers.items()}
-    for key in parts.sinks:
-        dtypes.update(sink_buffers(key))
+    for key, sink in parts.sinks.items():
+        dtypes.update(sink_buffers(key, tuple(sink.values)))
     fkeys = tuple(sorted((k, int(getattr(f, "ndim", 1))) for k, f in parts.functions.items()))
     program = Program(ops, tuple(sorted(dtypes.items())), fkeys)
     bindings = Bindings(arrays={k: b.array for k, b in parts.buffers.items()},
@@ -381,11 +399,19 @@ def bind_sink(bindings: Bindings, key: str, sink: SpikeSink) -> None:
     bindings.arrays[f"{key}.index"] = sink.index
     bindings.arrays[f"{key}.step"] = sink.step
     bindings.arrays[f"{key}.fill"] = sink.fill  # (sink keys are lifdsl's own: obj._name)
+    for name, values in sink.values.items():
+        bindings.arrays[sink_column(key, name)] = values
 
 
-def sink_buffers(key: str) -> tuple[tuple[str, str], ...]:
-    """The buffer keys and dtypes of a spike sink."""
-    return tuple((f"{key}.{f}", "int64") for f in ("index", "step", "fill"))
+def sink_column(key: str, name: str) -> str:
+    """The buffer key of column ``name`` of the sink ``key``."""
+    return f"{key}.value_{name}"
+
+
+def sink_buffers(key: str, columns: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    """The buffer keys and dtypes of a spike sink (and of its value columns)."""
+    return (tuple((f"{key}.{f}", "int64") for f in ("index", "step", "fill"))
+            + tuple((sink_column(key, nm), "float64") for nm in columns))
 
 
 __all__ = [
@@ -394,5 +420,5 @@ __all__ = [
     "PushSpikes", "EmitSpikes", "AddBinomial",
     "RecordRate", "RecordSpikes", "RecordState", "Ref", "Reset", "SpikeSink", "Threshold",
     "TimedArrayIndexError", "function_name",
-    "Update", "assemble", "unwrapped", "bind_sink", "key_of", "sink_buffers",
+    "Update", "assemble", "unwrapped", "bind_sink", "key_of", "sink_buffers", "sink_column",
 ]

@@ -2,7 +2,12 @@
 
 from lifdsl.core.clock import Clock, defaultclock
 from lifdsl.core.inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
-from lifdsl.core.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+from lifdsl.core.monitors import (
+    EventMonitor,
+    PopulationRateMonitor,
+    SpikeMonitor,
+    StateMonitor,
+)
 from lifdsl.core.netops import NetworkOperation, network_operation
 from lifdsl.core.network import (
     MagicError,
@@ -23,7 +28,8 @@ from lifdsl.core.synapses import Synapses
 from lifdsl.core.timedarray import TimedArray
 
 __all__ = [
-    "Clock", "defaultclock", "MagicError", "Network", "NetworkOperation", "NeuronGroup",
+    "Clock", "defaultclock", "EventMonitor", "MagicError", "Network", "NetworkOperation",
+    "NeuronGroup",
     "PoissonGroup", "PoissonInput", "PythonOperation", "network_operation",
     "PopulationRateMonitor", "SpikeGeneratorGroup", "SpikeMonitor",
     "StateMonitor", "Subgroup", "Synapses", "TimedArray", "collect", "magic_network", "prefs",

@@ -280,28 +280,79 @@ class _RecordedNeuron:
         return getattr(self._m, name)[self._row]
 
 
-class SpikeMonitor(SimObject):
-    """Records each spike's time and neuron: ``sp.t``, ``sp.i``, ``sp.count``."""
+class EventMonitor(SimObject):
+    """Records each event of a group (Brian2's EventMonitor): ``.i``, ``.t``, ``.count`` and
+    the ``variables`` at the time of each event (``M.v``, ``M.values('v')``)."""
 
-    _prefix = "spikemonitor"
+    _prefix = "eventmonitor"
 
-    def __init__(self, source, record: bool = True, when: str = "thresholds", order: int = 1,
+    def __init__(self, source, event: str, variables=None, record: bool = True,
+                 when: str | None = None, order: int | None = None,
                  name: str | None = None) -> None:
         group, start, stop = _source_parts(source, spikes=True)
-        if group.thresholder is None:
-            raise ValueError(f"{group.name!r} has no threshold, so it never spikes")
+        if not isinstance(event, str) or not group._has_event(event):
+            if event == "spike" and not group._events:
+                raise ValueError(f"{group.name!r} has no threshold, so it never spikes")
+            raise group._unknown_event(event)
+        if not isinstance(record, (bool, np.bool_)):
+            raise TypeError(f"record takes True or False (to record some neurons, monitor a "
+                            f"subgroup such as G[:10]), got {record!r}")
+        if when is None:
+            if order is not None:
+                raise ValueError("order= needs when= (by default the monitor records right "
+                                 "after the event is checked)")
+            checker = group._event_runner(event)
+            when, order = checker.when, checker.order + 1
         super().__init__(name, group.dt)
         self.source = source
         self.group = group
+        self.event = event
         self._start, self._stop = start, stop
         self.record = bool(record)
+        self.record_variables = self._variables(group, variables)
         self._count = np.zeros(stop - start, dtype=np.int64)
         self._i: list[np.ndarray] = []
         self._t: list[np.ndarray] = []
+        self._values: dict[str, list[np.ndarray]] = {v: [] for v in self.record_variables}
         self._cache: tuple[np.ndarray, np.ndarray] | None = None
-        self._sink = P.SpikeSink(max(1024, 4 * (stop - start)))
-        self._runner = Runner(self, "spike_recorder", when, order)
+        self._sink = P.SpikeSink(max(1024, 4 * (stop - start)), tuple(self.record_variables))
+        self._runner = Runner(self, "spike_recorder", when, 0 if order is None else order)
         self._dt_used = 0.0
+        self._resolved = None
+
+    @staticmethod
+    def _variables(group, variables) -> list[str]:
+        """The names to record at each event (``i`` and ``t`` always are, with ``record``)."""
+        if variables is None:
+            return []
+        if isinstance(variables, (bool, np.bool_)):
+            raise TypeError("variables takes a name or a list of names (record= is a keyword "
+                            f"argument), got {variables!r}")
+        names = [variables] if isinstance(variables, str) else list(variables)
+        known = set(group.variables) | set(group.equations.subexpr_names)
+        if group._has_refractory:
+            known |= {"lastspike", "not_refractory"}
+        out: list[str] = []
+        for v in names:
+            if not isinstance(v, str):
+                raise TypeError(f"variables takes names of variables, got {v!r}")
+            if v in ("i", "t") or v in out:
+                continue
+            if v not in known:
+                raise ValueError(f"{group.name!r} has no variable {v!r} to record; it has: "
+                                 + ", ".join(sorted(known)))
+            out.append(v)
+        return out
+
+    @property
+    def when(self) -> str:
+        """The slot recording happens in (default: the event's, right after its check)."""
+        return self._runner.when
+
+    @property
+    def order(self) -> int:
+        """The position in the slot (default: one after the event's check)."""
+        return self._runner.order
 
     def _runners(self):
         return [self._runner]
@@ -310,62 +361,141 @@ class SpikeMonitor(SimObject):
         return [self.group]
 
     def buffers(self) -> dict[str, P.Buffer]:
-        """The per-neuron spike counts (persistent); spikes themselves go to a sink."""
+        """The per-neuron event counts (persistent); events themselves go to a sink."""
         return {"count": P.Buffer(self._count)}
+
+    def _expressions(self) -> list[tuple[str, object]]:
+        g = self.group
+        return [(v, g.equations.substituted(symbol(v))) for v in self.record_variables]
 
     def _prepare(self, ctx: RunContext) -> None:
         self._dt_used = ctx.dt
+        self._resolved = None
+        exprs = self._expressions()
+        if exprs:
+            from lifdsl.equations.functions import RANDOM_FUNCTIONS
+
+            for v, e in exprs:
+                if e.atoms(*RANDOM_FUNCTIONS):
+                    raise ValueError(f"{self.name!r}: {v!r} draws random numbers; a monitor "
+                                     f"records variables at events, not draws")
+            self._resolved = self.group._resolve_exprs([e for _, e in exprs], ctx.namespaces,
+                                                       "recorded variables", None)
+
+    def _part_unresolved(self, key: str, keys) -> P.Part:
+        saved = self._resolved
+        self._resolved = self.group._placeholder([e for _, e in self._expressions()])
+        try:
+            return self._part(key, keys)
+        finally:
+            self._resolved = saved
 
     def _part(self, key: str, keys) -> P.Part:
-        gkey = keys(self.group)
+        g = self.group
+        gkey = keys(g)
         part = P.Part()
         part.buffers[f"{key}._count"] = P.Buffer(self._count)
         part.sinks[f"{key}._sink"] = self._sink
-        part.ints.update({f"{key}._lo": self._start, f"{key}._size": self._stop - self._start,
+        n = self._stop - self._start
+        part.ints.update({f"{key}._lo": self._start, f"{key}._size": n,
                           f"{key}._record": int(self.record)})
+        code, outputs = None, ()
+        exprs = self._expressions()
+        if exprs:
+            sub = self._start != 0 or n != g.N
+            code = g._code([Assign(f"_rec_{v}", e) for v, e in exprs], self._resolved, gkey,
+                           part, size=n if sub else None, offset=self._start if sub else None,
+                           const_key=key)
+            outputs = tuple((f"_rec_{v}", v) for v, _ in exprs)
+        spikes, nspikes = g._event_keys(gkey, self.event)
         part.operations[self._runner] = P.RecordSpikes(
-            f"{gkey}._spikes", f"{gkey}._nspikes", f"{key}._sink", f"{key}._count", f"{key}._lo",
-            f"{key}._size", f"{key}._record")
+            spikes, nspikes, f"{key}._sink", f"{key}._count", f"{key}._lo", f"{key}._size",
+            f"{key}._record", code, outputs)
         return part
 
     def _finish(self, steps_done: int) -> None:
-        i, steps = self._sink.take()
+        i, steps, values = self._sink.take_all()
         if i.size and self.record:
             self._i.append(i)
             self._t.append(steps * self._dt_used)
+            for v, chunk in values.items():
+                self._values[v].append(chunk)
             self._cache = None
 
+    def _not_recorded(self) -> AttributeError:
+        return AttributeError(f"{type(self).__name__} {self.name!r} was made with "
+                              f"record=False: it counts events (.count, .num_events) without "
+                              f"recording their indices, times or values")
+
     def _joined(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self.record:
+            raise self._not_recorded()
         if self._cache is None:
             i = np.concatenate(self._i) if self._i else np.empty(0, dtype=np.int64)
             t = np.concatenate(self._t) if self._t else np.empty(0)
             self._cache = (i, t)
         return self._cache
 
+    def _plain_values(self, var: str) -> np.ndarray:
+        """The recorded values of ``var`` (``t`` included) as plain SI numbers, in the
+        variable's own dtype (integer and boolean variables as such)."""
+        if var == "t":
+            return self._joined()[1]
+        if var == "i":
+            return self._joined()[0]
+        if var not in self._values:
+            raise KeyError(f"{self.name!r} does not record {var!r} (recorded: "
+                           f"{', '.join(['t', *self.record_variables])})")
+        self._joined()
+        parts = self._values[var]
+        values = np.concatenate(parts) if parts else np.empty(0)
+        stored = self.group._arrays.get(var)
+        if stored is not None and stored.dtype.kind in "biu":
+            values = values.astype(stored.dtype)
+        return values
+
+    def _with_unit(self, var: str, values: np.ndarray):
+        if var == "t":
+            return _in(values, _SECOND if _uses_units(self.group) else None)
+        if var == "i":
+            return values
+        return _in(values, self.group._dimension(var))
+
+    def __getattr__(self, name: str):
+        values = self.__dict__.get("_values")
+        if values is not None and name in values:
+            return self._with_unit(name, self._plain_values(name))
+        if values is not None and name.endswith("_") and name[:-1] in values:
+            return self._plain_values(name[:-1])
+        if name in ("i", "t", "t_", "it", "it_") and not self.__dict__.get("record", True):
+            raise self._not_recorded()   # (the property's error, which Python drops here)
+        raise AttributeError(f"{type(self).__name__} {self.__dict__.get('name')!r} has no "
+                             f"attribute or recorded variable {name!r}")
+
     @property
     def i(self) -> np.ndarray:
-        """Neuron index of each spike (relative to the recorded group or subgroup)."""
+        """Neuron index of each event (relative to the recorded group or subgroup)."""
         return self._joined()[0]
 
     @property
     def t(self) -> np.ndarray:
-        """Time of each spike (a spike found in step k is stamped k*dt): a Quantity in second
-        if the model has units."""
+        """Time of each event (one found in step k is stamped k*dt): a Quantity in second if
+        the model has units."""
         return _in(self._joined()[1], _SECOND if _uses_units(self.group) else None)
 
     @property
     def t_(self) -> np.ndarray:
-        """Time of each spike in seconds (plain floats)."""
+        """Time of each event in seconds (plain floats)."""
         return self._joined()[1]
 
     @property
     def count(self) -> np.ndarray:
-        """Number of spikes of each neuron."""
+        """Number of events of each neuron."""
         return self._count
 
     @property
-    def num_spikes(self) -> int:
-        """Total number of spikes."""
+    def num_events(self) -> int:
+        """Total number of events."""
         return int(self._count.sum())
 
     @property
@@ -373,27 +503,72 @@ class SpikeMonitor(SimObject):
         """``(i, t)``, Brian2's pair for ``plot(*M.it)``-style scripts."""
         return self.i, self.t
 
-    def spike_trains(self) -> dict[int, np.ndarray]:
-        """Spike times of each neuron: ``{i: times}``."""
-        i, t = self._joined()
-        t = _in(t, _SECOND if _uses_units(self.group) else None)
-        return {k: t[i == k] for k in range(self._stop - self._start)}
+    @property
+    def it_(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(i, t_)``: times as plain seconds."""
+        return self.i, self.t_
+
+    def _by_neuron(self, var: str) -> dict[int, np.ndarray]:
+        i = self.i
+        values = self._plain_values(var)
+        order = np.argsort(i, kind="stable")   # (each neuron's events stay in time order)
+        bounds = np.searchsorted(i[order], np.arange(self._stop - self._start + 1))
+        return {k: self._with_unit(var, values[order[bounds[k]:bounds[k + 1]]])
+                for k in range(self._stop - self._start)}
+
+    def values(self, var: str) -> dict[int, np.ndarray]:
+        """The values of ``var`` at each neuron's events, in time order: ``{i: values}``."""
+        return self._by_neuron(var)
+
+    def all_values(self) -> dict[str, dict[int, np.ndarray]]:
+        """:meth:`values` of every recorded variable and of ``t``: ``{var: {i: values}}``."""
+        return {v: self._by_neuron(v) for v in [*self.record_variables, "t"]}
+
+    def event_trains(self) -> dict[int, np.ndarray]:
+        """Event times of each neuron: ``{i: times}``."""
+        return self._by_neuron("t")
 
     def _get_state(self) -> dict[str, Any]:
         from lifdsl.core.state import Parts, Setting  # (store/restore: see core/state.py)
 
         size = self._stop - self._start
-        return {"i": Parts([c.astype(np.int64) for c in self._i], np.int64, rows="spikes",
-                           below=size),
-                "t": Parts([c.astype(np.float64) for c in self._t], np.float64, rows="spikes"),
-                "count": self._count.copy(),
-                "source": Setting([self._start, self._stop])}
+        state = {"i": Parts([c.astype(np.int64) for c in self._i], np.int64, rows="spikes",
+                            below=size),
+                 "t": Parts([c.astype(np.float64) for c in self._t], np.float64, rows="spikes"),
+                 "count": self._count.copy(),
+                 "source": Setting([self._start, self._stop])}
+        if self._values:
+            state["values"] = {v: Parts([c.copy() for c in chunks], np.float64, rows="spikes")
+                               for v, chunks in self._values.items()}
+        return state
 
     def _set_state(self, state) -> None:
         self._i = [c.copy() for c in state["i"]]
         self._t = [c.copy() for c in state["t"]]
         self._count[...] = state["count"]
+        for v in self._values:
+            self._values[v] = [c.copy() for c in state["values"][v]]
         self._cache = None
+
+
+class SpikeMonitor(EventMonitor):
+    """Records each spike's time and neuron (``sp.t``, ``sp.i``, ``sp.count``) and the
+    ``variables`` at the spike, before the reset (``sp.v``, ``sp.values('v')``)."""
+
+    _prefix = "spikemonitor"
+
+    def __init__(self, source, variables=None, record: bool = True, when: str | None = None,
+                 order: int | None = None, name: str | None = None) -> None:
+        super().__init__(source, "spike", variables, record, when, order, name)
+
+    @property
+    def num_spikes(self) -> int:
+        """Total number of spikes."""
+        return self.num_events
+
+    def spike_trains(self) -> dict[int, np.ndarray]:
+        """Spike times of each neuron: ``{i: times}``."""
+        return self.event_trains()
 
 
 class PopulationRateMonitor(SimObject):
@@ -510,4 +685,4 @@ class PopulationRateMonitor(SimObject):
         self._rate.set_state(state["rate"])
 
 
-__all__ = ["StateMonitor", "SpikeMonitor", "PopulationRateMonitor"]
+__all__ = ["EventMonitor", "StateMonitor", "SpikeMonitor", "PopulationRateMonitor"]

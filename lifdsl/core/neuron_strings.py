@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import keyword
+
 import numpy as np
 import sympy as sp
 
@@ -15,19 +17,46 @@ def is_condition(expr: sp.Basic) -> bool:
                              sp.logic.boolalg.BooleanAtom))
 
 
-def parse_threshold(threshold: str | None) -> sp.Basic | None:
-    """The threshold condition, or None for a group that never spikes."""
+def parse_threshold(threshold: str | None, what: str = "threshold") -> sp.Basic | None:
+    """The threshold condition (or an event's, ``what`` naming it), or None for a group that
+    never spikes."""
     if threshold is None:
         return None
     if not isinstance(threshold, str):
-        raise TypeError(f"threshold must be a string such as 'U > 1', got {threshold!r}")
-    expr = parse_expression(threshold, what="threshold")
+        raise TypeError(f"{what} must be a string such as 'U > 1', got {threshold!r}")
+    expr = parse_expression(threshold, what=what)
     if not is_condition(expr):
         raise EquationError(
-            "the threshold must be a condition such as 'U > U_thr'",
-            what="threshold", lineno=1, line=threshold, column=0,
+            f"the {what} must be a condition such as 'U > U_thr'",
+            what=what, lineno=1, line=threshold, column=0,
         )
     return expr
+
+
+def parse_events(events, threshold: str | None) -> tuple[dict[str, sp.Basic], dict[str, str],
+                                                         str | None]:
+    """Brian2's ``events={'name': 'condition'}``: (conditions, their texts, the threshold);
+    an event ``'spike'`` is the threshold (given once, there or here)."""
+    if events is None:
+        return {}, {}, threshold
+    if not isinstance(events, dict):
+        raise TypeError(f"events must be a dict of event names to conditions, got {events!r}")
+    conds: dict[str, sp.Basic] = {}
+    texts: dict[str, str] = {}
+    for name, text in events.items():
+        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) \
+                or name.startswith("_"):
+            raise ValueError(f"an event name must be an identifier not starting with '_', "
+                             f"got {name!r}")
+        if name == "spike":
+            if threshold is not None:
+                raise ValueError("the group has a threshold and an event 'spike': the "
+                                 "threshold is the 'spike' event, give it once")
+            threshold = text
+            continue
+        conds[name] = parse_threshold(text, what=f"event {name!r}")
+        texts[name] = text
+    return conds, texts, threshold
 
 
 def check_target(target: str, eqs: Equations, what: str, lineno: int, line: str) -> None:

@@ -19,6 +19,7 @@ from lifdsl.core.group import Group, VariableView
 from lifdsl.core.neuron_strings import (
     check_target,
     parse_code,
+    parse_events,
     parse_refractory,
     parse_threshold,
 )
@@ -52,6 +53,7 @@ class NeuronGroup(Group):
         dtype: str = "float64",
         name: str | None = None,
         method_options: dict[str, Any] | None = None,
+        events: dict[str, str] | None = None,
     ) -> None:
         if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or N < 1:
             raise ValueError(f"N must be a positive integer number of neurons, got {N!r}")
@@ -66,6 +68,7 @@ class NeuronGroup(Group):
                     f"unknown unit {bad[0]!r} (units: volt, mV, amp, nA, ohm, siemens, farad, "
                     f"second, ms, hertz, ..., or 1)", what="equations", lineno=line.lineno,
                     line=line.source, column=line.source.rfind(bad[0]))
+        event_conds, event_texts, threshold = parse_events(events, threshold)
         thr = parse_threshold(threshold)
         resets = parse_code(reset, eqs, "reset")
         ref_value, ref_cond = parse_refractory(refractory)
@@ -92,6 +95,15 @@ class NeuronGroup(Group):
         self.thresholder = Runner(self, "thresholder", "thresholds") if thr is not None else None
         self.resetter = Runner(self, "resetter", "resets") if resets else None
         self._regular: list[Runner] = []
+        # custom events (Brian2's events=): condition, its text, this step's events (as the
+        # spike buffer), the runner checking it and the runners of run_on_event
+        self._events = event_conds
+        self._event_texts = event_texts
+        self._event_buffers = {nm: (np.zeros(self.N, dtype=np.int64), np.zeros(1, np.int64))
+                               for nm in event_conds}
+        self._event_runners = {nm: Runner(self, f"event_{nm}", "after_thresholds")
+                               for nm in event_conds}
+        self._on_event: dict[str, Runner] = {}
         self._blocks: dict[str, list[Assign]] | None = None
         self._coefficients: dict[str, sp.Basic] = {}
         self._discrete = None
@@ -155,6 +167,64 @@ class NeuronGroup(Group):
         self._kernel_source = None
         return runner
 
+    @property
+    def events(self) -> dict[str, str]:
+        """The group's events by name: ``'spike'`` (the threshold) and those of ``events=``."""
+        out = {} if self._threshold_text is None else {"spike": self._threshold_text}
+        return {**out, **self._event_texts}
+
+    def _has_event(self, event: str) -> bool:
+        return (event == "spike" and self.thresholder is not None) or event in self._events
+
+    def _unknown_event(self, event: object) -> ValueError:
+        known = ", ".join(map(repr, self.events)) or "none"
+        hint = " (the 'spike' event is the threshold: give threshold=)" if event == "spike" \
+            else ""
+        return ValueError(f"{self.name!r} has no event {event!r}{hint}; its events: {known}")
+
+    def _event_keys(self, key: str, event: str) -> tuple[str, str]:
+        """The bindings keys of this step's ``event`` elements and their count."""
+        if event == "spike":
+            return f"{key}._spikes", f"{key}._nspikes"
+        return f"{key}._event_{event}", f"{key}._nevent_{event}"
+
+    def _event_runner(self, event: str) -> Runner:
+        """The runner that checks ``event`` (the thresholder for ``'spike'``)."""
+        return self.thresholder if event == "spike" else self._event_runners[event]
+
+    def run_on_event(self, event: str, code: str, when: str = "after_resets",
+                     order: int = 0) -> Runner:
+        """Run statements for the neurons where ``event`` happened this step (Brian2's
+        ``run_on_event``; slot ``after_resets`` unless ``when`` says); returns the runner.
+        Code for ``'spike'`` is a reset, for a group without one."""
+        if not isinstance(event, str) or not self._has_event(event):
+            raise self._unknown_event(event)
+        if (event == "spike" and self._resets) or event in self._on_event:
+            raise ValueError(f"{self.name!r} already runs code on the event {event!r} "
+                             f"(one run_on_event per event; a reset is the 'spike' one)")
+        if not isinstance(code, str):
+            raise TypeError(f"run_on_event takes statements as a string, got {code!r}")
+        stmts = parse_code(code, self.equations, "run_on_event")
+        runner = Runner(self, "resetter" if event == "spike" else f"on_event_{event}", when,
+                        order)
+        if event == "spike":
+            self._resets, self._reset_text, self.resetter = stmts, code, runner
+        else:
+            runner.statements, runner.code = stmts, code
+            self._on_event[event] = runner
+        self._blocks = None
+        self._kernel_source = None
+        return runner
+
+    def set_event_schedule(self, event: str, when: str = "after_thresholds",
+                           order: int = 0) -> None:
+        """Move the check of ``event`` to slot ``when`` (Brian2's ``set_event_schedule``)."""
+        if not isinstance(event, str) or not self._has_event(event):
+            raise self._unknown_event(event)
+        runner = self._event_runner(event)
+        runner.when = when
+        runner.order = order
+
     # kept for callers that check a statement's target the way the group does
     _check_target = staticmethod(check_target)
 
@@ -193,6 +263,8 @@ class NeuronGroup(Group):
     def _texts(self) -> list[tuple[str, str | None]]:
         texts = [("threshold", self._threshold_text), ("reset", self._reset_text),
                  ("refractory", self._refractory_text)]
+        texts += [(f"event {nm!r}", text) for nm, text in self._event_texts.items()]
+        texts += [("run_on_event", r.code) for r in self._on_event.values()]
         return texts + [("run_regularly", r.code) for r in self._regular]
 
     def _check_names(self, ids: set[str], what: str, line: str | None) -> None:
@@ -245,6 +317,13 @@ class NeuronGroup(Group):
         if self._resets:
             blocks["resetter"] = [Assign(a.target, eqs.substituted(a.expr))
                                   for a in (st.as_assign() for st in self._resets)]
+        for nm, cond in self._events.items():
+            # (custom events are not held back by refractoriness: a condition says
+            # not_refractory where it should be, as in Brian2)
+            blocks[f"event_{nm}"] = [Assign("_cond", eqs.substituted(cond))]
+        for nm, r in self._on_event.items():
+            blocks[f"on_event_{nm}"] = [Assign(a.target, eqs.substituted(a.expr))
+                                        for a in (st.as_assign() for st in r.statements)]
         for k, r in enumerate(self._regular):
             blocks[f"regular_{k}"] = [Assign(a.target, eqs.substituted(a.expr))
                                       for a in (st.as_assign() for st in r.statements)]
@@ -289,9 +368,12 @@ class NeuronGroup(Group):
 
         arrays = self._array_names()
         # (the threshold writes its condition into a buffer '_cond' of the run)
+        def condition(kind: str) -> bool:
+            return kind == "thresholder" or kind.startswith("event_")
+
         sources = {kind: numpy_source(_BLOCK_NAMES.get(kind, kind), stmts,
-                                      arrays | {"_cond"} if kind == "thresholder" else arrays,
-                                      full=kind != "resetter")
+                                      arrays | {"_cond"} if condition(kind) else arrays,
+                                      full=kind != "resetter" and not kind.startswith("on_"))
                    for kind, stmts in self._abstract().items()}
         if "state_updater" in sources:
             sources["state_updater"] = (self.coefficient_comment("numpy")
@@ -347,15 +429,19 @@ class NeuronGroup(Group):
             dims.update(self._resolve(unused, set(), namespaces, "model", None).dims)
         key = (tuple(sorted(dims.items(), key=lambda kv: kv[0])),
                tuple(sorted((k, getattr(f, "dim", None)) for k, f in functions.items())),
-               len(self._regular))
+               len(self._regular), len(self._on_event))
         if key == getattr(self, "_units_checked", None):
             return
         if needs_check(self.equations, dims, functions):
             ref = self._refractory if not isinstance(self._refractory, float) else None
             stmts = [("reset", st) for st in self._resets]
             stmts += [("run_regularly", st) for r in self._regular for st in r.statements]
+            stmts += [("run_on_event", st) for r in self._on_event.values()
+                      for st in r.statements]
             check_group(self.equations, model_dimensions(self.equations, dims, functions),
                         threshold=self._threshold, threshold_text=self._threshold_text,
+                        conditions=[(f"event {nm!r}", self._events[nm], text)
+                                    for nm, text in self._event_texts.items()],
                         statements=stmts, refractory=ref if ref is not None
                         else self._refractory_cond, refractory_text=self._refractory_text)
         self._units_checked = key
@@ -396,6 +482,14 @@ class NeuronGroup(Group):
                 code(blocks["thresholder"]), count, spikes, nspikes, last, nr)
         if self.resetter is not None:
             part.operations[self.resetter] = P.Reset(code(blocks["resetter"]), spikes, nspikes)
+        for nm, runner in self._event_runners.items():
+            ev, nev = self._event_keys(key, nm)
+            part.buffers[ev] = P.Buffer(self._event_buffers[nm][0])
+            part.buffers[nev] = P.Buffer(self._event_buffers[nm][1])
+            part.operations[runner] = P.Threshold(code(blocks[f"event_{nm}"]), count, ev, nev)
+        for nm, runner in self._on_event.items():
+            ev, nev = self._event_keys(key, nm)
+            part.operations[runner] = P.Reset(code(blocks[f"on_event_{nm}"]), ev, nev)
         for k, r in enumerate(self._regular):
             period = f"{key}._period_{k}"
             part.ints[period] = r.period
@@ -420,7 +514,8 @@ class NeuronGroup(Group):
         self._kernel_source = source
 
     def _runners(self) -> list[Runner]:
-        return [r for r in (self.state_updater, self.thresholder, self.resetter, *self._regular)
+        return [r for r in (self.state_updater, self.thresholder, *self._event_runners.values(),
+                            self.resetter, *self._on_event.values(), *self._regular)
                 if r is not None]
 
     def __getitem__(self, item) -> Subgroup:

@@ -158,6 +158,8 @@ class SynapticPathway(Runner):
         self.name = name
         self.prepost = prepost
         self.code = code
+        #: the event of the spiking group that triggers the pathway (Synapses' on_event)
+        self.event = "spike"
         self._what = what
         self._statements = synapses._parse_pathway(code, what)
         #: the delay of synapses made from now on (the one given to Synapses, else 0)
@@ -325,7 +327,9 @@ class Synapses(Group):
     (the pathway ``pre``/``post``) or a dict of pathway names to strings; ``delay``: the delay
     of the ``pre`` pathway (one number for all synapses) or a dict of pathway names to delays.
     A pathway without a delay here has per-synapse delays, 0 until set (``S.delay``,
-    ``S.<name>.delay``)."""
+    ``S.<name>.delay``). ``on_event``: the event of the spiking group that triggers the
+    pathways (default ``'spike'``; a custom event of ``NeuronGroup(events=...)``), one name or a
+    dict of pathway names to event names."""
 
     _prefix = "synapses"
     _instance_names = (*Group._instance_names, "source", "target", "state_updater", "pre",
@@ -336,7 +340,8 @@ class Synapses(Group):
                  on_post: str | Mapping[str, str] | None = None,
                  delay: float | Mapping[str, float] | None = None, method: str = "auto",
                  namespace: dict[str, Any] | None = None, dtype: str = "float64",
-                 name: str | None = None, method_options: dict[str, Any] | None = None) -> None:
+                 name: str | None = None, method_options: dict[str, Any] | None = None,
+                 on_event: str | Mapping[str, str] = "spike") -> None:
         src, slo, shi = _group_parts(source, "source")
         tgt, tlo, thi = _group_parts(source if target is None else target, "target")
         dtype = self._check_dtype(dtype)
@@ -347,6 +352,7 @@ class Synapses(Group):
         NeuronGroup._check_method_options(method_options)
         specs = self._pathway_specs(on_pre, on_post, eqs)
         delays = self._delays_given(delay, [nm for nm, *_ in specs])
+        events = self._events_given(on_event, specs, src, tgt)
         super().__init__(0, eqs, namespace, dtype, name, src.dt)
         self.source, self.target = source, source if target is None else target
         self._src, self._tgt = src, tgt
@@ -365,6 +371,7 @@ class Synapses(Group):
         self.pre = self.post = None
         for nm, prepost, text, what in specs:
             pathway = SynapticPathway(self, nm, prepost, text, what, delays.get(nm))
+            pathway.event = events[nm]
             self._pathways.append(pathway)
             object.__setattr__(self, nm, pathway)
         self.state_updater = (Runner(self, "state_updater", "groups") if self._clock_driven
@@ -380,6 +387,31 @@ class Synapses(Group):
         self._frozen = True
 
     # -- pathways ----------------------------------------------------------------------------------
+    @staticmethod
+    def _events_given(on_event, specs, src, tgt) -> dict[str, str]:
+        """The event that triggers each pathway (Brian2's ``on_event``: one name for all, or
+        a dict of pathway names to event names, 'spike' for those it leaves out)."""
+        names = [nm for nm, *_ in specs]
+        if isinstance(on_event, str):
+            given = dict.fromkeys(names, on_event)
+        elif isinstance(on_event, Mapping):
+            unknown = [nm for nm in on_event if nm not in names]
+            if unknown:
+                raise ValueError(f"on_event names {unknown[0]!r}, which is not a pathway "
+                                 f"(pathways: {', '.join(names) or 'none'})")
+            given = {nm: on_event.get(nm, "spike") for nm in names}
+        else:
+            raise TypeError(f"on_event takes an event name or a dict of pathway names to "
+                            f"event names, got {on_event!r}")
+        for nm, prepost, *_ in specs:
+            group, event = (src if prepost == "pre" else tgt), given[nm]
+            if not isinstance(event, str):
+                raise TypeError(f"on_event: the event of pathway {nm!r} must be a name, got "
+                                f"{event!r}")
+            if event != "spike" and not group._has_event(event):
+                raise group._unknown_event(event)
+        return given
+
     def _pathway_specs(self, on_pre, on_post, eqs: Equations) -> list[tuple[str, str, Any, str]]:
         """(name, 'pre' or 'post', code, what) of every pathway, pre ones first, each kind by
         name (Brian2's order for pathways of one order)."""
@@ -945,17 +977,17 @@ class Synapses(Group):
         if order is not None:
             order_key = f"{key}._order_{tag}"
             part.buffers[order_key] = P.Buffer(order)
+        spikes, nspikes = p.group._event_keys(gkey, p.event)
         if not d:
             part.operations[p] = P.Propagate(
-                code, f"{gkey}._spikes", f"{gkey}._nspikes", f"{key}._indptr_{tag}", order_key)
+                code, spikes, nspikes, f"{key}._indptr_{tag}", order_key)
             return
         ring, ring_n = f"{key}._ring_{p.name}", f"{key}._ring_n_{p.name}"
         depth, stride = f"{key}._depth_{p.name}", f"{key}._stride_{p.name}"
         part.buffers[ring] = P.Buffer(p._ring)
         part.buffers[ring_n] = P.Buffer(p._ring_n)
         part.ints.update({f"{key}._delay_{p.name}": d, depth: d + 1, stride: p.group.N})
-        part.operations[p._pusher] = P.PushSpikes(
-            f"{gkey}._spikes", f"{gkey}._nspikes", ring, ring_n, depth, stride)
+        part.operations[p._pusher] = P.PushSpikes(spikes, nspikes, ring, ring_n, depth, stride)
         if p._one_delay:
             part.operations[p] = P.Propagate(
                 code, ring, ring_n, f"{key}._indptr_{tag}", order_key, True,

@@ -411,13 +411,18 @@ def needs_check(eqs, constant_dims: Mapping[str, object], functions=()) -> bool:
 
 
 def check_group(eqs, dims: Mapping[str, object], *, threshold=None, threshold_text=None,
-                statements=(), refractory=None, refractory_text=None) -> None:
-    """Every string of a group: its equations, the threshold (a condition of like
-    dimensions), each statement (``(what, Statement)``), a refractory time expression."""
+                statements=(), refractory=None, refractory_text=None,
+                conditions=()) -> None:
+    """Every string of a group: its equations, the threshold and each of ``conditions``
+    (``(what, condition, text)``, custom events), conditions of like dimensions, each
+    statement (``(what, Statement)``), a refractory time expression."""
     check_equations(eqs, dims)
     if threshold is not None:
         check_expression(threshold, BOOL, dims, what="threshold", lineno=1,
                          line=threshold_text, subject="the threshold")
+    for what, cond, text in conditions:
+        check_expression(cond, BOOL, dims, what=what, lineno=1, line=text,
+                         subject=f"the {what}")
     for what, st in statements:
         check_statement(st.target, st.op, st.expr, dims, what=what, lineno=st.lineno,
                         line=st.source)

@@ -188,10 +188,31 @@ def _group(c: Case, r: random.Random, gname: str, dt: float) -> dict:
         ns[k] = repr(v)
     nsrc = "{" + ", ".join(f"{k!r}: {v}" for k, v in ns.items()) + "}"
     model = "\n".join(lines)
+    # custom events come from a generator of their own: the other choices of a seed stay
+    er = random.Random(f"events {c.seed} {gname}")
+    events: dict[str, str] = {}
+    if er.random() < 0.4:
+        for k in range(er.randint(1, 2)):
+            events[f"ev{k}"] = er.choice(
+                [f"v0 > {er.choice([0.3, 0.6])}", f"{er.choice(vs)} < 0.1",
+                 f"{er.choice(vs)} > 0.5 and rand() < 0.5"]
+                + (["v0 < 0.2 and not_refractory"] if ref != "False" else []))
     c.emit(f"{gname} = ld.NeuronGroup({N}, '''\n{model}\n''',")
     c.emit(f"    threshold={thr!r}, reset={rst!r}, refractory={ref},")
+    if events:
+        c.emit(f"    events={events!r},")
+        c.flags.add("events")
     c.emit(f"    method={method!r}, dtype={dtype!r}, dt={dt!r}, name={gname!r},")
     c.emit(f"    namespace={nsrc})")
+    for ev in events:
+        if er.random() < 0.6:
+            tgt = er.choice(vs + [p for p in params if f"{p} : 1 (constant)" not in lines])
+            code = er.choice([f"{tgt} += 0.1", f"{tgt} *= 0.9", f"{tgt} = 0.2*rand()"])
+            kw = er.choice(["", ", when='resets'", ", when='before_groups', order=1"])
+            c.emit(f"{gname}.run_on_event({ev!r}, {code!r}{kw})")
+        if er.random() < 0.2:
+            c.emit(f"{gname}.set_event_schedule({ev!r}, when="
+                   f"{er.choice(['start', 'before_thresholds', 'end'])!r})")
     # initial values
     for v in vs + params + shared_params:
         roll = r.random()
@@ -227,7 +248,7 @@ def _group(c: Case, r: random.Random, gname: str, dt: float) -> dict:
     # (test_bug_float32_shared_parameter_recorded): leave it out until fixed
     recordable = params + (shared_params if dtype == "float64" or not AVOID_KNOWN else [])
     return {"N": N, "vs": vs, "params": recordable, "subexprs": subexprs,
-            "thr": thr is not None}
+            "thr": thr is not None, "events": list(events)}
 
 
 def make_case(seed: int) -> Case:
@@ -261,8 +282,18 @@ def make_case(seed: int) -> Case:
             rec = r.choice(["True", repr(sorted(r.sample(range(n), r.randint(1, n))))])
             c.emit(f"M_{gn} = ld.StateMonitor({src}, {names!r}, record={rec})")
             objs.append(f"M_{gn}")
+        # (values at events: a generator of its own, as the events')
+        mr = random.Random(f"event monitors {seed} {gn}")
+        stored = f["vs"] + f["params"]
+        for ev in f["events"]:
+            names = mr.sample(stored, mr.randint(0, len(stored)))
+            c.emit(f"E_{gn}_{ev} = ld.EventMonitor({src}, {ev!r}, variables={names!r})")
+            objs.append(f"E_{gn}_{ev}")
         if f["thr"]:
-            c.emit(f"S_{gn} = ld.SpikeMonitor({gn})")
+            kw = ""
+            if mr.random() < 0.4:
+                kw = f", variables={mr.sample(stored, mr.randint(1, len(stored)))!r}"
+            c.emit(f"S_{gn} = ld.SpikeMonitor({gn}{kw})")
             objs.append(f"S_{gn}")
             if src != gn:
                 c.emit(f"Ssub_{gn} = ld.SpikeMonitor({src})")
@@ -325,10 +356,12 @@ def run_script(source: str, target: str) -> dict[str, np.ndarray]:
             out[f"{name}.t"] = obj.t
             for v in obj.record_variables:
                 out[f"{name}.{v}"] = getattr(obj, v)
-        elif isinstance(obj, ld.SpikeMonitor):
+        elif isinstance(obj, ld.EventMonitor):   # (SpikeMonitors too)
             out[f"{name}.i"] = obj.i
             out[f"{name}.t"] = obj.t
             out[f"{name}.count"] = obj.count
+            for v in obj.record_variables:
+                out[f"{name}.{v}"] = getattr(obj, f"{v}_")
         elif isinstance(obj, ld.PopulationRateMonitor):
             out[f"{name}.t"] = obj.t
             out[f"{name}.rate"] = obj.rate

@@ -27,7 +27,7 @@ import pytest
 import lifdsl as ld
 from lifdsl.codegen.cache import compiler_available
 
-from .gen import check_case, make_syn_case
+from .gen import check_case, make_case, make_syn_case
 
 pytestmark = pytest.mark.skipif(not compiler_available(),
                                 reason="no working C compiler / Cython")
@@ -75,6 +75,17 @@ def test_synapse_generator_covers_what_synapses_support():
     assert re.search(r"ld\.Synapses\(\w+(\[\d+:\d+\])?, \w+\[\d+:\d+\]", text)  # target
     assert any(src.index("net.run(") < src.rfind(".connect(") for src in sources)  # between
     assert sum(src.count("net.run(") > 1 for src in sources) > 150      # runs split up
+
+
+def test_neuron_generator_reaches_custom_events():
+    """Custom events, run_on_event, their schedule, EventMonitors and values recorded at
+    spikes appear in the neuron cases (no run: cheap)."""
+    text = "\n".join(make_case(s).source for s in range(200))
+    for feature in ["events={'ev0'", "'ev1'", ".run_on_event('ev0', ", "when='before_groups'",
+                    ".set_event_schedule(", "ld.EventMonitor(g0, ", "ld.EventMonitor(g0[",
+                    "ld.SpikeMonitor(g0, variables=[", "and not_refractory",
+                    "and rand() < 0.5"]:
+        assert feature in text, feature
 
 
 # -- invariants against hand computation ---------------------------------------------------------

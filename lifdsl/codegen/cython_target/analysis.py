@@ -82,8 +82,9 @@ def fusion_plan(ops: list[P.Operation]) -> list[tuple[str, list[P.Operation]]]:
                     want.pop(0)
                     j += 1
                     continue
+                # (a recorder of values at spikes reads them before the reset: it stays put)
                 if isinstance(nxt, (P.RecordSpikes, P.RecordRate)) and thr is not None \
-                        and nxt.spikes == thr.spikes:
+                        and nxt.spikes == thr.spikes and getattr(nxt, "code", None) is None:
                     after.append(nxt)
                     j += 1
                     continue

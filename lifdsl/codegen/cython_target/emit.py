@@ -218,6 +218,9 @@ def emit_record_spikes(k: Kernel, op: P.RecordSpikes) -> None:
     mc = k.array(op.counts)
     rec, lo, size = k.integer(op.record), k.integer(op.lo), k.integer(op.size)
     k.capacity_checks.append(f"if ({mn}[0] + {size} > {mn}[1]) return step;")
+    if op.code is not None:
+        _record_spikes_with_values(k, op)
+        return
     w("{")
     with w.block():
         w(f"int64_t _n = {mn}[0];")
@@ -229,6 +232,30 @@ def emit_record_spikes(k: Kernel, op: P.RecordSpikes) -> None:
             w(f"{mc}[_s]++;")
             w(f"if ({rec}) {{ {mi}[_n] = _s; {ms}[_n] = step; _n++; }}")
         w(f"{mn}[0] = _n;")
+
+
+def _record_spikes_with_values(k: Kernel, op: P.RecordSpikes) -> None:
+    """The recorder with values: one loop over this step's spikes running the recorded
+    expressions at each spiking element (locals as any loop's), then its count, index, step
+    and values (the sink's capacity check is the plain recorder's)."""
+    buf, cnt = _spikes(k, op)
+    mi, ms, mn = (k.array(f"{op.sink}.{f}") for f in ("index", "step", "fill"))
+    mc = k.array(op.counts)
+    rec, lo, size = k.integer(op.record), k.integer(op.lo), k.integer(op.size)
+    loop = Loop(k, [op.code])
+    parts = loop.prepare([Part("plain", op.code.statements)])
+    loop.open_element(f"{buf}[_j]")
+    # (elements outside the recorded range are skipped before their arrays are read)
+    loop.inner.insert(1, f"if ((uint64_t)(_i - {lo}) >= (uint64_t){size}) continue;")
+    loop.run_parts(parts, f"{cnt}[0]")
+    loop.inner.append(f"const int64_t _s = _i - {lo};")
+    loop.inner.append(f"{mc}[_s]++;")
+    stores = " ".join(f"{k.array(P.sink_column(op.sink, col))}[_n] = {loop.names[target]};"
+                      for target, col in op.outputs)
+    loop.inner.append(f"if ({rec}) {{ {mi}[_n] = _s; {ms}[_n] = step; {stores} _n++; }}")
+    loop.close_element()
+    loop.write([f"int64_t _n = {mn}[0];", f"for (int64_t _j = 0; _j < {cnt}[0]; ++_j) {{"],
+               footer=(f"{mn}[0] = _n;",))
 
 
 def emit_record_rate(k: Kernel, op: P.RecordRate) -> None:

@@ -300,6 +300,17 @@ def _record_spikes(op: P.RecordSpikes, b: P.Bindings) -> Step:
     # a monitor of all of them keeps every spike as it is
     whole = lo == 0 and size >= spk.size
     fill = sink.fill
+    columns = []
+    if op.code is not None:   # values of the spiking elements, one block per column
+        ns, indexed = namespace(op.code, b)
+        outs = dict(op.outputs)
+        for st in op.code.statements:
+            columns.append((outs[st.target], _block("_record", op.code,
+                                                    [Assign("_value", st.expr)],
+                                                    returns="_value", indexed=indexed)))
+    # (as in _record_state: a float32 model's value is a float32 on both targets)
+    narrow = np.float32 if op.code is not None and op.code.dtype == "float32" else None
+    dt, rng = b.dt, b.rng
 
     def run(step: int, t: float) -> None:
         k = int(nspk[0])
@@ -317,6 +328,9 @@ def _record_spikes(op: P.RecordSpikes, b: P.Bindings) -> Step:
                 sink.grow(m)   # (new index and step arrays; fill stays)
             sink.index[n:n + m] = s
             sink.step[n:n + m] = step
+            for name, blk in columns:
+                value = blk(ns, s + lo, m, t, dt, rng)
+                sink.values[name][n:n + m] = value if narrow is None else narrow(value)
             fill[0] = n + m
     return run
 

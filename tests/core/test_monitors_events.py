@@ -1,0 +1,80 @@
+"""Variables recorded at spikes and events: closed forms, and agreement with a StateMonitor
+that records the state in the same slot (a second route to the same numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lifdsl as ld
+from lifdsl.units import ms
+
+
+def _ramp(**kw):
+    """``dv/dt = 1/ms`` by Euler with dt = 0.125 ms (exact in binary): v = 0.125 after the
+    first update, the threshold 'v > 1' holds at v = 1.125 (steps 8, 17, 26, ...: nine steps
+    a cycle once the reset sets v = 0)."""
+    return ld.NeuronGroup(2, "dv/dt = 1/ms : 1\nw = 2*v : 1\nn : 1", threshold="v > 1",
+                          reset="v = 0; n += 1", method="euler", dt=0.125 * ms, **kw)
+
+
+def test_values_at_a_spike_are_the_thresholds_before_the_reset():
+    G = _ramp()
+    sp = ld.SpikeMonitor(G, variables=["v", "w", "n"])
+    ld.Network(G, sp).run(5 * ms)           # 40 steps: spikes in steps 8, 17, 26, 35
+    steps = [8, 17, 26, 35]
+    assert list(sp.i) == [0, 1] * 4
+    np.testing.assert_array_equal(sp.t_, np.repeat(steps, 2) * 0.125e-3)
+    assert list(sp.v) == [1.125] * 8 and list(sp.w) == [2.25] * 8
+    assert list(sp.n) == [0, 0, 1, 1, 2, 2, 3, 3]   # the reset's count comes after
+    assert {k: list(a) for k, a in sp.values("n").items()} == {0: [0, 1, 2, 3],
+                                                               1: [0, 1, 2, 3]}
+    assert list(G.n) == [4, 4]
+
+
+def test_values_at_spikes_equal_a_state_monitor_after_the_thresholds():
+    """Any model: what the SpikeMonitor records at a spike is the state an
+    ``after_thresholds`` StateMonitor holds in that step, for a subgroup too."""
+    G = ld.NeuronGroup(6, """dv/dt = (I - v)/(5*ms) + x/ms : 1
+                             dx/dt = -x/(3*ms) : 1
+                             I : 1""",
+                       threshold="v > 1", reset="v = 0.1*i; x += 0.2", method="rk4",
+                       dt=0.1 * ms)
+    G.I = "1.2 + 0.3*i"
+    G.v = "0.1*i"
+    sp = ld.SpikeMonitor(G[2:5], variables=["v", "x"])
+    M = ld.StateMonitor(G, ["v", "x"], record=True, when="after_thresholds")
+    ld.Network(G, sp, M).run(30 * ms)
+    assert sp.num_spikes > 10
+    rows = np.rint(sp.t_ / 1e-4).astype(int)
+    np.testing.assert_array_equal(sp.v_, M.v_[sp.i + 2, rows])
+    np.testing.assert_array_equal(sp.x_, M.x_[sp.i + 2, rows])
+    assert list(sp.count) == [int(np.sum(sp.i == k)) for k in range(3)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_events_with_values_on_float32_and_float64(dtype):
+    G = ld.NeuronGroup(4, "dv/dt = (1.5 - v)/(7*ms) : 1", threshold="v > 1",
+                       reset="v = 0", events={"mid": "v > 0.5"}, method="exact",
+                       dtype=dtype, dt=0.1 * ms)
+    G.v = "0.2*i"
+    em = ld.EventMonitor(G, "mid", variables="v")
+    M = ld.StateMonitor(G, "v", record=True, when="after_thresholds")
+    ld.Network(G, em, M).run(20 * ms)
+    rows = np.rint(em.t_ / 1e-4).astype(int)
+    assert em.num_events > 50 and np.all(em.v > 0.5)
+    np.testing.assert_array_equal(em.v, M.v[em.i, rows])
+
+
+def test_values_survive_store_and_restore():
+    G = _ramp()
+    sp = ld.SpikeMonitor(G, variables=["n"])
+    net = ld.Network(G, sp)
+    net.run(2.5 * ms)                       # spikes in steps 8 and 17
+    net.store("half")
+    net.run(2.5 * ms)
+    full = list(sp.n)
+    net.restore("half")
+    assert list(sp.n) == [0, 0, 1, 1]
+    net.run(2.5 * ms)
+    assert list(sp.n) == full == [0, 0, 1, 1, 2, 2, 3, 3]
