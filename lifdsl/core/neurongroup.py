@@ -250,6 +250,10 @@ class NeuronGroup(Group):
 
         state = super()._get_state()
         state["spikes"] = Parts([self.spikes], np.int64, below=self.N, max_rows=self.N)
+        if self._events:   # (this step's custom events, as the spikes: a pathway may read them)
+            state["events"] = {nm: Parts([ev[:int(n[0])].copy()], np.int64, below=self.N,
+                                         max_rows=self.N)
+                               for nm, (ev, n) in self._event_buffers.items()}
         return state
 
     def _set_state(self, state: dict[str, Any]) -> None:
@@ -258,6 +262,11 @@ class NeuronGroup(Group):
         spikes = np.concatenate(parts) if parts else np.empty(0, np.int64)
         self._spike_buffer[: spikes.size] = spikes
         self._nspikes[0] = spikes.size
+        for nm, parts in state.get("events", {}).items():
+            ev, n = self._event_buffers[nm]
+            events = np.concatenate(list(parts)) if len(parts) else np.empty(0, np.int64)
+            ev[:events.size] = events
+            n[0] = events.size
 
     # -- abstract code ----------------------------------------------------------------------------
     def _texts(self) -> list[tuple[str, str | None]]:

@@ -78,3 +78,24 @@ def test_values_survive_store_and_restore():
     assert list(sp.n) == [0, 0, 1, 1]
     net.run(2.5 * ms)
     assert list(sp.n) == full == [0, 0, 1, 1, 2, 2, 3, 3]
+
+
+def test_this_steps_events_are_stored_with_the_group():
+    """An event checked at the end of a step feeds a pathway in the next one: the events of
+    the step a snapshot is taken in are part of it. Ramp v = (k + 1)/8 after step k; the event
+    'v > 0.5 and v < 1.1' holds in steps 4-7 and reaches x one step later."""
+    G = ld.NeuronGroup(1, "dv/dt = 1/ms : 1", events={"e": "v > 0.5 and v < 1.1"},
+                       method="euler", dt=0.125 * ms)
+    G.set_event_schedule("e", when="end")
+    H = ld.NeuronGroup(1, "x : 1", dt=0.125 * ms)
+    S = ld.Synapses(G, H, on_pre="x_post += 1", on_event="e")
+    S.connect()
+    net = ld.Network(G, H, S)
+    net.run(1 * ms)                   # steps 0-7: events in 4-7, delivered in 5-7
+    assert list(H.x) == [3.0]
+    net.store("s")
+    net.run(1 * ms)                   # step 8 delivers step 7's event; no more events
+    assert list(H.x) == [4.0]
+    net.restore("s")
+    net.run(1 * ms)
+    assert list(H.x) == [4.0]
