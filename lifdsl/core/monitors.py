@@ -455,7 +455,7 @@ class EventMonitor(SimObject):
         return values
 
     def _with_unit(self, var: str, values: np.ndarray):
-        if var == "t":
+        if var in ("t", "lastspike"):
             return _in(values, _SECOND if _uses_units(self.group) else None)
         if var == "i":
             return values

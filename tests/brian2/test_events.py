@@ -283,3 +283,38 @@ def test_event_errors_name_what_was_wrong():
         ld.SpikeMonitor(ld.NeuronGroup(1, eqs))
     with pytest.raises(AttributeError, match="does not record|no attribute"):
         _ = ld.SpikeMonitor(G, variables="v").w
+
+
+def test_brian2_custom_events_example_with_fixed_input():
+    """Brian2 2.9.0's examples/advanced/custom_events.py (written anew here) with its Poisson
+    input replaced by spikes every 3.3 ms from 0.5 ms, ``method='exact'``, 200 ms: Brian2
+    printed the 'gspike' times and g there, the 'end_gspike' times, the spikes with v, and
+    H's x and y at the end (/tmp/b2env, numpy target, dt = 0.1 ms)."""
+    inp = ld.SpikeGeneratorGroup(1, [0] * 60, (np.arange(60) * 3.3 + 0.5) * ms)
+    G = ld.NeuronGroup(1, """dv/dt = (g - v)/(50*ms) : 1
+                             dg/dt = -g/(10*ms) : 1
+                             allow_gspike : boolean""",
+                       threshold="v > 1", reset="v = 0; g = 0; allow_gspike = True",
+                       events={"gspike": "g > 1 and allow_gspike",
+                               "end_gspike": "g < 1 and not allow_gspike"}, method="exact")
+    G.run_on_event("gspike", "allow_gspike = False")
+    G.run_on_event("end_gspike", "allow_gspike = True")
+    H = ld.NeuronGroup(1, "dx/dt = -x/(10*ms) : 1\ndy/dt = -y/(10*ms) : 1", method="exact")
+    s_in = ld.Synapses(inp, G, on_pre="g += 0.5")
+    s_in.connect()
+    S = ld.Synapses(G, H, on_pre={"pre": "x += 1", "gpath": "y += 1"},
+                    on_event={"pre": "spike", "gpath": "gspike"})
+    S.connect()
+    gspikes, ends = ld.EventMonitor(G, "gspike", "g"), ld.EventMonitor(G, "end_gspike")
+    spikes = ld.SpikeMonitor(G, "v")
+    G.allow_gspike = True
+    ld.Network(inp, G, H, s_in, S, gspikes, ends, spikes).run(200 * ms)
+    assert _ms(gspikes.t_) == [7.2, 10.5, 13.8, 73.2, 76.5, 79.8, 139.2, 142.5, 145.8]
+    np.testing.assert_allclose(gspikes.g[:4], [1.1067643671491583, 1.290704087734878,
+                                               1.4229427183847891, 1.1067643671491583],
+                               rtol=1e-12)
+    assert _ms(ends.t_) == [8.3, 13.1, 74.3, 79.1, 140.3, 145.1]
+    assert _ms(spikes.t_) == [63.9, 129.9, 195.9]
+    np.testing.assert_allclose(spikes.v, [1.0002794424728232] * 3, rtol=1e-12)
+    np.testing.assert_allclose([H.x[0], H.y[0]], [0.6712331684962721, 0.010011200589387379],
+                               rtol=1e-12)

@@ -99,3 +99,22 @@ def test_this_steps_events_are_stored_with_the_group():
     net.restore("s")
     net.run(1 * ms)
     assert list(H.x) == [4.0]
+
+
+def test_refractory_bookkeeping_recorded_at_events():
+    """``dv/dt = 1/ms`` (unless refractory), dt = 0.125 ms, refractory 0.5 ms (4 steps): a
+    spike in step 8, v held at 0 in steps 9-11, where 'v < 0.05' happens (refractoriness does
+    not hold custom events back), the ramp again from step 12, the next spike in step 20.
+    ``not_refractory`` comes back as booleans, ``lastspike`` as the spike's time."""
+    G = ld.NeuronGroup(1, "dv/dt = 1/ms : 1 (unless refractory)", threshold="v > 1",
+                       reset="v = 0", refractory=0.5 * ms, events={"low": "v < 0.05"},
+                       method="euler", dt=0.125 * ms)
+    em = ld.EventMonitor(G, "low", variables=["not_refractory", "lastspike", "v"])
+    sp = ld.SpikeMonitor(G)
+    ld.Network(G, em, sp).run(3 * ms)
+    step = 0.125e-3
+    np.testing.assert_array_equal(sp.t_, np.array([8, 20]) * step)
+    np.testing.assert_array_equal(em.t_, np.array([9, 10, 11, 21, 22, 23]) * step)
+    assert em.not_refractory.dtype == bool and not em.not_refractory.any()
+    np.testing.assert_array_equal(em.lastspike_, np.array([8, 8, 8, 20, 20, 20]) * step)
+    assert list(em.v) == [0.0] * 6

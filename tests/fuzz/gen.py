@@ -456,9 +456,17 @@ def _syn_neurons(c: Case, r: random.Random, gname: str, dt: float, nsummed: int)
     ref = r.choice(["False", "False", "2*dt", "0.5*ld.ms", "'v < 0.05'"])
     nsrc = "{" + ", ".join(f"{k!r}: {v}" if k.startswith("ta_") else f"{k!r}: {v!r}"
                            for k, v in ns.items()) + "}"
+    # a custom event for pathways to follow: its own generator (the other choices stay)
+    er = random.Random(f"syn events {c.seed} {gname}")
+    events = {"ev": er.choice(["v > 0.3", "v < 0.2", "v > 0.5 and rand() < 0.5"])} \
+        if er.random() < 0.4 else {}
     c.emit(f"{gname} = ld.NeuronGroup({N}, '''\n" + "\n".join(lines) + "\n''',")
     c.emit(f"    threshold={thr!r}, reset={rst!r}, refractory={ref},")
+    if events:
+        c.emit(f"    events={events!r},")
     c.emit(f"    method={method!r}, dtype={dtype!r}, dt=dt, namespace={nsrc})")
+    if events and er.random() < 0.5:
+        c.emit(f"{gname}.run_on_event('ev', 'y += 0.1')")
     c.emit(f"{gname}.v = " + r.choice(["'rand()*0.9'", "0.3", f"np.linspace(0, 0.9, {N})"]))
     if "b" in drive:
         c.emit(f"{gname}.b = {r.choice([1.2, 'rand() + 0.5'])!r}")
@@ -466,7 +474,8 @@ def _syn_neurons(c: Case, r: random.Random, gname: str, dt: float, nsummed: int)
         c.emit(f"{gname}.y = 'i*0.5'")
     c.flags.update({method, dtype})
     names = ["v", "y"] + (["u"] if has_u else [])
-    return {"N": N, "kind": "group", "vars": names, "summed": summed, "spikes": True}
+    return {"N": N, "kind": "group", "vars": names, "summed": summed, "spikes": True,
+            "events": list(events)}
 
 
 def _syn_poisson(c: Case, r: random.Random, gname: str) -> dict:
@@ -700,6 +709,16 @@ def _synapses(c: Case, r: random.Random, sname: str, src: tuple, tgt: tuple,
             kw.append(f"{what}={sname}_{what[3:]}")
         elif text:
             kw.append(f"{what}={text!r}")
+    er = random.Random(f"syn on_event {c.seed} {sname}")   # (its own generator, as above)
+    follows = {}
+    if on_pre is not None and sf.get("events") and er.random() < 0.6:
+        follows["pre"] = "ev"
+    if on_post is not None and tf.get("events") and er.random() < 0.4:
+        follows["post"] = "ev"
+    if follows:
+        every = len(follows) == (on_pre is not None) + (on_post is not None)
+        kw.append("on_event='ev'" if every and er.random() < 0.5 else f"on_event={follows!r}")
+        c.flags.add("on_event")
     delay_kind = r.choice(["none", "none", "fixed", "string", "array", "mixed"])
     if on_pre is None:   # (no 'pre' pathway: S.delay means nothing, as in Brian2)
         delay_kind = "none"

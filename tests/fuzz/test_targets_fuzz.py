@@ -69,7 +69,9 @@ def test_synapse_generator_covers_what_synapses_support():
                     ".delay = np.", ".delay[:1] =", ".w = '", ".w['", "ld.PoissonGroup(",
                     "Hz", "ld.SpikeGeneratorGroup(", "period=", "StateMonitor(S",
                     ".set_spikes(", ".rates =", ".active = False", "method=",
-                    "dtype='float32'", "net.store()", "net.restore()"]:
+                    "dtype='float32'", "net.store()", "net.restore()", "events={'ev'",
+                    "on_event='ev'", "on_event={'pre': 'ev'}", "'post': 'ev'}",
+                    ".run_on_event('ev'"]:
         assert feature in text, feature
     assert re.search(r"ld\.Synapses\(\w+\[\d+:\d+\], ", text)            # subgroup source
     assert re.search(r"ld\.Synapses\(\w+(\[\d+:\d+\])?, \w+\[\d+:\d+\]", text)  # target
