@@ -398,7 +398,8 @@ class EventMonitor(SimObject):
         part.sinks[f"{key}._sink"] = self._sink
         n = self._stop - self._start
         part.ints.update({f"{key}._lo": self._start, f"{key}._size": n,
-                          f"{key}._record": int(self.record)})
+                          # (record=False keeps the variables' values, as in Brian2)
+                          f"{key}._record": int(self.record or bool(self.record_variables))})
         code, outputs = None, ()
         exprs = self._expressions()
         if exprs:
@@ -415,7 +416,7 @@ class EventMonitor(SimObject):
 
     def _finish(self, steps_done: int) -> None:
         i, steps, values = self._sink.take_all()
-        if i.size and self.record:
+        if i.size and (self.record or self._values):
             self._i.append(i)
             self._t.append(steps * self._dt_used)
             for v, chunk in values.items():
@@ -424,8 +425,8 @@ class EventMonitor(SimObject):
 
     def _not_recorded(self) -> AttributeError:
         return AttributeError(f"{type(self).__name__} {self.name!r} was made with "
-                              f"record=False: it counts events (.count, .num_events) without "
-                              f"recording their indices, times or values")
+                              f"record=False: it counts events (.count, .num_events) and "
+                              f"keeps the variables' values without their indices or times")
 
     def _joined(self) -> tuple[np.ndarray, np.ndarray]:
         if not self.record:
@@ -446,7 +447,6 @@ class EventMonitor(SimObject):
         if var not in self._values:
             raise KeyError(f"{self.name!r} does not record {var!r} (recorded: "
                            f"{', '.join(['t', *self.record_variables])})")
-        self._joined()
         parts = self._values[var]
         values = np.concatenate(parts) if parts else np.empty(0)
         stored = self.group._arrays.get(var)

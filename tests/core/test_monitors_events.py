@@ -118,3 +118,16 @@ def test_refractory_bookkeeping_recorded_at_events():
     assert em.not_refractory.dtype == bool and not em.not_refractory.any()
     np.testing.assert_array_equal(em.lastspike_, np.array([8, 8, 8, 20, 20, 20]) * step)
     assert list(em.v) == [0.0] * 6
+
+
+def test_record_false_keeps_values_without_indices():
+    """Brian2 2.9.0 (the same ramp, ``SpikeMonitor(G, variables='v', record=False)``, 5 ms):
+    ``m.v`` = [1.125]*8, count [4, 4]; ``values()``, ``all_values()``, ``spike_trains()``
+    raise AttributeError."""
+    G = _ramp()
+    m = ld.SpikeMonitor(G, variables="v", record=False)
+    ld.Network(G, m).run(5 * ms)
+    assert list(m.v) == [1.125] * 8 and list(m.count) == [4, 4] and m.num_spikes == 8
+    for call in (lambda: m.values("v"), m.all_values, m.spike_trains, lambda: m.i):
+        with pytest.raises(AttributeError, match="record=False"):
+            call()
