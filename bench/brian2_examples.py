@@ -37,7 +37,7 @@ DEFAULT_PARTS = (".", "advanced", "synapses")
 
 # the child: run one script (already rewritten) and report its monitors as one JSON line
 CHILD = r'''
-import gc, json, os, runpy, sys, time
+import json, os, runpy, sys, time
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -52,6 +52,14 @@ if flavour == "brian2":
 else:
     import lifdsl.brian2  # noqa: F401  (what the rewritten script imports)
     from lifdsl import SpikeMonitor, StateMonitor
+# every monitor stays alive to the end, so that a script's monitors made inside its functions
+# (gone in Brian2 when the function returns) are compared too
+kept = []
+for kind in (SpikeMonitor, StateMonitor):
+    def keeping(self, *args, _init=kind.__init__, **kwargs):
+        _init(self, *args, **kwargs)
+        kept.append(self)
+    kind.__init__ = keeping
 sys.argv = [script]
 t0 = time.perf_counter()
 error = None
@@ -64,7 +72,7 @@ except BaseException as exc:  # a script's own failure is the result
     error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
 elapsed = time.perf_counter() - t0
 spikes, states = [], []
-for obj in gc.get_objects():
+for obj in kept:
     try:
         kind = type(obj)  # not isinstance: weakref proxies of monitors pass it
         if issubclass(kind, SpikeMonitor):
@@ -173,6 +181,15 @@ def differences(ours: dict, theirs: dict) -> list[str]:
     return out
 
 
+def _status(ours: dict, theirs: dict | None) -> str:
+    """One run's verdict: ran, lifdsl's error, Brian2's error, or the same on both sides."""
+    if theirs and ours["status"] == theirs["status"] != "ran":
+        return f"same on both: {ours['status']}"
+    if ours["status"] != "ran":
+        return ours["status"]
+    return "ran" if not theirs or theirs["status"] == "ran" else f"brian2: {theirs['status']}"
+
+
 def markdown(results: list) -> str:
     """The results as a Markdown table (bench/RESULTS.md)."""
     lines = ["| script | lifdsl s | Brian2 numpy s | ratio | spikes lifdsl | spikes Brian2 "
@@ -182,18 +199,17 @@ def markdown(results: list) -> str:
             lines.append(f"| {r['script']} | | | | | | | excepted: {r['excepted']} |")
             continue
         ld_res, b2_res = r["lifdsl"], r.get("brian2") or {}
-        both = ld_res["status"] == "ran" and b2_res.get("status") == "ran"
+        both = ld_res["status"] == b2_res.get("status") and "spikes" in ld_res
         ratio = f"{ld_res['wall_s'] / b2_res['wall_s']:.2f}" if both else ""
         sp_ld = sum(c for _, c in ld_res.get("spikes", []))
         sp_b2 = sum(c for _, c in b2_res.get("spikes", []))
-        status = ld_res["status"] if ld_res["status"] != "ran" else (
-            "ran" if b2_res.get("status", "ran") == "ran" else f"Brian2: {b2_res['status']}")
+        status = _status(ld_res, b2_res or None)
         if r.get("differences"):
             status += "; " + "; ".join(r["differences"])
         b2_s = f"{b2_res['wall_s']:.1f}" if b2_res else ""
         lines.append(f"| {r['script']} | {ld_res['wall_s']:.1f} | {b2_s} | {ratio} | "
-                     f"{sp_ld if ld_res['status'] == 'ran' else ''} | "
-                     f"{sp_b2 if b2_res.get('status') == 'ran' else ''} | "
+                     f"{sp_ld if 'spikes' in ld_res else ''} | "
+                     f"{sp_b2 if 'spikes' in b2_res else ''} | "
                      f"{r.get('agree', '')} | {status.replace('|', '/')} |")
     return "\n".join(lines)
 
@@ -264,15 +280,16 @@ def main(argv=None) -> int:
         t_ld = f"{ld_res['wall_s']:.1f}s"
         t_b2 = f"{b2_res['wall_s']:.1f}s" if b2_res else "-"
         ratio = (f"{ld_res['wall_s'] / b2_res['wall_s']:.2f}"
-                 if b2_res and b2_res["status"] == "ran" and ld_res["status"] == "ran" else "-")
+                 if b2_res and b2_res["status"] == ld_res["status"] and "spikes" in ld_res
+                 else "-")
         sp_ld = sum(c for _, c in ld_res.get("spikes", []))
         sp_b2 = sum(c for _, c in b2_res.get("spikes", [])) if b2_res else None
         agree = "-"
-        if b2_res and ld_res["status"] == "ran" and b2_res["status"] == "ran":
+        if b2_res and ld_res["status"] == b2_res["status"] and "spikes" in ld_res:
+            # both ran (or failed alike, after their simulations: a plotting error)
             row["differences"] = differences(ld_res, b2_res)
             agree = row["agree"] = "NO" if row["differences"] else "yes"
-        status = ld_res["status"] if ld_res["status"] != "ran" else (
-            "ran" if not b2_res or b2_res["status"] == "ran" else f"brian2: {b2_res['status']}")
+        status = _status(ld_res, b2_res)
         print(f"{str(rel):44s} {t_ld:>8s} {t_b2:>8s} {ratio:>6s} {sp_ld:>14d} "
               f"{'-' if sp_b2 is None else sp_b2:>14} {agree:>6s}  {status}", flush=True)
     ran = [r for r in results if r.get("lifdsl", {}).get("status") == "ran"]

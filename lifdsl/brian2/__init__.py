@@ -16,6 +16,7 @@ except ImportError:  # no matplotlib: the numpy names alone, as Brian2 does
     from numpy.random import *
 
 import sys as _sys
+import types as _types
 
 import numpy
 import numpy as np
@@ -39,6 +40,8 @@ from lifdsl.brian2._compat import (
     get_device,
     prefs,
     profiling_summary,
+    reinit_devices,
+    reset_device,
     set_device,
     timestep,
 )
@@ -47,6 +50,23 @@ from lifdsl.brian2._compat import out_of_scope as _out_of_scope
 # ``import lifdsl.brian2.units`` (and ``.units.constants``) is lifdsl's units, as brian2.units
 _sys.modules[__name__ + ".units"] = units
 _sys.modules[__name__ + ".units.constants"] = constants
+
+
+def _submodule(name: str, **names) -> _types.ModuleType:
+    """A module ``lifdsl.brian2.<name>`` with ``names``: the few Brian2 submodules scripts
+    import from (``from brian2.core.functions import timestep``)."""
+    mod = _types.ModuleType(f"{__name__}.{name}", f"Brian2's {name}, as far as scripts use it")
+    mod.__dict__.update(names)
+    _sys.modules[mod.__name__] = mod
+    return mod
+
+
+core = _submodule("core", functions=_submodule("core.functions", timestep=timestep))
+devices = _submodule("devices", device=_submodule(
+    "devices.device", Device=Device, device=device, get_device=get_device,
+    set_device=set_device, reset_device=reset_device, reinit_devices=reinit_devices),
+    get_device=get_device, set_device=set_device, reset_device=reset_device,
+    reinit_devices=reinit_devices)
 
 # Brian2 features lifdsl does not have: a clear error when a script makes one
 SpatialNeuron = _out_of_scope("SpatialNeuron", "multicompartment neurons")

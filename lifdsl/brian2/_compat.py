@@ -110,9 +110,11 @@ class Device:
 _DEVICES = {"runtime": Device("runtime"), "cpp_standalone": Device("cpp_standalone")}
 _OTHER_DEVICES = {"genn": "GeNN (brian2genn)", "cuda_standalone": "CUDA (brian2cuda)"}
 _current = {"device": _DEVICES["runtime"], "noticed": False}
+_previous: list[Device] = []  # the devices before each set_device (for reset_device)
 
 
-def set_device(name: Any, build_on_run: bool = True, **kwargs: Any) -> None:
+def set_device(name: Any, build_on_run: bool = True, _remember: bool = True,
+               **kwargs: Any) -> None:
     """Choose Brian2's device; 'cpp_standalone' maps onto lifdsl's compiled kernel."""
     name = name.name if isinstance(name, Device) else name
     if name in _OTHER_DEVICES:
@@ -121,6 +123,8 @@ def set_device(name: Any, build_on_run: bool = True, **kwargs: Any) -> None:
     if name not in _DEVICES:
         raise ValueError(f"set_device({name!r}): lifdsl knows 'runtime' and 'cpp_standalone'")
     dev = _DEVICES[name]
+    if _remember:
+        _previous.append(_current["device"])
     dev.build_options = dict(kwargs, build_on_run=build_on_run)
     _current["device"] = dev
     if name == "cpp_standalone":
@@ -131,6 +135,26 @@ def set_device(name: Any, build_on_run: bool = True, **kwargs: Any) -> None:
             _current["noticed"] = True
     else:
         _network.prefs.target = "auto"
+
+
+def reset_device(device: Any = None) -> None:
+    """Go back to ``device``, or to the device before the last set_device (the runtime
+    device if there was none), as Brian2's reset_device."""
+    if device is None:
+        device = _previous.pop() if _previous else "runtime"
+    set_device(device, _remember=False)
+
+
+def reinit_devices() -> None:
+    """Start every device afresh (forgets the objects so far, as start_scope() does), reset
+    the preferences and ``defaultclock.dt`` (0.1 ms), and activate the current device again."""
+    from lifdsl.core.clock import defaultclock
+
+    for dev in _DEVICES.values():
+        dev.reinit()
+    prefs._values.clear()
+    defaultclock.dt = 1e-4
+    set_device(_current["device"], _remember=False)
 
 
 def get_device() -> Device:

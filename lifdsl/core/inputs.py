@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lifdsl.codegen import program as P
-from lifdsl.core.base import Runner, SimObject
+from lifdsl.core.base import Runner, SimObject, caller_scope
 from lifdsl.core.neurongroup import NeuronGroup
 
 __all__ = ["PoissonGroup", "PoissonInput", "SpikeGeneratorGroup"]
@@ -24,14 +24,11 @@ class PoissonGroup(NeuronGroup):
     def __init__(self, N: int, rates, dt: float | None = None, name: str | None = None,
                  namespace: dict[str, Any] | None = None) -> None:
         if isinstance(rates, str):
-            # a string naming no unit is of plain numbers (Hz by lifdsl's SI convention),
-            # as before units were checked; one that names units is checked as a rate
-            import re
-
-            from lifdsl.units import UNIT_NAMES
-
-            named = set(re.findall(r"[A-Za-z_]\w*", rates)) & set(UNIT_NAMES)
-            model = f"rates = {rates} : {'Hz' if named else '1'}"
+            # a string of plain numbers is in Hz by lifdsl's SI convention (as before units
+            # were checked); one that names units, or values with units (a TimedArray of Hz,
+            # a Quantity) as its scope has them now, is checked as a rate
+            dimensioned = _names_dimensioned_values(rates, [namespace or {}, *caller_scope(0)])
+            model = f"rates = {rates} : {'Hz' if dimensioned else '1'}"
         else:
             if rates is None or isinstance(rates, (bool, np.bool_)):
                 raise TypeError(f"rates must be a number, an array or a string, got {rates!r}")
@@ -46,6 +43,24 @@ class PoissonGroup(NeuronGroup):
                          namespace=namespace, method="euler")
         if not isinstance(rates, str):
             self.rates = values
+
+
+def _names_dimensioned_values(text: str, scopes: list[dict[str, Any]]) -> bool:
+    """Whether ``text`` names a unit, or a name that the first of ``scopes`` holding it gives
+    a dimension (a Quantity, a TimedArray of quantities)."""
+    import re
+
+    from lifdsl.units import UNIT_NAMES
+
+    names = set(re.findall(r"[A-Za-z_]\w*", text))
+    if names & set(UNIT_NAMES):
+        return True
+    for name in names:
+        value = next((sc[name] for sc in scopes if name in sc), None)
+        dim = getattr(value, "dim", None)
+        if dim is not None and not dim.is_dimensionless:
+            return True
+    return False
 
 
 class SpikeGeneratorGroup(NeuronGroup):

@@ -100,6 +100,8 @@ class StateMonitor(SimObject):
         else:
             variables = list(variables)
         known = set(group.variables) | set(group.equations.subexpr_names)
+        if hasattr(group, "_side_names"):  # Synapses: x_pre, x_post and a bare target name
+            known |= group._side_names()
         for v in variables:
             if v not in known:
                 raise ValueError(

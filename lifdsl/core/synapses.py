@@ -491,9 +491,7 @@ class Synapses(Group):
 
     def __getattr__(self, name: str):
         if name in COUNTS and "_arrays" in self.__dict__:
-            arr = self._count(name)
-            arr.setflags(write=False)
-            return arr
+            return self._read_only_view(name, self._count(name))
         if name == "delay":   # (the property found no 'pre' pathway: say so)
             self._pre_pathway()
         return super().__getattr__(name)
@@ -563,12 +561,18 @@ class Synapses(Group):
     @property
     def i(self) -> np.ndarray:
         """Presynaptic index of each synapse (relative to the source)."""
-        return self._arrays["i"].astype(np.int64)
+        return self._read_only_view("i", self._arrays["i"].astype(np.int64))
 
     @property
     def j(self) -> np.ndarray:
-        """Postsynaptic index of each synapse (relative to the target)."""
-        return self._arrays["j"].astype(np.int64)
+        """Postsynaptic index of each synapse (relative to the target), indexed as the
+        synaptic state is: ``S.j[3, :]`` the targets of source neuron 3, as in Brian2."""
+        return self._read_only_view("j", self._arrays["j"].astype(np.int64))
+
+    def _read_only_view(self, name: str, values: np.ndarray) -> np.ndarray:
+        """Values computed per synapse (a copy), indexed as the state is (``[i, j]``, strings)."""
+        values.setflags(write=False)
+        return VariableView(values, self, name)
 
     def _maintained(self) -> set[str]:
         return {"i", "j", "lastupdate", *COUNTS}
@@ -676,6 +680,16 @@ class Synapses(Group):
     def _side_names(self) -> set[str]:
         names = {f"{n}_pre" for n in self._src._arrays} | {f"{n}_post" for n in self._tgt._arrays}
         return names | (set(self._tgt._arrays) - {"N"})
+
+    def _dimension(self, name: str):
+        """A synaptic name's dimension, or that of ``x_pre``/``x_post``/a bare target name in
+        its group (a StateMonitor of the synapses records those too)."""
+        if name in self._arrays or name in self.equations.subexpr_names:
+            return super()._dimension(name)
+        for suffix, group in (("_pre", self._src), ("_post", self._tgt)):
+            if name.endswith(suffix) and name[:-len(suffix)] in group._arrays:
+                return group._dimension(name[:-len(suffix)])
+        return self._tgt._dimension(name) if name in self._tgt._arrays else None
 
     def _model_names(self) -> set[str]:
         own = set(COUNTS) | ({"delay"} if isinstance(self.__dict__.get("pre"), SynapticPathway)

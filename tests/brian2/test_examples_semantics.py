@@ -56,3 +56,116 @@ def test_synapses_delay_strings_see_the_callers_names():
     np.testing.assert_allclose(np.asarray(S.delay[:]), [1e-4, 1e-4, 2e-4, 2e-4], rtol=1e-12)
     S.pre.delay = "(j + 3)*d0"
     np.testing.assert_allclose(np.asarray(S.delay[:]), [3e-4, 4e-4, 3e-4, 4e-4], rtol=1e-12)
+
+
+def test_poisson_rates_string_of_a_timedarray_of_hertz():
+    """synapses/spike_based_homeostasis.py: PoissonGroup(rates='steady_stimulus(t)') of a
+    TimedArray in Hz was checked as a plain number ('rates' dimensionless vs hertz).
+
+    Brian2 2.9.0, dt = 0.1 ms, inside a function: ta = TimedArray([0, 10000]*Hz, dt=1*ms),
+    P = PoissonGroup(2, rates='ta(t)'), run(2*ms): counts [10, 10], neuron 0 at
+    1.0, 1.1, ..., 1.9 ms (rates*dt = 1 from 1 ms on, 0 before).
+    """
+    b2.start_scope()
+    b2.defaultclock.dt = 0.1 * ms
+    ta = b2.TimedArray([0, 10000] * b2.Hz, dt=1 * ms)  # noqa: F841 - named in the string
+    P = b2.PoissonGroup(2, rates="ta(t)")
+    sp = b2.SpikeMonitor(P)
+    b2.run(2 * ms)
+    np.testing.assert_array_equal(sp.count[:], [10, 10])
+    np.testing.assert_allclose(np.asarray(sp.t[sp.i == 0]) / 1e-3, np.arange(10, 20) / 10,
+                               rtol=1e-12)
+
+
+def test_statemonitor_of_synapses_records_the_target_groups_variables():
+    """synapses/nonlinear.py: StateMonitor(S, 'g') of a postsynaptic 'g' was refused ('no
+    variable g to record').
+
+    Brian2 2.9.0, dt = 0.1 ms: src = NeuronGroup(2, 'dv/dt = 1/(2*ms) : 1', threshold='v>1',
+    reset='v = 0', method='euler'), tgt = NeuronGroup(2, 'dv/dt = (g-v)/(10*ms) : volt;
+    g : volt; u : 1', method='exact'), S = Synapses(src, tgt, 'dx/dt = -x/(5*ms) : 1
+    (clock-driven); w : volt', on_pre='x += 1; g_post += w'), S.connect(),
+    S.w = '(i + 1)*j*mV + 0.5*mV', src.v = [0, 0.5], tgt.u = [3, 4]; one StateMonitor(S, name,
+    record=[0, 1, 3]) each for g, u, x (Brian2 refuses two target names in one monitor),
+    run(5*ms): g[:, -1] = [2, 8, 8] mV, g[:, 25] = [1, 4, 4] mV, u[:, 2] = [3, 4, 4],
+    x[:, -1] = [1.39516858, 1.39516858, 1.14226742], t[-1] = 4.9 ms.
+    """
+    b2.start_scope()
+    b2.defaultclock.dt = 0.1 * ms
+    src = b2.NeuronGroup(2, "dv/dt = 1/(2*ms) : 1", threshold="v>1", reset="v = 0",
+                         method="euler")
+    tgt = b2.NeuronGroup(2, """dv/dt = (g-v)/(10*ms) : volt
+                               g : volt
+                               u : 1""", method="exact")
+    S = b2.Synapses(src, tgt, """dx/dt = -x/(5*ms) : 1 (clock-driven)
+                                 w : volt""", on_pre="x += 1; g_post += w")
+    S.connect()
+    S.w = "(i + 1)*j*mV + 0.5*mV"
+    src.v = [0, 0.5]
+    tgt.u = [3, 4]
+    M = b2.StateMonitor(S, ["g", "u", "x"], record=[0, 1, 3])
+    b2.run(5 * ms)
+    assert M.g.dim == b2.mV.dim
+    np.testing.assert_allclose(M.g_[:, -1], [2e-3, 8e-3, 8e-3], rtol=1e-12)
+    np.testing.assert_allclose(M.g_[:, 25], [1e-3, 4e-3, 4e-3], rtol=1e-12)
+    np.testing.assert_allclose(M.u[:, 2], [3, 4, 4], rtol=1e-12)
+    np.testing.assert_allclose(M.x[:, -1], [1.39516858, 1.39516858, 1.14226742], rtol=1e-8)
+    assert abs(M.t_[-1] - 4.9e-3) < 1e-15
+
+
+def test_synapse_indices_are_indexed_by_pre_and_post_as_the_state_is():
+    """synapses/spatial_connections.py: ``S.j[neuron_idx, :]`` raised NumPy's IndexError (S.i,
+    S.j and S.N_incoming were plain arrays, not indexed by (i, j) as S.w is).
+
+    Brian2 2.9.0: G = NeuronGroup(3, 'v:1', threshold='v>1', reset=''), S = Synapses(G, G,
+    'w:1', on_pre='v+=w'), S.connect('i!=j'): S.j[1, :] = [0, 2], S.i[:, 2] = [0, 1],
+    S.N_incoming[1, :] = [2, 2], S.j['j>i'] = [1, 2, 2], S.j[[0, 2], 1] = [1, 1].
+    """
+    b2.start_scope()
+    G = b2.NeuronGroup(3, "v:1", threshold="v>1", reset="")
+    S = b2.Synapses(G, G, "w:1", on_pre="v+=w")
+    S.connect("i!=j")
+    np.testing.assert_array_equal(S.j[1, :], [0, 2])
+    np.testing.assert_array_equal(S.i[:, 2], [0, 1])
+    np.testing.assert_array_equal(S.N_incoming[1, :], [2, 2])
+    np.testing.assert_array_equal(S.j["j>i"], [1, 2, 2])
+    np.testing.assert_array_equal(S.j[[0, 2], 1], [1, 1])
+    assert (S.i + 1).tolist() == [1, 1, 2, 2, 3, 3]   # arithmetic gives plain arrays
+
+
+def test_brian2_submodules_scripts_import_from():
+    """coupled_oscillators.py imports ``from brian2.core.functions import timestep``,
+    advanced/float_32_64_benchmark.py ``from brian2.devices.device import reset_device,
+    reinit_devices`` (ModuleNotFoundError under lifdsl.brian2).
+
+    Brian2 2.9.0: timestep(0.3*ms, 0.1*ms) = 3, timestep([0.1, 0.25, 1.0]*ms, 0.1*ms) =
+    [1, 2, 10]; after set_device('cpp_standalone'), set_device('runtime'), three
+    reset_device() calls give CPPStandaloneDevice, RuntimeDevice, RuntimeDevice; after
+    set_device('cpp_standalone') and defaultclock.dt = 0.5*ms, reinit_devices() keeps the
+    standalone device and dt is 100 us again.
+    """
+    from lifdsl.brian2.core.functions import timestep
+    from lifdsl.brian2.devices.device import get_device, reinit_devices, reset_device
+
+    assert timestep(0.3 * ms, 0.1 * ms) == 3
+    np.testing.assert_array_equal(timestep([0.1, 0.25, 1.0] * ms, 0.1 * ms), [1, 2, 10])
+    from lifdsl.brian2 import _compat
+
+    old_dt = b2.defaultclock.dt
+    _compat._previous.clear()  # (a fresh process's history of devices: none)
+    try:
+        b2.set_device("cpp_standalone", directory=None)
+        b2.set_device("runtime")
+        names = []
+        for _ in range(3):
+            reset_device()
+            names.append(get_device().name)
+        assert names == ["cpp_standalone", "runtime", "runtime"]
+        b2.set_device("cpp_standalone", directory=None)
+        b2.defaultclock.dt = 0.5 * ms
+        reinit_devices()
+        assert get_device().name == "cpp_standalone"
+        assert abs(b2.defaultclock.dt - 1e-4) < 1e-18
+    finally:
+        b2.set_device("runtime")
+        b2.defaultclock.dt = old_dt

@@ -21,7 +21,8 @@ DATA = json.loads((Path(__file__).parent.parent / "data" / "brian2_namespace.jso
 
 # Brian2 names lifdsl.brian2 does not give: Brian2's internals (code objects, base classes,
 # its submodules and preference machinery) that scripts do not use, and features not built yet
-# ('core' and 'test', Brian2's submodule and test runner, are numpy's here, through pylab)
+# ('test', Brian2's test runner, is numpy's here, through pylab; 'core' and 'devices' hold
+# the few names scripts import from them)
 ABSENT = {
     # internals and submodules
     "BinomialFunction", "BrianObject", "BrianObjectException", "BrianPreference", "CodeRunner",
@@ -29,7 +30,7 @@ ABSENT = {
     "ExplicitStateUpdater", "Expression", "Group", "ImportExport", "Nameable",
     "NumpyCodeObject", "PreferenceError", "SpikeSource", "StateUpdateMethod", "Statements",
     "Trackable", "VariableOwner", "all_devices", "brian_prefs", "check_cache", "codegen",
-    "declare_types", "devices", "equations", "get_local_namespace", "get_logger",
+    "declare_types", "equations", "get_local_namespace", "get_logger",
     "get_or_create_dimension", "groups", "importexport", "input", "is_scalar_type", "logger",
     "memory", "monitors", "numpy_", "only", "parsing", "register_new_unit",
     "restore_initial_state", "scheduling_summary", "signal", "spatialneuron", "stateupdaters",
