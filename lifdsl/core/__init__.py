@@ -2,6 +2,7 @@
 
 from lifdsl.core.clock import Clock, defaultclock
 from lifdsl.core.inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
+from lifdsl.core.linked import linked_var
 from lifdsl.core.monitors import (
     EventMonitor,
     PopulationRateMonitor,
@@ -33,5 +34,5 @@ __all__ = [
     "PoissonGroup", "PoissonInput", "PythonOperation", "network_operation",
     "PopulationRateMonitor", "SpikeGeneratorGroup", "SpikeMonitor",
     "StateMonitor", "Subgroup", "Synapses", "TimedArray", "collect", "magic_network", "prefs",
-    "restore", "run", "seed", "start_scope", "stop", "store",
+    "linked_var", "restore", "run", "seed", "start_scope", "stop", "store",
 ]

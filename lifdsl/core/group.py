@@ -22,6 +22,32 @@ from lifdsl.units.quantity import Quantity
 from lifdsl.units.resolve import resolve_constants, resolve_functions
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
+#: how ``: integer`` and ``: boolean`` variables are stored (Brian2's int32 and bool)
+TYPE_DTYPES = {"integer": np.dtype(np.int32), "boolean": np.dtype(np.bool_)}
+
+
+def _storage_dtype(unit: str | None, floating: np.dtype) -> np.dtype:
+    """The array dtype of a stored variable with annotation ``unit``: int32 for ``integer``,
+    bool for ``boolean``, the group's floating-point type otherwise."""
+    return TYPE_DTYPES.get((unit or "").strip(), floating)
+
+
+def _check_integer_range(name: str, arr: np.ndarray, values) -> None:
+    """Values for an integer array (``: integer``) must be finite and within its range (a
+    float is truncated toward zero as it is stored, as in Brian2); else an OverflowError."""
+    if arr.dtype.kind not in "iu":
+        return
+    v = np.asarray(values)
+    if v.size == 0 or v.dtype.kind == "b":
+        return
+    info = np.iinfo(arr.dtype)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(v) | (v < info.min) | (v >= info.max + 1) if v.dtype.kind == "f" \
+            else (v < info.min) | (v > info.max)
+    if np.any(bad):
+        first = np.atleast_1d(v)[np.argmax(np.atleast_1d(bad))].item()
+        raise OverflowError(f"{name!r} is an integer variable ({arr.dtype}): {first!r} is "
+                            f"outside its range {info.min}..{info.max}")
 
 
 @lru_cache(maxsize=8192)
@@ -172,9 +198,15 @@ class Group(SimObject):
         self.namespace = dict(namespace or {})
         self.dtype = np.dtype(_DTYPES[str(dtype)])
         self._arrays: dict[str, np.ndarray] = {}
+        #: (linked) variables -> their link (None until linked_var() is assigned): no array
+        self._links: dict[str, Any] = {nm: None for nm in equations.param_names
+                                       if "linked" in equations[nm].flags}
         for nm in equations.diff_names + equations.param_names:
+            if nm in self._links:
+                continue
             shape = (1,) if "shared" in equations[nm].flags else (self.N,)
-            self._arrays[nm] = np.zeros(shape, dtype=self.dtype)
+            self._arrays[nm] = np.zeros(shape, dtype=_storage_dtype(equations[nm].unit,
+                                                                    self.dtype))
         self._arrays["i"] = np.arange(self.N, dtype=np.int64)
         self._arrays["i"].setflags(write=False)  # the element index is not for changing
         self._t_now = 0.0
@@ -247,6 +279,11 @@ class Group(SimObject):
         return values if dim is None else Quantity(values, dim)
 
     def __getattr__(self, name: str):
+        links = self.__dict__.get("_links")
+        if links and (name in links or (name.endswith("_") and name[:-1] in links)):
+            base = name if name in links else name[:-1]
+            values = np.array(self._link(base).values())   # a copy: not for writing
+            return values if base != name else self._with_dimension(name, values)
         arrays = self.__dict__.get("_arrays")
         if arrays is not None:
             if name in arrays:
@@ -268,6 +305,10 @@ class Group(SimObject):
     def __setattr__(self, name: str, value) -> None:
         if not self.__dict__.get("_frozen", False) or name.startswith("_"):
             object.__setattr__(self, name, value)
+            return
+        links = self.__dict__.get("_links") or {}
+        if name in links or (name.endswith("_") and name[:-1] in links):
+            self._set_link(name if name in links else name[:-1], value)
             return
         if name.endswith("_") and name not in self._arrays and (
                 name[:-1] in self._arrays or name[:-1] in self.equations.subexpr_names):
@@ -345,6 +386,7 @@ class Group(SimObject):
                         what=f"value of {name}", lineno=1, line=value)
             values = self._evaluate_string(value, idx if not shared else slice(None),
                                            1 if shared else n, namespaces, name, frame)
+            _check_integer_range(name, arr, values)
             arr[slice(None) if shared else idx] = values
             return
         if value is None or isinstance(value, (complex, np.complexfloating)):
@@ -355,6 +397,7 @@ class Group(SimObject):
         if value.dtype.kind not in "biuf":
             raise TypeError(f"{name!r} takes real numbers or a string, got an array of "
                             f"{value.dtype}")
+        _check_integer_range(name, arr, value)
         target = arr[slice(None) if shared else idx]
         if value.ndim > 0 and value.shape != target.shape and value.size != 1:
             raise ValueError(
@@ -410,7 +453,72 @@ class Group(SimObject):
         return {nm for nm in self.equations.param_names if "shared" in self.equations[nm].flags}
 
     def _model_names(self) -> set[str]:
-        return set(self._arrays) | set(self.equations.subexpr_names) | set(SPECIAL_NAMES)
+        return (set(self._arrays) | set(self.equations.subexpr_names) | set(SPECIAL_NAMES)
+                | set(self._links))
+
+    # -- linked variables -------------------------------------------------------------------------
+    def _link(self, name: str):
+        """The link of the (linked) variable ``name``; a TypeError if none was set."""
+        link = self._links[name]
+        if link is None:
+            raise TypeError(f"the link target of variable {name!r} of {self.name!r} has not been "
+                            f"set: link it with {self.name}.{name} = linked_var(group, 'var')")
+        return link
+
+    def _linked_ref(self, name: str, key: str, part: P.Part, keys, statements) -> P.Ref:
+        """How code reaches the linked variable ``name``: the source's own buffer (under the
+        source's key when ``keys`` knows it, so one buffer has one name in a program), read
+        at an index buffer where the link has one. Writing it is writing the source; through
+        an index that is refused (the targets would differ where indices repeat)."""
+        link = self._link(name)
+        for st in statements:
+            if st.target == name and link.index is not None:
+                where = self._locate(name) or ("code", None, None)
+                raise EquationError(
+                    f"{name!r} is linked to {link.name!r} of {link.group.name!r} through an "
+                    f"index (index= or a subgroup): it can be read here, not written",
+                    what=where[0], lineno=where[1], line=where[2])
+        skey = None
+        if keys is not None:
+            try:
+                skey = keys(link.group)
+            except KeyError:   # the source is not in the network: its values as they are
+                skey = None
+        bkey = P.key_of(skey, link.name) if skey is not None else P.key_of(key, name)
+        part.buffers[bkey] = P.Buffer(link.group._arrays[link.name])
+        index = None
+        if link.index is not None:
+            index = f"{key}._link_{name}"
+            part.buffers[index] = P.Buffer(link.index)
+        return P.Ref(bkey, index)
+
+    def _set_link(self, name: str, value) -> None:
+        """``G.v = linked_var(...)``: check size and unit, then link (nothing else is taken)."""
+        from lifdsl.core.linked import LinkedVariable
+        from lifdsl.units.quantity import DimensionMismatchError
+
+        if not isinstance(value, LinkedVariable):
+            raise ValueError(f"cannot set the linked variable {name!r} of {self.name!r} "
+                             f"directly: link it to another variable with linked_var()")
+        if value.size != self.N:
+            if value.index is not None and value.index.size == value.size and \
+                    value.size != value.group.N:
+                raise TypeError(f"the index array for linked variable {name!r} has to be a "
+                                f"one-dimensional array of length {self.N}, but has shape "
+                                f"({value.size},)")
+            raise ValueError(
+                f"cannot link variable {name!r} to {value.name!r}: the size of the target "
+                f"group does not match ({self.N} != {value.size}); give an index array with "
+                f"index= to link groups of different sizes")
+        mine, theirs = self._dimension(name), value.group._dimension(value.name)
+        if mine != theirs:
+            from lifdsl.units.check import show
+
+            raise DimensionMismatchError(
+                f"the unit of variable {name!r} ({show(mine or DIMENSIONLESS)}) does not match "
+                f"its link target {value.name!r} of {value.group.name!r} "
+                f"({show(theirs or DIMENSIONLESS)})")
+        self._links[name] = value
 
     def _locate(self, name: str):
         """(what, line number, line) of the first string that uses ``name``, or None."""
@@ -523,7 +631,8 @@ class Group(SimObject):
     # -- code in the program's terms -------------------------------------------------------------
     def _code(self, statements, resolved: Resolved, key: str, part: P.Part, *,
               size: int | None = None, offset: int | None = None,
-              extra: dict[str, float] | None = None, const_key: str | None = None) -> P.Code:
+              extra: dict[str, float] | None = None, const_key: str | None = None,
+              keys=None) -> P.Code:
         """``statements`` as program code over this group's elements (keys ``key.<name>``),
         registering the buffers, constants and functions they use in ``part``. Constants are
         keyed under ``const_key`` (default ``key``): a monitor resolves its own."""
@@ -539,6 +648,8 @@ class Group(SimObject):
             bkey = P.key_of(key, nm, internal=nm in self._maintained())
             arrays.append((nm, P.Ref(bkey)))
             part.buffers[bkey] = P.Buffer(self._arrays[nm])
+        for nm in sorted(used & set(self._links)):
+            arrays.append((nm, self._linked_ref(nm, key, part, keys, statements)))
         scalars = []
         values = {**resolved.constants, **(extra or {})}
         for nm in sorted(used & self._shared_names()):

@@ -84,6 +84,13 @@ class _Chunks:
         self._joined = None
 
 
+def _record_dtype(group, name: str) -> np.dtype:
+    """The dtype a StateMonitor records ``name`` in: the stored array's (float, int32 for
+    ``: integer``, bool for ``: boolean``), float64 for subexpressions."""
+    arr = group._arrays.get(name)
+    return arr.dtype if arr is not None else np.dtype(np.float64)
+
+
 class StateMonitor(SimObject):
     """Records variables at the start of each step: ``M.U[k, n]`` is neuron k at ``M.t[n]``."""
 
@@ -162,7 +169,7 @@ class StateMonitor(SimObject):
         self._buffers = {"t": P.Buffer(self._t.new((ctx.n_steps,), np.float64), False),
                          "indices": P.Buffer(self._abs, False)}
         for v in self.record_variables:
-            dtype = g.dtype if v in g._arrays else np.float64
+            dtype = _record_dtype(g, v)
             self._buffers[f"rec_{v}"] = P.Buffer(self._data[v].new((ctx.n_steps, nrec), dtype),
                                                  False)
         self._resolved = None
@@ -179,7 +186,7 @@ class StateMonitor(SimObject):
         self._buffers = {"t": P.Buffer(np.empty(0), False),
                          "indices": P.Buffer(self._abs, False)}
         for v in self.record_variables:
-            dtype = self.group.dtype if v in self.group._arrays else np.float64
+            dtype = _record_dtype(self.group, v)
             self._buffers[f"rec_{v}"] = P.Buffer(np.empty((0, self._abs.size), dtype), False)
         self._resolved = self.group._placeholder([e for _, e in self._expressions()])
         try:
@@ -234,10 +241,12 @@ class StateMonitor(SimObject):
     def __getattr__(self, name: str):
         data = self.__dict__.get("_data")
         if data is not None and name in data:
-            return _in(data[name].join((0, self.record.size), np.float64).T,
+            return _in(data[name].join((0, self.record.size),
+                                       _record_dtype(self.group, name)).T,
                        self.group._dimension(name))
         if data is not None and name.endswith("_") and name[:-1] in data:
-            return data[name[:-1]].join((0, self.record.size), np.float64).T
+            return data[name[:-1]].join((0, self.record.size),
+                                        _record_dtype(self.group, name[:-1])).T
         raise AttributeError(f"StateMonitor {self.__dict__.get('name')!r} does not record {name!r}")
 
     def __getitem__(self, neuron: int) -> _RecordedNeuron:
@@ -253,7 +262,7 @@ class StateMonitor(SimObject):
 
         g, nrec = self.group, self._abs.size
         return {"t": Parts(self._t.state(), np.float64, rows="steps"),
-                "variables": {v: Parts(c.state(), g.dtype if v in g._arrays else np.float64,
+                "variables": {v: Parts(c.state(), _record_dtype(g, v),
                                        (nrec,), rows="steps") for v, c in self._data.items()},
                 "indices": Setting(self._abs)}
 

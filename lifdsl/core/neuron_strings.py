@@ -17,15 +17,17 @@ def is_condition(expr: sp.Basic) -> bool:
                              sp.logic.boolalg.BooleanAtom))
 
 
-def parse_threshold(threshold: str | None, what: str = "threshold") -> sp.Basic | None:
+def parse_threshold(threshold: str | None, what: str = "threshold",
+                    booleans=frozenset()) -> sp.Basic | None:
     """The threshold condition (or an event's, ``what`` naming it), or None for a group that
-    never spikes."""
+    never spikes; a bare name is a condition when it is one of the ``booleans`` (``: boolean``
+    variables), as in Brian2."""
     if threshold is None:
         return None
     if not isinstance(threshold, str):
         raise TypeError(f"{what} must be a string such as 'U > 1', got {threshold!r}")
     expr = parse_expression(threshold, what=what)
-    if not is_condition(expr):
+    if not (is_condition(expr) or (isinstance(expr, sp.Symbol) and expr.name in booleans)):
         raise EquationError(
             f"the {what} must be a condition such as 'U > U_thr'",
             what=what, lineno=1, line=threshold, column=0,

@@ -62,6 +62,10 @@ class NeuronGroup(Group):
         eqs.check_flags(NEURON_FLAGS, "NeuronGroup")
         self._check_names_free(eqs)
         for line in eqs.lines:
+            if "linked" in line.flags and len(line.flags) > 1:
+                raise EquationError("the 'linked' flag cannot be combined with other flags",
+                                    what="equations", lineno=line.lineno, line=line.source,
+                                    column=max(line.source.find("linked"), 0))
             bad = unknown_unit_names(line.unit or "")
             if bad:
                 raise EquationError(
@@ -69,7 +73,8 @@ class NeuronGroup(Group):
                     f"second, ms, hertz, ..., or 1)", what="equations", lineno=line.lineno,
                     line=line.source, column=line.source.rfind(bad[0]))
         event_conds, event_texts, threshold = parse_events(events, threshold)
-        thr = parse_threshold(threshold)
+        thr = parse_threshold(threshold,
+                              booleans={ln.name for ln in eqs.lines if ln.unit == "boolean"})
         resets = parse_code(reset, eqs, "reset")
         ref_value, ref_cond = parse_refractory(refractory)
         self._check_method(method)
@@ -403,6 +408,8 @@ class NeuronGroup(Group):
 
     # -- a run ------------------------------------------------------------------------------------
     def _prepare(self, ctx: RunContext) -> None:
+        for nm in self._links:   # a (linked) variable needs its link before any run
+            self._link(nm)
         blocks = self._abstract()
         # names read only by the affine update's coefficients are resolved with the rest
         coefs = [Assign(nm, expr) for nm, expr in self._coefficients.items()]
@@ -473,7 +480,7 @@ class NeuronGroup(Group):
         res = self._resolved
 
         def code(stmts):
-            return self._code(stmts, res, key, part)
+            return self._code(stmts, res, key, part, keys=keys)
 
         count = f"{key}._N"
         part.ints[count] = self.N
@@ -597,6 +604,9 @@ class Subgroup:
         if base in parent.equations.subexpr_names:
             values = parent._evaluate(base, self._slice(), self.N, caller_scope(0))
             return values if plain else parent._with_dimension(base, values)
+        links = parent.__dict__.get("_links") or {}
+        if name in links or (name.endswith("_") and name[:-1] in links):
+            return getattr(parent, name)[self.start:self.stop]
         raise AttributeError(f"subgroup of {parent.name!r} has no state variable {name!r}")
 
     def __setattr__(self, name: str, value) -> None:
@@ -609,6 +619,9 @@ class Subgroup:
             scope = caller_scope(0) if isinstance(value, str) else []
             parent._assign(name, self._slice(), self.N, value, scope)
             return
+        if name in (parent.__dict__.get("_links") or {}):
+            raise ValueError(f"cannot set the linked variable {name!r} of {parent.name!r} "
+                             f"directly: link it to another variable with linked_var()")
         raise AttributeError(f"subgroup of {parent.name!r} has no state variable {name!r}")
 
     def __getitem__(self, item) -> Subgroup:

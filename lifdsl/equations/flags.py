@@ -39,7 +39,7 @@ KNOWN_FLAGS: frozenset[str] = frozenset(f for flags in LINE_FLAGS.values() for f
 NEURON_FLAGS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "diff": ("unless refractory",),
     "subexpr": ("shared", "constant over dt"),
-    "param": ("constant", "shared"),
+    "param": ("constant", "shared", "linked"),
 })
 
 #: Flags that contradict each other on one line.

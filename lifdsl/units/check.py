@@ -168,6 +168,7 @@ class _Walker:
         return ANY
 
     def mul(self, e: sp.Mul):
+        self._truncation(e)
         result = DIMENSIONLESS
         wild = False
         for a in e.args:
@@ -179,6 +180,19 @@ class _Walker:
                 continue
             result = result * d
         return ANY if wild else result
+
+    def _truncation(self, e: sp.Mul) -> None:
+        """``int(x)`` is ``sign(x)*floor(abs(x))``: its argument must be dimensionless, as
+        Brian2 requires (``floor`` and ``ceil`` alone keep the dimension)."""
+        if not any(isinstance(a, sp.sign) for a in e.args):
+            return
+        for a in e.args:
+            if isinstance(a, sp.floor) and a.args[0].atoms(sp.Abs):
+                d = self.walk(a.args[0])
+                if d is not ANY and d is not DIMENSIONLESS and d is not BOOL:
+                    arg = next(iter(a.args[0].atoms(sp.Abs))).args[0]
+                    raise DimensionIssue(f"int() needs a dimensionless argument, but "
+                                         f"'{_text(arg)}' {has(d)}", a)
 
     def pow(self, e: sp.Pow):
         base, exp = e.args
@@ -329,6 +343,15 @@ def check_statement(target: str, op: str, expr: sp.Basic, dims: Mapping[str, obj
     else:
         want = have
         subject = f"the value assigned to '{target}'"
+    if have is BOOL and op == "=":
+        # a ': boolean' variable takes a condition or a number (nonzero is true), as in
+        # Brian2; a quantity with a dimension is refused
+        try:
+            got = dimension_of(expr, dims)
+        except DimensionIssue as issue:
+            raise error_from(issue, what, lineno, line, start) from None
+        if got is ANY or got is BOOL or got is DIMENSIONLESS:
+            return
     check_expression(expr, want, dims, what=what, lineno=lineno, line=line, subject=subject,
                      start=start)
 

@@ -52,7 +52,7 @@ def test_neuron_flags_are_what_a_neurongroup_runs():
     assert dict(NEURON_FLAGS) == {
         "diff": ("unless refractory",),
         "subexpr": ("shared", "constant over dt"),
-        "param": ("constant", "shared"),
+        "param": ("constant", "shared", "linked"),
     }
     for kind, flags in NEURON_FLAGS.items():
         assert set(flags) <= set(LINE_FLAGS[kind])
@@ -242,7 +242,6 @@ def test_neuron_model_passes_the_neurongroup_check():
         ("dv/dt = -v/tau : 1 (event-driven)", "event-driven", "unless refractory"),
         ("dv/dt = -v/tau (clock-driven)", "clock-driven", "unless refractory"),
         ("x = a : 1 (shared, summed)", "summed", "shared, constant over dt"),
-        ("w : 1 (linked)", "linked", "constant, shared"),
     ],
 )
 def test_neurongroup_refuses_flags_it_does_not_run(text, flag, allowed):
@@ -294,7 +293,7 @@ def test_check_survives_addition_of_equations():
 
 def test_hand_built_line_is_checked_without_a_column():
     line = EquationLine("param", "w", None, "1", frozenset({"linked"}), 0, "")
-    err = refusal(Equations([line]), NEURON_FLAGS, "NeuronGroup")
+    err = refusal(Equations([line]), {"param": ["constant", "shared"]}, "Thing")
     assert "'linked'" in err.message and err.column is None
 
 

@@ -184,6 +184,17 @@ def _group(c: Case, r: random.Random, gname: str, dt: float) -> dict:
             ref = repr("v0 < 0.05")
         elif roll < 0.5 and params:
             ref = repr(f"abs({params[0]})*5*ms")
+    # ': integer' and ': boolean' variables (their own random stream: the rest of a seed's case
+    # is drawn as before): int32 and bool arrays, floor // and %, int(), a boolean in the
+    # threshold, an integer feeding back into v0; both targets must agree to the bit
+    rt = random.Random(c.seed * 1009 + int(gname[1:]))
+    typed = rt.random() < 0.4
+    if typed:
+        lines += ["nk : integer", "bk : boolean"]
+        if rst is not None and rt.random() < 0.5:
+            rst += "; nk += 1"
+        if thr is not None and rt.random() < 0.3:
+            thr = f"bk and ({thr})"
     for k, v in consts.items():
         ns[k] = repr(v)
     nsrc = "{" + ", ".join(f"{k!r}: {v}" for k, v in ns.items()) + "}"
@@ -224,6 +235,15 @@ def _group(c: Case, r: random.Random, gname: str, dt: float) -> dict:
             c.emit(f"{gname}.{v} = np.linspace(-0.2, 0.95, {N})")
         elif N > 1 and v not in shared_params:
             c.emit(f"{gname}[{N // 2}:].{v} = 'i*0.1 + 0.05*N'")
+    if typed:
+        c.emit(f"{gname}.nk = 'int(7*rand()) - 3'")
+        c.emit(f"{gname}.bk = 'i % 2 == 0'")
+        code = rt.choice(["nk = nk // 2 + int(5*v0) % 3 - 1\nbk = (v0 > 0.3) or (nk < -1)",
+                          "nk = clip(nk - 1, -5, 5)\nbk = not bk\nv0 += 0.01*(nk % 4) - 0.02*bk",
+                          "v0 += 0.03*(nk / 2 - nk // 2)\nbk = bk and nk > 0"])
+        kw = rt.choice(["", ", when='start'", ", when='end'"])
+        c.emit(f"{gname}.run_regularly({code!r}{kw})")
+        c.flags.add("typed")
     # schedule changes
     if thr is not None and r.random() < 0.2:
         c.emit(f"{gname}.thresholder.when = 'start'")
@@ -247,6 +267,7 @@ def _group(c: Case, r: random.Random, gname: str, dt: float) -> dict:
     # a recorded float32 shared parameter corrupts memory on cython
     # (test_bug_float32_shared_parameter_recorded): leave it out until fixed
     recordable = params + (shared_params if dtype == "float64" or not AVOID_KNOWN else [])
+    recordable += ["nk", "bk"] if typed else []
     return {"N": N, "vs": vs, "params": recordable, "subexprs": subexprs,
             "thr": thr is not None, "events": list(events)}
 

@@ -174,8 +174,10 @@ class Loop:
         self.used: set[str] = set()
         self.written: set[str] = set()
         self.aliases: dict[str, list[str]] = {}
+        # (': integer' state, int32, is read as doubles, as NumPy reads it as float64)
         self.float64 = {nm for nm, ref in self.arrays.items()
-                        if k.dtypes.get(ref.key) == "float64"}
+                        if k.dtypes.get(ref.key) in ("float64", "int32")}
+        self.booleans = {nm for nm, ref in self.arrays.items() if k.dtypes.get(ref.key) == "bool"}
         self.blocked = False                      # a threshold loop in blocks (see blockable)
         self.spiking: list[str] = []              # blocked: the lines for a spiking element
         self.pass_one_written: set[str] | None = None
@@ -222,8 +224,10 @@ class Loop:
             lname = f"_v_{nm}"  # prefixed: never a C keyword or an internal name
             where = f"{k.array(ref.index, const=True)}[_i]" if ref.index else "_i"
             ctype = CTYPES[k.dtypes[ref.key]]
-            if ctype in ("int64_t", "int32_t") and nm not in self.written:
-                ctype = "double"  # model arithmetic is in floating point (i*j, 2**i)
+            if ctype in ("int64_t", "int32_t"):
+                # model arithmetic is in floating point (i*j, 2**i, n/2): a value stored to an
+                # integer array is truncated toward zero, as NumPy's cast
+                ctype = "double"
             self.inner.append(f"{ctype} {lname} = {k.array(ref.key)}[{where}];")
             self.names[nm] = lname
 
@@ -234,6 +238,8 @@ class Loop:
         self.printer.in_float = (self.vtype == "float" and not any(
             x.name in self.float64 for x in st.expr.free_symbols))
         text = self.printer.doprint(st.expr)
+        if st.target in self.booleans:
+            text = f"(({text}) != 0)"   # any nonzero number is true, as NumPy's cast to bool
         if st.target in self.names:
             out.append(f"{self.names[st.target]} = {text};")
         else:
@@ -336,7 +342,7 @@ class Loop:
         for nm in sorted((set(self.arrays) - {el}) & (targets | reads)):
             ref = self.arrays[nm]
             ctype = CTYPES[self.k.dtypes[ref.key]]
-            if ctype in ("int64_t", "int32_t") and nm not in targets:
+            if ctype in ("int64_t", "int32_t"):
                 ctype = "double"
             block.append(f"{ctype} _v_{nm} = {self.k.array(ref.key)}[_i];")
             self.names[nm] = f"_v_{nm}"

@@ -20,10 +20,11 @@ def build_count() -> int:
 
 def block_source(name: str, statements: Sequence[Assign], arrays: Iterable[str],
                  returns: str | None = None, full: bool = False,
-                 booleans: Iterable[str] | None = None, dtype: str | None = None) -> str:
+                 booleans: Iterable[str] | None = None, dtype: str | None = None,
+                 integers: Iterable[str] = ()) -> str:
     """The NumPy source a block of these statements runs (without compiling it)."""
     return generate_numpy(name, tuple(predraw(statements)), arrays, returns=returns, full=full,
-                          booleans=booleans, dtype=dtype)
+                          booleans=booleans, dtype=dtype, integers=integers)
 
 
 class CodeBlock:
@@ -33,7 +34,7 @@ class CodeBlock:
     re-creating a model does not regenerate Python code. ``booleans`` (default:
     ``not_refractory``) and ``dtype`` say which arrays hold true/false values and the
     floating-point type they are read in as numbers (default: the type of the block's own
-    arrays; see :func:`generate_numpy`).
+    arrays; see :func:`generate_numpy`); ``integers`` which are stored as integers.
     """
 
     def __init__(
@@ -46,17 +47,19 @@ class CodeBlock:
         indexed: Mapping[str, str] | None = None,
         booleans: Iterable[str] | None = None,
         dtype: str | None = None,
+        integers: Iterable[str] = (),
     ) -> None:
         self.name = name
         key = (name, tuple(statements), frozenset(arrays), returns, full,
                tuple(sorted((indexed or {}).items())),
                None if booleans is None else frozenset(booleans),
-               None if dtype is None else str(dtype))
+               None if dtype is None else str(dtype), frozenset(integers))
         hit = _blocks.get(key)
         if hit is None:  # printing SymPy is slow: a run's blocks are looked up, not reprinted
             stmts = tuple(predraw(statements))
             source = generate_numpy(name, stmts, arrays, returns=returns, full=full,
-                                    indexed=indexed, booleans=booleans, dtype=dtype)
+                                    indexed=indexed, booleans=booleans, dtype=dtype,
+                                    integers=integers)
             fn = _compiled.get(source)
             if fn is None:
                 fn = compile_numpy(source, name)

@@ -348,6 +348,7 @@ def generate_numpy(
     indexed: Mapping[str, str] | None = None,
     booleans: Iterable[str] | None = None,
     dtype: str | None = None,
+    integers: Iterable[str] = (),
 ) -> str:
     """Source of a function running ``statements`` over the selected elements.
 
@@ -367,8 +368,16 @@ def generate_numpy(
     type of its own arrays, see :func:`float_type`). Values of run constants alone, and that
     type, are computed by a second function once per ``_ns`` (and ``dt``), kept in ``_ns``
     under a key of its source.
+
+    ``integers`` names the arrays stored as integers (``: integer`` variables): they are read
+    as float64, as the kernel reads them as doubles (so ``2**n``, ``n/2`` and ``n % 3`` are
+    floating-point arithmetic on both targets), and a value written to them is truncated
+    toward zero by the store; they are never updated in place.
     """
     arrays = set(arrays)
+    integers = set(integers)
+    # arrays that are not floating point are never updated in place
+    not_float = integers | set(DEFAULT_BOOLEANS if booleans is None else booleans)
     indexed = dict(indexed or {})
     printer = _BlockPrinter(arrays | set(indexed),
                             DEFAULT_BOOLEANS if booleans is None else booleans, dtype)
@@ -397,7 +406,7 @@ def generate_numpy(
             aliased.add(st.expr.name)
         inplace = None
         if full and st.target in arrays and st.target not in aliased \
-                and st.target not in written:
+                and st.target not in written and st.target not in not_float:
             inplace = affine_parts(st.expr, sp.Symbol(st.target, real=True), arrays)
         if inplace is not None:
             a, b = inplace
@@ -434,9 +443,15 @@ def generate_numpy(
         if nm in ("t", "dt"):
             continue
         if nm in indexed:
-            lines.append(f"    {py_name(nm)} = _ns[{nm!r}][_ns[{indexed[nm]!r}][_idx]]")
+            read = f"_ns[{nm!r}][_ns[{indexed[nm]!r}][_idx]]"
         elif nm in arrays:
-            lines.append(f"    {py_name(nm)} = _ns[{nm!r}]" + ("" if full else "[_idx]"))
+            read = f"_ns[{nm!r}]" + ("" if full else "[_idx]")
+        else:
+            read = None
+        if read is not None:
+            if nm in integers:
+                read = f"numpy.asarray({read}, numpy.float64)"
+            lines.append(f"    {py_name(nm)} = {read}")
         elif nm in printer.used:   # (a name read only by folded values is not read here)
             lines.append(f"    {py_name(nm)} = _ns[{nm!r}]")
     lines += body

@@ -14,6 +14,7 @@ from lifdsl.codegen import pathway
 from lifdsl.codegen import program as P
 from lifdsl.codegen.interrupt import deferred
 from lifdsl.codegen.numpy_target.block import CodeBlock
+from lifdsl.codegen.numpy_target.printer import DEFAULT_BOOLEANS
 from lifdsl.codegen.random_draws import draw_kinds, predraw
 from lifdsl.equations.statements import Assign
 
@@ -26,8 +27,9 @@ def namespace(code: P.Code, b: P.Bindings) -> tuple[dict[str, Any], dict[str, st
     indexed: dict[str, str] = {}
     for name, ref in code.arrays:
         ns[name] = b.arrays[ref.key]
-        if ns[name].dtype.kind in "iu" and ref.index is None:
-            # model arithmetic is in floating point on both targets (2**i, i*j)
+        if ns[name].dtype.kind in "iu" and ref.index is None and not ns[name].flags.writeable:
+            # model arithmetic is in floating point on both targets (2**i, i*j): an index
+            # that never changes is converted once a run, state (': integer') where it is read
             ns[name] = ns[name].astype(np.float64)
         if ref.index is not None:
             iname = "_index_" + ref.index.replace(".", "_")
@@ -63,24 +65,38 @@ def _column_checked(fn: Callable, name: str, ncol: int) -> Callable:
     return lookup
 
 
+def array_types(ns: dict[str, Any], names) -> dict[str, Any]:
+    """The ``booleans`` and ``integers`` arguments of a block over the arrays ``names`` of
+    ``ns``: which hold true/false values, which are stored as integers (read as floats)."""
+    kinds = {nm: getattr(ns.get(nm), "dtype", None) for nm in names}
+    return {"booleans": DEFAULT_BOOLEANS | {nm for nm, d in kinds.items()
+                                            if d is not None and d.kind == "b"},
+            "integers": frozenset(nm for nm, d in kinds.items()
+                                  if d is not None and d.kind in "iu")}
+
+
 def _block(name: str, code: P.Code, statements, returns: str | None = None,
-           full: bool = False, indexed: dict[str, str] | None = None) -> CodeBlock:
+           full: bool = False, indexed: dict[str, str] | None = None,
+           ns: dict[str, Any] | None = None) -> CodeBlock:
     arrays = [nm for nm, ref in code.arrays if ref.index is None]
     pathway.check_reads(statements, code.array_map())   # (as the kernel refuses them)
-    return CodeBlock(name, list(statements), arrays, returns=returns, full=full, indexed=indexed)
+    types = array_types(ns, [nm for nm, _ in code.arrays]) if ns is not None else {}
+    return CodeBlock(name, list(statements), arrays, returns=returns, full=full, indexed=indexed,
+                     **types)
 
 
 def evaluate(code: P.Code, b: P.Bindings, idx, n: int, t: float) -> np.ndarray:
     """The value of ``code``'s single statement ``_value = ...`` for elements ``idx`` now
     (string assignments and subexpressions read between runs)."""
     ns, indexed = namespace(code, b)
-    blk = _block("_evaluate", code, code.statements, returns="_value", indexed=indexed)
+    blk = _block("_evaluate", code, code.statements, returns="_value", indexed=indexed, ns=ns)
     return blk(ns, idx, n, t, b.dt, b.rng)
 
 
 def _update(op: P.Update, b: P.Bindings) -> Step:
     ns, indexed = namespace(op.code, b)
-    blk = _block("state_update", op.code, op.code.statements, full=True, indexed=indexed)
+    blk = _block("state_update", op.code, op.code.statements, full=True, indexed=indexed,
+                 ns=ns)
     n, dt, rng, full = b.ints[op.count], b.dt, b.rng, slice(None)
     if op.period is None:
         def run(step: int, t: float) -> None:
@@ -101,7 +117,8 @@ def _threshold(op: P.Threshold, b: P.Bindings) -> Step:
     # array it assigns (an element-independent one fills it): no broadcast_to per step
     cond = ns["_cond"] = np.zeros(n, dtype=bool)
     arrays = [nm for nm, ref in op.code.arrays if ref.index is None] + ["_cond"]
-    blk = CodeBlock("threshold", list(op.code.statements), arrays, full=True)
+    blk = CodeBlock("threshold", list(op.code.statements), arrays, full=True,
+                    **array_types(ns, [nm for nm, _ in op.code.arrays]))
     spk, nspk = b.arrays[op.spikes], b.arrays[op.nspikes]
     last = b.arrays[op.lastspike] if op.lastspike else None
     nr = b.arrays[op.not_refractory] if op.not_refractory else None
@@ -121,7 +138,7 @@ def _threshold(op: P.Threshold, b: P.Bindings) -> Step:
 
 def _reset(op: P.Reset, b: P.Bindings) -> Step:
     ns, _ = namespace(op.code, b)
-    blk = _block("reset", op.code, op.code.statements)
+    blk = _block("reset", op.code, op.code.statements, ns=ns)
     dt, rng = b.dt, b.rng
     spk, nspk = b.arrays[op.spikes], b.arrays[op.nspikes]
 
@@ -189,7 +206,7 @@ def _serial(op: P.Propagate, b: P.Bindings, ns: dict[str, Any],
     element."""
     code, dt, rng = op.code, b.dt, b.rng
     if not pathway.needs_rounds(code):
-        blk = _block("propagate", code, code.statements, indexed=indexed)
+        blk = _block("propagate", code, code.statements, indexed=indexed, ns=ns)
 
         def at_once(rows: np.ndarray, n: int, t: float) -> None:
             blk(ns, rows, n, t, dt, rng)
@@ -202,7 +219,8 @@ def _serial(op: P.Propagate, b: P.Bindings, ns: dict[str, Any],
         ns[name] = np.zeros(size)
     arrays = [nm for nm, ref in code.arrays if ref.index is None] + [nm for nm, _ in draws]
     pathway.check_reads(body, code.array_map())
-    blk = CodeBlock("propagate_rounds", body, arrays, indexed=indexed)
+    blk = CodeBlock("propagate_rounds", body, arrays, indexed=indexed,
+                    **array_types(ns, [nm for nm, _ in code.arrays]))
     offsets: dict[str, int] = {}
     cells = []
     for key, index in pathway.touched(code):
@@ -275,7 +293,7 @@ def _record_state(op: P.RecordState, b: P.Bindings) -> Step:
         outs = dict(op.outputs)
         for st in op.code.statements:
             blk = _block("_record", op.code, [Assign("_value", st.expr)], returns="_value",
-                         indexed=indexed)
+                         indexed=indexed, ns=ns)
             exprs.append((b.arrays[outs[st.target]], blk, ns))
     # (a float32 model's value is recorded as a float32, also where it does not depend on the
     # element and NumPy computed it as a double: the kernel computes it as a float)
