@@ -35,8 +35,8 @@ def parse_threshold(threshold: str | None, what: str = "threshold",
     return expr
 
 
-def parse_events(events, threshold: str | None) -> tuple[dict[str, sp.Basic], dict[str, str],
-                                                         str | None]:
+def parse_events(events, threshold: str | None, booleans=frozenset()
+                 ) -> tuple[dict[str, sp.Basic], dict[str, str], str | None]:
     """Brian2's ``events={'name': 'condition'}``: (conditions, their texts, the threshold);
     an event ``'spike'`` is the threshold (given once, there or here)."""
     if events is None:
@@ -56,7 +56,7 @@ def parse_events(events, threshold: str | None) -> tuple[dict[str, sp.Basic], di
                                  "threshold is the 'spike' event, give it once")
             threshold = text
             continue
-        conds[name] = parse_threshold(text, what=f"event {name!r}")
+        conds[name] = parse_threshold(text, what=f"event {name!r}", booleans=booleans)
         texts[name] = text
     return conds, texts, threshold
 

@@ -72,9 +72,9 @@ class NeuronGroup(Group):
                     f"unknown unit {bad[0]!r} (units: volt, mV, amp, nA, ohm, siemens, farad, "
                     f"second, ms, hertz, ..., or 1)", what="equations", lineno=line.lineno,
                     line=line.source, column=line.source.rfind(bad[0]))
-        event_conds, event_texts, threshold = parse_events(events, threshold)
-        thr = parse_threshold(threshold,
-                              booleans={ln.name for ln in eqs.lines if ln.unit == "boolean"})
+        booleans = {ln.name for ln in eqs.lines if ln.unit == "boolean"}
+        event_conds, event_texts, threshold = parse_events(events, threshold, booleans)
+        thr = parse_threshold(threshold, booleans=booleans)
         resets = parse_code(reset, eqs, "reset")
         ref_value, ref_cond = parse_refractory(refractory)
         self._check_method(method)

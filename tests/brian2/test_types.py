@@ -207,3 +207,15 @@ def test_integer_and_boolean_synaptic_variables_and_targets():
     np.testing.assert_array_equal(S.flag, np.array([1, 0, 0, 1, 1, 0, 1, 1, 1], bool))
     np.testing.assert_array_equal(G.n, [6, 6, 6])
     assert G.b.all()
+
+
+def test_a_boolean_as_the_condition_of_a_custom_event():
+    # Brian2 2.9.0, the same script: G.c = [3 0 9], M.i = [0 2 0 2 0 2], M.t = [0 0 .1 .1 .2 .2] ms
+    G = ld.NeuronGroup(3, "b : boolean\nc : integer", events={"up": "b"})
+    G.run_on_event("up", "c += 1 + i")
+    G.b = "i != 1"
+    M = ld.EventMonitor(G, "up")
+    ld.Network(G, M).run(0.3 * ms)
+    np.testing.assert_array_equal(G.c, [3, 0, 9])
+    np.testing.assert_array_equal(M.i, [0, 2, 0, 2, 0, 2])
+    np.testing.assert_allclose(np.asarray(M.t_) / 1e-3, [0, 0, 0.1, 0.1, 0.2, 0.2], atol=1e-12)
