@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # (for type checkers and linters: the same names, imported ea
     from lifdsl.core import (
         Clock,
         EventMonitor,
+        Function,
         MagicError,
         Network,
         NetworkOperation,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # (for type checkers and linters: the same names, imported ea
         TimedArray,
         collect,
         defaultclock,
+        implementation,
         linked_var,
         magic_network,
         network_operation,
@@ -64,8 +66,8 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     **dict.fromkeys(("CacheError", "CompilerNotFoundError", "clear_cache"),
                     "lifdsl.codegen.cache"),
-    **dict.fromkeys(("Clock", "EventMonitor", "MagicError", "Network", "NetworkOperation",
-                     "NeuronGroup",
+    **dict.fromkeys(("Clock", "EventMonitor", "Function", "implementation", "MagicError",
+                     "Network", "NetworkOperation", "NeuronGroup",
                      "PoissonGroup", "PoissonInput", "PopulationRateMonitor", "PythonOperation",
                      "SpikeGeneratorGroup", "SpikeMonitor", "StateMonitor", "Synapses",
                      "TimedArray", "collect", "defaultclock", "linked_var", "magic_network",
@@ -135,13 +137,14 @@ if not any(isinstance(f, _SweepAlias) for f in sys.meta_path):
 
 __all__ = [
     "CacheError", "Clock", "CompilerNotFoundError", "DiscretizationError", "EquationError",
-    "Equations", "EventMonitor", "MagicError",
+    "Equations", "EventMonitor", "Function", "MagicError",
     "Network", "NetworkOperation", "NeuronGroup", "PoissonGroup", "PoissonInput",
     "PopulationRateMonitor", "PythonOperation",
     "RunRecord", "SpikeGeneratorGroup", "SpikeMonitor", "SweepError",
     "StateMonitor",
     "Synapses", "TimedArray", "clear_cache", "collect", "defaultclock", "explain",
-    "linked_var", "magic_network", "methods", "models", "network_operation", "prefs",
+    "implementation", "linked_var", "magic_network", "methods", "models",
+    "network_operation", "prefs",
     "restore", "run",
     "seed", "start_scope", "stop", "store", "sweep", "sweeps",
     "units", *sorted(_UNIT_NAMES),

@@ -31,6 +31,8 @@ from lifdsl.core.netops import NetworkOperation, network_operation
 from lifdsl.units import *
 from lifdsl.units import constants
 from lifdsl.units.constants import *
+from lifdsl.methods.divided_differences import exprel_numpy as _exprel_numpy
+from lifdsl.units import check_units
 from lifdsl.brian2._compat import (
     BrianLogger,
     Device,
@@ -81,6 +83,22 @@ euler, exact, linear, rk2, rk4, heun, milstein, exponential_euler, independent =
     "independent")
 gsl_rk2, gsl_rk4, gsl_rkf45, gsl_rkck, gsl_rk8pd = (
     "gsl_rk2", "gsl_rk4", "gsl_rkf45", "gsl_rkck", "gsl_rk8pd")
+
+# exprel as a Python function of plain numbers (strings have their own exprel); numpy names
+# Brian2 2.9 re-exports that NumPy 2.4 dropped, as the functions that replaced them
+@check_units(x=1, result=1)
+def exprel(x):
+    """``(exp(x) - 1)/x``, 1 at 0, elementwise (Brian2's ``exprel``, the strings' own)."""
+    return _exprel_numpy(x)
+
+
+if not hasattr(numpy, "trapz"):
+    trapz = numpy.trapezoid
+if not hasattr(numpy, "in1d"):
+    def in1d(ar1, ar2, assume_unique=False, invert=False):
+        """NumPy's former ``in1d``: ``isin`` of the flattened ``ar1``."""
+        return numpy.isin(numpy.asarray(ar1).ravel(), ar2, assume_unique=assume_unique,
+                          invert=invert)
 
 # names other parts of lifdsl provide as they land (Brian2's spelling; absent ones stay absent)
 for _name in ("linked_var", "EventMonitor", "Function", "implementation", "check_units",

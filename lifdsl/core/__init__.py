@@ -1,6 +1,7 @@
 """Simulation objects and the network that runs them."""
 
 from lifdsl.core.clock import Clock, defaultclock
+from lifdsl.core.functions import Function, implementation
 from lifdsl.core.inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from lifdsl.core.linked import linked_var
 from lifdsl.core.monitors import (
@@ -29,8 +30,8 @@ from lifdsl.core.synapses import Synapses
 from lifdsl.core.timedarray import TimedArray
 
 __all__ = [
-    "Clock", "defaultclock", "EventMonitor", "MagicError", "Network", "NetworkOperation",
-    "NeuronGroup",
+    "Clock", "Function", "defaultclock", "EventMonitor", "implementation", "MagicError",
+    "Network", "NetworkOperation", "NeuronGroup",
     "PoissonGroup", "PoissonInput", "PythonOperation", "network_operation",
     "PopulationRateMonitor", "SpikeGeneratorGroup", "SpikeMonitor",
     "StateMonitor", "Subgroup", "Synapses", "TimedArray", "collect", "magic_network", "prefs",

@@ -12,6 +12,7 @@ import sympy as sp
 from lifdsl.codegen import program as P
 from lifdsl.codegen.targets import evaluate
 from lifdsl.core.base import SimObject, caller_scope
+from lifdsl.core.functions import as_function
 from lifdsl.core.random import get_rng
 from lifdsl.equations import EquationError, Equations, parse_expression
 from lifdsl.equations.functions import SPECIAL_NAMES, symbol
@@ -564,7 +565,8 @@ class Group(SimObject):
         dims: dict[str, Any] = {}
         consts = resolve_constants(external, nss, owner=f"{self.name}", locate=locate,
                                    dims=dims, known=model)
-        fobjs = resolve_functions(funcs, nss, owner=f"{self.name}", locate=locate)
+        fobjs = resolve_functions(funcs, nss, owner=f"{self.name}", locate=locate,
+                                  convert=as_function)
         return Resolved(consts, fobjs, dims)
 
     def _resolve_blocks(self, blocks, namespaces, own: set[str]) -> Resolved:
@@ -593,13 +595,21 @@ class Group(SimObject):
         return resolved
 
     def _check_calls(self, exprs, functions, what: str, line: str | None) -> None:
-        """A TimedArray called with the wrong arguments is an error naming the line."""
+        """A TimedArray or user function called with the wrong arguments is an error naming
+        the line."""
         for e in exprs:
             for call in calls_in(e):
                 fname = call.func.__name__
                 obj = functions.get(fname)
                 want = getattr(obj, "ndim", None)
                 where = self._locate(fname) or (what, 1, line or "")
+                if want in (0, -1):   # a user Function
+                    if len(call.args) != obj.nargs:
+                        raise EquationError(
+                            f"{fname!r} takes {obj.nargs} argument(s), not {len(call.args)}",
+                            what=where[0], lineno=where[1], line=where[2],
+                            column=where[2].find(fname) if fname in where[2] else None)
+                    continue
                 if want == 2 and len(call.args) == 2 and call.args[1] == symbol("i") \
                         and obj.values.shape[1] < self.N:
                     raise EquationError(

@@ -27,7 +27,9 @@ def parse_threshold(threshold: str | None, what: str = "threshold",
     if not isinstance(threshold, str):
         raise TypeError(f"{what} must be a string such as 'U > 1', got {threshold!r}")
     expr = parse_expression(threshold, what=what)
-    if not (is_condition(expr) or (isinstance(expr, sp.Symbol) and expr.name in booleans)):
+    if not (is_condition(expr) or (isinstance(expr, sp.Symbol) and expr.name in booleans)
+            or isinstance(expr, sp.core.function.AppliedUndef)):
+        # (a bare call, 'above(v)', is a user function returning true/false: checked per run)
         raise EquationError(
             f"the {what} must be a condition such as 'U > U_thr'",
             what=what, lineno=1, line=threshold, column=0,
@@ -59,6 +61,18 @@ def parse_events(events, threshold: str | None, booleans=frozenset()
         conds[name] = parse_threshold(text, what=f"event {name!r}", booleans=booleans)
         texts[name] = text
     return conds, texts, threshold
+
+
+def check_condition_call(expr: sp.Basic | None, functions, what: str, line: str) -> None:
+    """A condition written as a bare call must call a function returning true/false."""
+    if not isinstance(expr, sp.core.function.AppliedUndef):
+        return
+    f = functions.get(expr.func.__name__)
+    if getattr(f, "return_type", None) != "boolean":
+        raise EquationError(
+            f"the {what} must be a condition: {expr.func.__name__}() does not return true/false"
+            f" (a Function returning a condition has return_unit=bool)",
+            what=what, lineno=1, line=line, column=0)
 
 
 def check_target(target: str, eqs: Equations, what: str, lineno: int, line: str) -> None:

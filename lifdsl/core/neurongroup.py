@@ -15,8 +15,9 @@ import sympy as sp
 from lifdsl.codegen import program as P
 from lifdsl.codegen.optimize import affine_rewrite, coefficient_values
 from lifdsl.core.base import RunContext, Runner, caller_scope
-from lifdsl.core.group import Group, VariableView
+from lifdsl.core.group import Group, VariableView, calls_in
 from lifdsl.core.neuron_strings import (
+    check_condition_call,
     check_target,
     parse_code,
     parse_events,
@@ -422,6 +423,11 @@ class NeuronGroup(Group):
             self._coefficients, {**resolved.constants, "dt": ctx.dt}))
         self._check_calls([st.expr for stmts in blocks.values() for st in stmts],
                           resolved.functions, "model", None)
+        check_condition_call(self._threshold, resolved.functions, "threshold",
+                             self._threshold_text)
+        for nm, cond in self._events.items():
+            check_condition_call(cond, resolved.functions, f"event {nm!r}",
+                                 self._event_texts[nm])
         self._check_units(resolved, ctx.namespaces)
         if self._refractory is not None and not isinstance(self._refractory, float):
             # a refractory expression is checked once per run: a negative time is a mistake
@@ -441,8 +447,12 @@ class NeuronGroup(Group):
         dims, functions = dict(resolved.dims), resolved.functions
         unused = {nm for ln in self.equations.lines for nm in ln.identifiers
                   if nm not in resolved.constants} - self._model_names()
-        if unused:  # names only subexpressions that no code reads use are checked too
-            dims.update(self._resolve(unused, set(), namespaces, "model", None).dims)
+        calls = {c.func.__name__ for ln in self.equations.lines if ln.expr is not None
+                 for c in calls_in(ln.expr)} - set(functions)
+        if unused or calls:  # names only subexpressions that no code reads use are checked too
+            more = self._resolve(unused, calls, namespaces, "model", None)
+            dims.update(more.dims)
+            functions = {**functions, **more.functions}
         key = (tuple(sorted(dims.items(), key=lambda kv: kv[0])),
                tuple(sorted((k, getattr(f, "dim", None)) for k, f in functions.items())),
                len(self._regular), len(self._on_event))

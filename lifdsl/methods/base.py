@@ -104,10 +104,14 @@ def freeze_calls(odes: Mapping[str, sp.Expr]) -> FrozenCalls:
 
     Every method holds such inputs constant over a step, evaluated at the step's start; after
     freezing, a method sees a plain constant and cannot shift its time argument by accident.
+    A call of a state variable (a user function ``f(v)``) is part of the dynamics and stays:
+    a method sees it as the nonlinear term it is.
     """
+    states = set(odes)
     calls: set[sp.Expr] = set()
     for rhs in odes.values():
-        calls |= external_calls(rhs)
+        calls |= {c for c in external_calls(rhs)
+                  if not {s.name for s in c.free_symbols} & states}
     placeholders = {}
     forward = {}
     for k, call in enumerate(sp.ordered(calls)):

@@ -10,6 +10,7 @@ Physical constants are in :mod:`lifdsl.units.constants`.
 from __future__ import annotations
 
 from lifdsl.units.dimensions import DIMENSIONLESS, Dimension, dimension
+from lifdsl.units.display import in_best_unit, in_unit
 from lifdsl.units.names import EXPORTED as _EXPORTED
 from lifdsl.units.names import UNITS
 from lifdsl.units.quantity import (
@@ -61,9 +62,35 @@ UNIT_NAMES: dict[str, float] = {n: float(v[0]) for n, v in _EXPORTED.items()}
 #: names exported by ``from lifdsl.units import *``
 __all__ = sorted(UNIT_OBJECTS) + [
     "DIMENSIONLESS", "Dimension", "DimensionMismatchError", "Quantity", "Unit", "UNITS",
-    "UNIT_NAMES", "check_units", "dimension", "get_dimensions", "have_same_dimensions",
-    "is_dimensionless", "unit_value", "unknown_unit_names",
+    "UNIT_NAMES", "check_units", "dimension", "get_dimensions", "get_unit",
+    "have_same_dimensions", "in_best_unit", "in_unit", "is_dimensionless", "unit_value",
+    "unknown_unit_names",
 ]
+
+#: the unscaled units get_unit prefers for a dimension, in this order
+_PLAIN_UNITS = ("volt", "amp", "ohm", "siemens", "farad", "second", "hertz", "metre",
+                "kilogram", "coulomb", "watt", "joule", "newton", "pascal", "kelvin", "mole",
+                "candela", "weber", "tesla", "henry", "gray", "sievert", "katal", "lumen",
+                "lux", "becquerel")
+
+
+def get_unit(dim) -> Unit:
+    """The unscaled unit of a dimension (``get_unit(mV.dim)`` is ``volt``; a dimension
+    without a named unit gets one in SI base units, as ``volt/second``'s ``m^2 kg s^-4 A^-1``;
+    dimensionless: the plain unit 1)."""
+    from lifdsl.units.quantity import get_dimensions
+
+    dim = get_dimensions(dim)
+    for name in _PLAIN_UNITS:
+        unit = UNIT_OBJECTS.get(name)
+        if unit is not None and unit.dim is dim:
+            return unit
+    for unit in UNIT_OBJECTS.values():
+        if unit.dim is dim and float(unit) == 1.0 and dim is not DIMENSIONLESS:
+            return unit
+    if dim is DIMENSIONLESS:
+        return Unit(1.0, dim, "1", "1")
+    return Unit(1.0, dim, repr(dim), str(dim))
 
 
 def unit_value(name: str) -> float:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy as sp
@@ -38,6 +39,23 @@ SPECIAL_DIMENSIONS: dict[str, object] = {
 
 _NEED_DIMENSIONLESS = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh,
                        sp.asin, sp.acos, sp.atan)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The dimensions a user function takes and gives: ``args`` (a Dimension, BOOL or ANY
+    each) and ``result`` (one of those, or a function of the arguments' dimensions)."""
+
+    args: tuple
+    result: object
+    name: str
+
+    @property
+    def has_units(self) -> bool:
+        """True if an argument or the result has a dimension (then calls are checked)."""
+        return callable(self.result) or any(
+            d is not ANY and d is not BOOL and d is not DIMENSIONLESS
+            for d in (*self.args, self.result))
 
 
 class DimensionIssue(Exception):
@@ -232,6 +250,9 @@ class _Walker:
                            f"the arguments of {_fname(e)}()")
         if isinstance(e, sp.Mod):
             return _common(args, [self.walk(a) for a in args], "the operands of %")
+        if isinstance(e, sp.core.function.AppliedUndef) and isinstance(
+                self.dims.get(name), Signature):
+            return self.user_call(e, self.dims[name])
         if isinstance(e, sp.core.function.AppliedUndef):
             # a TimedArray: called at a time (and an index), gives its values' dimension
             if args:
@@ -248,6 +269,35 @@ class _Walker:
         for a in args:
             self.walk(a)
         return ANY
+
+
+    def user_call(self, e, sig: Signature):
+        """A user function's call: each argument in its declared dimension, the result in
+        the declared one (or the one computed from the arguments')."""
+        if len(e.args) != len(sig.args):
+            raise DimensionIssue(f"{sig.name}() takes {len(sig.args)} argument(s), but "
+                                 f"{len(e.args)} are given", e)
+        got = []
+        for k, (a, want) in enumerate(zip(e.args, sig.args, strict=True)):
+            d = self.walk(a)
+            got.append(d)
+            if want is ANY or d is ANY:
+                continue
+            if want is BOOL:
+                if d is not BOOL:
+                    raise DimensionIssue(f"argument {k + 1} of {sig.name}() must be a condition"
+                                         f", but '{_text(a)}' {has(d)}", a)
+                continue
+            if _number(d) is not want:
+                raise DimensionIssue(f"argument {k + 1} of {sig.name}() must have dimension "
+                                     f"{show(want)}, but '{_text(a)}' {has(d)}", a)
+        if callable(sig.result):
+            from lifdsl.units.dimensions import Dimension
+
+            dims = [DIMENSIONLESS if d is ANY or d is BOOL else d for d in got]
+            out = sig.result(*dims)
+            return out if isinstance(out, Dimension) else getattr(out, "dim", DIMENSIONLESS)
+        return sig.result
 
 
 def _fname(e) -> str:
@@ -429,8 +479,14 @@ def needs_check(eqs, constant_dims: Mapping[str, object], functions=()) -> bool:
     TimedArray's values."""
     return (uses_units(eqs)
             or any(d is not DIMENSIONLESS for d in constant_dims.values())
-            or any(getattr(f, "dim", None) not in (None, DIMENSIONLESS)
+            or any(_function_has_units(getattr(f, "dim", None))
                    for f in dict(functions).values()))
+
+
+def _function_has_units(d) -> bool:
+    if isinstance(d, Signature):
+        return d.has_units
+    return d is not None and d is not DIMENSIONLESS
 
 
 def check_group(eqs, dims: Mapping[str, object], *, threshold=None, threshold_text=None,

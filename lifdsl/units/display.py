@@ -60,3 +60,28 @@ def format_quantity(q, short: bool) -> str:
         return f"{np.array2string(values)} {name}"
     text = np.array2string(values) if values.ndim == 0 else repr(values)
     return f"{text} * {name}"
+
+
+def in_unit(x, unit, precision: int | None = None) -> str:
+    """``x`` written in ``unit`` (``in_unit(3*volt, mV) == '3000. mV'``); a plain number in
+    a dimensionless unit is its value. Dimensions that differ are a DimensionMismatchError."""
+    from lifdsl.units.quantity import DimensionMismatchError, Quantity, get_dimensions
+
+    if isinstance(x, Quantity) and x.dim is not DIMENSIONLESS:
+        return x.in_unit(unit, precision=precision)
+    if get_dimensions(unit) is not DIMENSIONLESS:
+        raise DimensionMismatchError(f"cannot express the plain number {x!r} in {unit}",
+                                     get_dimensions(unit))
+    return str(np.asarray(np.asarray(x) / np.asarray(unit)))
+
+
+def in_best_unit(x, precision: int | None = None) -> str:
+    """``x`` written in the unit its ``str`` would use (``'1.23 mV'`` with ``precision=2``);
+    a plain number as NumPy writes it."""
+    from lifdsl.units.quantity import Quantity
+
+    if not isinstance(x, Quantity) or x.dim is DIMENSIONLESS:
+        return np.array2string(np.asarray(x, dtype=float), precision=precision)
+    name, scale = best_unit(x, short=True)
+    values = np.asarray(x) / scale
+    return f"{np.array2string(values, precision=precision)} {name}".rstrip()

@@ -315,6 +315,13 @@ class Quantity(np.ndarray):
                 else np.array2string(vals))
         return f"{text} {getattr(unit, 'short', None) or unit_text(unit, short=True)}"
 
+    def in_best_unit(self, precision: int | None = None) -> str:
+        """The values in the unit ``str`` shows them in: ``(0.00123*volt).in_best_unit()``
+        is ``'1.23 mV'``."""
+        from lifdsl.units.display import in_best_unit
+
+        return in_best_unit(self, precision)
+
     def __repr__(self) -> str:
         from lifdsl.units.display import format_quantity
 
@@ -557,6 +564,15 @@ def check_units(**expected: Any) -> Callable:
             if result_unit is not None:
                 _check_arg(func.__name__, "result", out, result_unit)
             return out
+        # what a model string's call of the function is checked against (Brian2's names:
+        # _arg_units is None unless every argument has a unit, _return_unit without result=)
+        names = [p.name for p in sig.parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        wrapper._arg_names = names
+        wrapper._arg_units = ([expected[n] for n in names] if all(n in expected for n in names)
+                              else None)
+        wrapper._return_unit = result_unit
+        wrapper._orig_func = func
         return wrapper
     return decorate
 

@@ -119,12 +119,20 @@ def resolve_functions(
     *,
     owner: str,
     locate: Locator | None = None,
+    convert: Callable[[object], object] | None = None,
 ) -> dict[str, object]:
-    """Objects for the non-builtin functions a model calls (TimedArrays and the like: anything
-    with a ``numpy_function()`` method)."""
+    """Objects for the non-builtin functions a model calls (TimedArrays, user functions:
+    anything with a ``numpy_function()`` method, after ``convert``, which may wrap a
+    value, as a ``@check_units``-decorated Python function)."""
     out: dict[str, object] = {}
     for name in sorted(names):
         found, value = _lookup(name, namespaces)
+        if found and convert is not None:
+            try:
+                value = convert(value)
+            except (TypeError, ValueError) as err:
+                raise _fail(f"{name!r} in {owner} cannot be called from a model string: {err}",
+                            name, locate) from None
         if not found:
             raise _fail(
                 f"unknown function {name!r} in {owner}: define it (e.g. a TimedArray) in "
@@ -135,7 +143,9 @@ def resolve_functions(
         if not hasattr(value, "numpy_function"):
             raise _fail(
                 f"{name!r} in {owner} is called like a function but is a "
-                f"{type(value).__name__}; only TimedArrays and builtin functions can be called",
+                f"{type(value).__name__}; only builtin functions, TimedArrays and Functions "
+                f"(a Python function wrapped in ld.Function, or decorated with @check_units) "
+                f"can be called",
                 name,
                 locate,
             )

@@ -33,6 +33,15 @@ NONLINEAR = [
 ]
 
 
+#: bodies of the generated user functions of x and y (NumPy code, vectorised)
+USER_FUNCTIONS = [
+    "np.tanh(x) - 0.2*y/(1 + x**2)",
+    "np.where(x > y, 0.5*x, -0.1*y)",
+    "np.clip(x*y, -1, 1) + 0*x",
+    "np.exp(-np.abs(x - y))",
+]
+
+
 @dataclass
 class Case:
     seed: int
@@ -77,6 +86,17 @@ def _group(c: Case, r: random.Random, gname: str, dt: float) -> dict:
                f".uniform(-1, 2, size=({k}, {N})), 3), dt={r.choice([1, 2])}*{dt!r})")
         ns[ta] = ta
         inputs.append(f"{ta}(t, i)")
+
+    # a user function (ld.Function): its own random stream, so every seed keeps the rest of
+    # its case as it was before user functions were generated
+    rf = random.Random(f"function {c.seed} {gname}")
+    user_fn = None
+    if rf.random() < 0.3:
+        user_fn = f"uf_{gname}"
+        c.emit(f"def _{user_fn}(x, y):")
+        c.emit(f"    return {rf.choice(USER_FUNCTIONS)}")
+        c.emit(f"{user_fn} = ld.Function(_{user_fn}, arg_units=[1, 1], return_unit=1)")
+        ns[user_fn] = user_fn
 
     # parameters
     for k in range(r.randint(0, 2)):
@@ -129,6 +149,9 @@ def _group(c: Case, r: random.Random, gname: str, dt: float) -> dict:
             rhs.append(r.choice(["0.5*sin(300*t)", "10*t", "0.05*i", "0.2*i/N"]))
         if r.random() < (0.3 if method in ("euler", "heun", "milstein") else 0.02):
             rhs.append(f"0.05*xi*sqrt({tau})")
+        if user_fn is not None and (not linear or method not in ("exact", "auto")) \
+                and rf.random() < 0.7:
+            rhs.append(f"0.3*{user_fn}({rf.choice(vs)}, {rf.choice(vs + ['1000*t', '0.5'])})")
         form = r.choice(["lhs", "div", "mul"])
         flag = " (unless refractory)" if r.random() < 0.4 else ""
         body = " + ".join(rhs).replace("+ -", "- ")
@@ -264,6 +287,8 @@ def _group(c: Case, r: random.Random, gname: str, dt: float) -> dict:
         c.flags.add("regular")
     c.flags.add(method)
     c.flags.add(dtype)
+    if user_fn is not None:
+        c.flags.add("user_function")
     # a recorded float32 shared parameter corrupts memory on cython
     # (test_bug_float32_shared_parameter_recorded): leave it out until fixed
     recordable = params + (shared_params if dtype == "float64" or not AVOID_KNOWN else [])

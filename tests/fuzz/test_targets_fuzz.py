@@ -58,6 +58,22 @@ def test_synapse_networks_agree_on_numpy_and_cython(seed):
     )
 
 
+# seeds whose models call a generated user function (ld.Function) in their equations, one of
+# them (16) in a float32 group: the kernel's calls back into Python must give NumPy's numbers
+FUNCTION_SEEDS = [0, 4, 5, 13, 16]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", FUNCTION_SEEDS)
+def test_models_with_user_functions_agree_on_numpy_and_cython(seed):
+    status, problems, case = check_case(seed)
+    assert "user_function" in case.flags and re.search(r"0\.3\*uf_\w+\(", case.source)
+    assert status == "ok", (
+        f"seed {seed}: targets disagree:\n  " + "\n  ".join(problems)
+        + "\n--- generated script (set TARGET) ---\n" + case.source
+    )
+
+
 def test_synapse_generator_covers_what_synapses_support():
     """The generator (no run: cheap) still reaches every feature over a few hundred seeds."""
     sources = [make_syn_case(s).source for s in range(300)]

@@ -21,7 +21,7 @@ def emit_update(k: Kernel, op: P.Update) -> None:
     parts = loop.prepare([Part("plain", op.code.statements)])
     count = k.integer(op.count)
     loop.open_element("_j")
-    loop.run_parts(parts, count)
+    loop.run_parts(parts, count, whole=True)
     loop.close_element()
     if op.period is None:
         loop.write([f"for (int64_t _j = 0; _j < {count}; ++_j) {{"])
@@ -49,7 +49,7 @@ def _threshold_loop(k: Kernel, ops: list, thr: P.Threshold) -> None:
     loop.blocked = layout.BLOCKED and loop.blockable(parts)
     loop.open_element("_j")
     cond = loop.run_parts(parts, count, spikes=spk, refractory=refractory,
-                          blocked=loop.blocked)
+                          blocked=loop.blocked, whole=True)
     if reset is not None:
         # the reset comes after every other part (the update may follow the threshold)
         if loop.blocked:
@@ -322,6 +322,8 @@ def generate_kernel(program: P.Program) -> tuple[str, ArgLayout]:
         else:
             EMITTERS[type(chain[0])](k, chain[0])
     k.layout.callbacks = list(k.callbacks)
+    k.layout.py_functions = list(k.py_functions)
+    k.layout.py_vectors = list(k.py_vectors)
     return module_source(k), k.layout
 
 
@@ -369,6 +371,57 @@ _CALLBACKS = []
 _ERRORS = []
 
 
+cdef extern from *:
+    ctypedef int (*lifdsl_fn_t)(int64_t, int64_t, const double *, double *) noexcept nogil
+    lifdsl_fn_t lifdsl_py_function
+
+_FUNCTIONS = []
+
+
+cdef int _call_function(int64_t which, int64_t n, const double *args,
+                        double *out) noexcept nogil:
+    with gil:
+        try:
+            out[0] = _FUNCTIONS[which](*[args[k] for k in range(n)])
+        except BaseException as err:
+            _ERRORS.append(err)
+            return 1
+    return 0
+
+
+lifdsl_py_function = _call_function
+
+cdef extern from *:
+    ctypedef int (*lifdsl_vec_t)(int64_t, int64_t) noexcept nogil
+    lifdsl_vec_t lifdsl_py_vector
+
+_VECTORS = []
+
+
+cdef int _call_vector(int64_t which, int64_t n) noexcept nogil:
+    with gil:
+        try:
+            _VECTORS[which](n)
+        except BaseException as err:
+            _ERRORS.append(err)
+            return 1
+    return 0
+
+
+lifdsl_py_vector = _call_vector
+
+
+def set_vectors(functions):
+    """The calls on whole arrays the loops make, by number (before each run)."""
+    _VECTORS[:] = list(functions)
+
+
+def set_functions(functions):
+    """The user functions the loops call, by number (before each run)."""
+    _FUNCTIONS[:] = list(functions)
+    _ERRORS.clear()
+
+
 cdef int _call_python(int64_t which, double t) noexcept nogil:
     with gil:
         try:
@@ -392,6 +445,34 @@ def take_error():
     """The exception a called function raised (or None), forgotten."""
     return _ERRORS.pop(0) if _ERRORS else None
 '''
+
+
+#: a user function's call from a loop: back into Python (the module's ``_call_function``
+#: takes the GIL); after one raised, no further calls are made and the loop's check stops the
+#: run (``_err[0]`` set, function number -1: the exception itself is in ``_ERRORS``)
+_C_PY_FUNCTION = """typedef int (*lifdsl_fn_t)(int64_t, int64_t, const double *, double *);
+static lifdsl_fn_t lifdsl_py_function = 0;
+static double lifdsl_pyfn(int64_t which, int64_t n, const double *args, int64_t *err)
+{
+    double out = NAN;
+    if (err[0]) return out;
+    if (lifdsl_py_function(which, n, args, &out)) {
+        err[0] = 1; err[1] = -1; err[2] = 0;
+        return NAN;
+    }
+    return out;
+}
+typedef int (*lifdsl_vec_t)(int64_t, int64_t);
+static lifdsl_vec_t lifdsl_py_vector = 0;
+static int lifdsl_pyvec(int64_t which, int64_t n, int64_t *err)
+{
+    if (err[0]) return 1;
+    if (lifdsl_py_vector(which, n)) {
+        err[0] = 1; err[1] = -1; err[2] = 0;
+        return 1;
+    }
+    return 0;
+}"""
 
 
 #: ``LIFDSL_FOR_SET(buf, n, m) { ... } LIFDSL_END_SET``: the body for every ``m`` in
@@ -437,12 +518,13 @@ def module_source(k: Kernel) -> str:
     c.append("    }")
     c.append("    return step0 + n_steps;")
     c.append("}")
-    if k.callbacks:
+    if k.callbacks or k.py_functions or k.py_vectors:
         c.insert(0, "typedef int (*lifdsl_cb_t)(int64_t, double);\n"
-                    "static lifdsl_cb_t lifdsl_py_callback = 0;")
+                    "static lifdsl_cb_t lifdsl_py_callback = 0;\n" + _C_PY_FUNCTION)
     ctext = "\n".join(c).replace('"""', "'''")
     ctext = "\n".join(("" if not ln.strip() else ln) for ln in ctext.splitlines())
-    return _PYX_HEAD + ctext + "\n" + _PYX_TAIL + (_PYX_CALLBACKS if k.callbacks else "")
+    return _PYX_HEAD + ctext + "\n" + _PYX_TAIL + (
+        _PYX_CALLBACKS if k.callbacks or k.py_functions or k.py_vectors else "")
 
 
 __all__ = ["EMITTERS", "generate_kernel", "module_source"]

@@ -75,6 +75,9 @@ class Kernel:
         self.n_ops = 0
         self.needs_distributions = False   # NumPy's samplers beyond the normal one
         self.callbacks: list[str] = []     # keys of the Python functions called, by number
+        self.py_functions: list[tuple[str, str]] = []  # user functions called back, by number
+        #: user functions called on whole arrays: (key, argument buffers, value buffer)
+        self.py_vectors: list[tuple[str, tuple[str, ...], str]] = []
         self.step_name = "step"            # the network's step (inside Every: _net_step)
 
     def _declare(self, cname: str, text: str) -> str:
@@ -113,6 +116,13 @@ class Kernel:
             self._declare(ncol, f"const int64_t {ncol} = {self.layout.int('ta_ncol', key)};"),
             self._declare(inv, f"const double {inv} = {self.layout.dbl('ta_inv', key)};"),
         )
+
+    def python_function(self, key: str, dtype: str) -> int:
+        """The number by which the kernel calls the Python function ``key`` back, for loops
+        computing in ``dtype`` (it sees one-element arrays of that type, as on NumPy)."""
+        if (key, dtype) not in self.py_functions:
+            self.py_functions.append((key, dtype))
+        return self.py_functions.index((key, dtype))
 
     def errors(self) -> str:
         """The kernel's error record (int64[3]: set, function number, column)."""
@@ -154,10 +164,17 @@ class Loop:
         first = codes[0]
         self.vtype = CTYPES[first.dtype]
         fids = {key: n for n, (key, _) in enumerate(k.program.functions)}
+        python = {nm: key for nm, key in functions.items() if k.ndims.get(key) in (0, -1)}
+        #: user functions that may be called once on a whole array (stateless ones)
+        self.stateless = {nm for nm, key in python.items() if k.ndims.get(key) == 0}
+        self.function_keys = dict(python)
+        tables = {nm: key for nm, key in functions.items() if nm not in python}
         self.scope = Scope(first.dtype, set(scalars),
-                           {nm: k.timed_array(key) for nm, key in functions.items()},
-                           {nm: fids[key] for nm, key in functions.items()},
-                           k.errors() if functions else "_err")
+                           {nm: k.timed_array(key) for nm, key in tables.items()},
+                           {nm: fids[key] for nm, key in tables.items()},
+                           k.errors() if functions else "_err",
+                           python={nm: k.python_function(key, first.dtype)
+                                   for nm, key in python.items()})
         self.names: dict[str, str] = {nm: k.double(key) for nm, key in scalars.items()}
         if first.size:
             # model arithmetic is in floating point on both targets (2**N, i/2, ...)
@@ -273,6 +290,68 @@ class Loop:
             self.names[name] = lname
             self.per_element.add(name)
 
+    def vector_calls(self, pk: int, parts: list[Part], count: str) -> None:
+        """User function calls of part ``pk`` computed before the loop, one call into Python
+        on whole arrays instead of one per element, where that gives the same numbers: a
+        stateless function, a float64 loop over every element (``_j`` from 0), arguments
+        made of the elements' own arrays (no index, no aliases) that no earlier statement of
+        the loop writes, constants, ``t``, ``i`` and ``N``: each argument then holds what
+        NumPy's vectorised call sees. A later statement writing one of its names ends the use
+        of the precomputed values (:meth:`forget_vectors`)."""
+        if self.vtype != "double" or self.aliases:
+            return
+        plain = {nm for nm, ref in self.arrays.items() if ref.index is None}
+        allowed = plain | self.scope.scalars | {"t", "dt", "N", self.element or "i"}
+        written = {st.target for p in parts[:pk] for st in p.statements}
+        if any(p.kind == "threshold" for p in parts[:pk]):   # (its spikes' refractory stores)
+            written |= {"lastspike", "not_refractory"}
+        calls = []
+        for st in parts[pk].statements:
+            for c in sorted(st.folded().expr.atoms(sp.core.function.AppliedUndef), key=str):
+                name = c.func.__name__
+                names = {s.name for s in c.free_symbols}
+                if (name in self.stateless and c not in calls and c not in self.scope.vectors
+                        and not any(a.atoms(sp.core.function.AppliedUndef) for a in c.args)
+                        and names <= allowed and not names & written
+                        and self.printer.depends(c)):
+                    calls.append(c)
+            written.add(st.target)
+        for c in calls:
+            n = len(self.k.py_vectors)
+            names = {nm: (f"{self.k.array(self.arrays[nm].key)}[_j]"
+                          if CTYPES[self.k.dtypes[self.arrays[nm].key]] == "double"
+                          else f"((double){self.k.array(self.arrays[nm].key)}[_j])")
+                     for nm in plain}
+            names.update({nm: self.names[nm] for nm in self.scope.scalars | {"N"}
+                          if nm in self.names})
+            el = self.element or "i"
+            names[el] = (f"((double)(_j - {self.offset}))" if self.offset is not None
+                         else "((double)_j)")
+            hoisted: list[str] = []
+            printer = KernelPrinter(self.scope, names, set(plain) | {el}, hoisted,
+                                    f"_h{self.k.n_ops}_v{n}_")
+            bufs = tuple(f"{self.tag}_v{n}_a{m}" for m in range(len(c.args)))
+            out = f"{self.tag}_v{n}_out"
+            texts = [printer.doprint(a) for a in c.args]
+            self.pre.extend(hoisted)
+            if texts:
+                body = " ".join(f"{self.k.scratch(b)}[_j] = {t};"
+                                for b, t in zip(bufs, texts, strict=True))
+                self.pre.append(f"for (int64_t _j = 0; _j < {count}; ++_j) {{ {body} }}")
+            self.k.scratch(out)
+            self.scope.checks = True
+            self.pre.append(f"if (lifdsl_pyvec({n}, {count}, {self.scope.errors})) "
+                            f"return {self.k.step_name};")
+            self.k.py_vectors.append((self.function_keys[c.func.__name__], bufs, out))
+            self.scope.vectors[c] = f"{self.k.scratch(out)}[_j]"
+
+    def forget_vectors(self, target: str | None = None) -> None:
+        """Values computed before the loop no longer hold once ``target`` is written (None:
+        none hold from here on, as in a reset after the loop's parts)."""
+        for c in [c for c in self.scope.vectors
+                  if target is None or target in {s.name for s in c.free_symbols}]:
+            del self.scope.vectors[c]
+
     def blockable(self, parts: list[Part]) -> bool:
         """True if a threshold loop can run in blocks of :data:`BLOCK` elements: a
         branch-free pass (which compilers vectorise) that notes each element's condition,
@@ -287,16 +366,21 @@ class Loop:
 
     def run_parts(self, parts: list[Part], count: str, counter: str = "_j",
                   spikes: tuple[str, str] | None = None,
-                  refractory: bool = False, blocked: bool = False) -> str | None:
+                  refractory: bool = False, blocked: bool = False,
+                  whole: bool = False) -> str | None:
         """The statements of every part; a threshold part appends to ``spikes`` (``blocked``:
         it notes the condition in ``_cbuf``, and the spike lines go to :attr:`spiking`).
-        Returns the name of the threshold's condition local (or None)."""
+        Returns the name of the threshold's condition local (or None). ``whole``: the loop
+        runs over every element in order (user functions may be called on whole arrays)."""
         cond_name = None
         for pk, part in enumerate(parts):
             self.draws(pk, part.statements, count, counter)
+            if whole and counter == "_j":
+                self.vector_calls(pk, parts, count)
             for st in part.statements:
                 if not st.target.startswith("_draw_"):
                     self.assign(st, self.inner)
+                    self.forget_vectors(st.target)
             if part.kind == "threshold" and blocked:
                 cond = self.names.pop("_cond")
                 # (a condition may be a double: a bare name; nonzero holds, as in the branch)
@@ -330,6 +414,7 @@ class Loop:
         """A fused reset in the blocked layout: for a spiking element, its arrays are loaded
         again (pass one stored them, and the spike lines their refractory state), the
         statements run, and what they write is stored."""
+        self.forget_vectors()
         saved, saved_per = dict(self.names), set(self.per_element)  # pass one's, restored
         self.names.clear()
         self.names.update(self.element_names)
@@ -358,6 +443,7 @@ class Loop:
 
     def on_spike(self, cond_name: str, statements: tuple[Assign, ...]) -> None:
         """Statements for the elements whose condition held (a fused reset)."""
+        self.forget_vectors()
         block: list[str] = []
         for st in statements:
             self.assign(st, block)

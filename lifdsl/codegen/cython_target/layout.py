@@ -20,6 +20,11 @@ class ArgLayout:
     doubles: list[tuple] = field(default_factory=list)
     ints: list[tuple] = field(default_factory=list)
     callbacks: list[str] = field(default_factory=list)   # Python functions called, by number
+    #: user functions the loops call back, by number: (function key, the loop's value dtype)
+    py_functions: list[tuple[str, str]] = field(default_factory=list)
+    #: user functions called once per loop on whole arrays, by number: (function key, the
+    #: scratch buffers of its arguments, the scratch buffer of its values)
+    py_vectors: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
 
     @staticmethod
     def _slot(table: list[tuple], spec: tuple, vector: str) -> str:

@@ -21,6 +21,10 @@ class Scope:
     function_ids: dict[str, int] = field(default_factory=dict)
     errors: str = "_err"                              # the kernel's error record
     checks: bool = False                              # set when printed code may record one
+    #: user function name -> its number in the kernel's calls back into Python
+    python: dict[str, int] = field(default_factory=dict)
+    #: user function calls computed before the loop on whole arrays -> the C text of the value
+    vectors: dict[sp.Basic, str] = field(default_factory=dict)
 
 
 class KernelPrinter(CCodePrinter):
@@ -55,6 +59,10 @@ class KernelPrinter(CCodePrinter):
         double; plain arithmetic of Python numbers stays a weak Python float."""
         return any(not isinstance(f, sp.core.function.AppliedUndef)
                    for f in expr.atoms(sp.Function))
+
+    def depends(self, expr: sp.Basic) -> bool:
+        """True if ``expr`` differs from element to element of the loop."""
+        return self._depends(expr)
 
     def _depends(self, expr: sp.Basic) -> bool:
         if any(x.name in self._per_element for x in expr.free_symbols):
@@ -108,6 +116,10 @@ class KernelPrinter(CCodePrinter):
 
     def _print_AppliedUndef(self, expr) -> str:
         fname = expr.func.__name__
+        if expr in self._scope.vectors:
+            return self._scope.vectors[expr]
+        if fname in self._scope.python:
+            return self._python_call(expr, self._scope.python[fname])
         if fname not in self._scope.functions:
             raise ValueError(f"no C implementation for the function {fname!r}")
         ndim, v, n, ncol, inv = self._scope.functions[fname]
@@ -122,3 +134,11 @@ class KernelPrinter(CCodePrinter):
             return self._cast(f"lifdsl_ta2e({v}, {n}, {ncol}, {inv}, {args}, "
                               f"{self._scope.errors}, {fid})")
         return self._cast(f"lifdsl_ta1({v}, {n}, {inv}, {args})")
+
+    def _python_call(self, expr, which: int) -> str:
+        """A user function: a call back into Python with the arguments as doubles (the run
+        stops after the loop if it raised, as for a TimedArray read out of range)."""
+        self._scope.checks = True
+        args = [self._print(a) for a in expr.args]   # (float in float32 loops, as NumPy's)
+        pack = f"(const double[]){{{', '.join(args)}}}" if args else "(const double*)0"
+        return self._cast(f"lifdsl_pyfn({which}, {len(args)}, {pack}, {self._scope.errors})")

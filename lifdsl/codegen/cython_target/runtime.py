@@ -148,6 +148,14 @@ class CythonRuntime:
         callbacks = getattr(self.layout, "callbacks", [])
         if callbacks:
             self.module.set_callbacks([b.callbacks[key] for key in callbacks])
+        functions = getattr(self.layout, "py_functions", [])
+        if functions:
+            self.module.set_functions([b.functions[key].scalar_function(dtype)
+                                       for key, dtype in functions])
+        vectors = getattr(self.layout, "py_vectors", [])
+        if vectors:
+            self.module.set_vectors([self._vector_call(*v) for v in vectors])
+        calls_back = bool(callbacks or functions or vectors)
         with deferred() as ctrl_c:
             while step < end:
                 stop = min(end, step + chunk)
@@ -159,9 +167,10 @@ class CythonRuntime:
                                                   stop - step))
                 step = reached
                 set_step(step)
-                if callbacks:
+                if calls_back:
                     err = self.module.take_error()
                     if err is not None:   # (the step it stopped in is partly done)
+                        self._errors[:] = 0
                         raise err
                 if self._errors[0]:
                     self._raise_error(step)
@@ -180,6 +189,18 @@ class CythonRuntime:
                 if ctrl_c.pending():  # between calls: state, time and records agree
                     ctrl_c.deliver()
         return step - first
+
+    def _vector_call(self, key: str, args: tuple[str, ...], out: str):
+        """The call a loop makes on whole arrays: the function's NumPy form on the first
+        ``n`` values of its argument buffers, the values into its value buffer."""
+        f = self.bindings.functions[key].numpy_function(np.float64)
+        ins = [self._pointer(("scratch", a)) for a in args]
+        res = self._pointer(("scratch", out))
+
+        def call(n: int) -> None:
+            res[:n] = f(*(a[:n] for a in ins))
+
+        return call
 
     def _raise_error(self, step: int) -> None:
         """The error the kernel recorded (it stopped in ``step``, which is partly done)."""
