@@ -501,6 +501,8 @@ class Group(SimObject):
         if not isinstance(value, LinkedVariable):
             raise ValueError(f"cannot set the linked variable {name!r} of {self.name!r} "
                              f"directly: link it to another variable with linked_var()")
+        if value.scalar or (value.size == 1 and self.N != 1 and value.index is None):
+            value = value.broadcast(self.N)   # one source value for every element (Brian2)
         if value.size != self.N:
             if value.index is not None and value.index.size == value.size and \
                     value.size != value.group.N:

@@ -17,11 +17,20 @@ class LinkedVariable:
     elements ``index`` (absolute, int64) for each linked element, or element for element when
     ``index`` is None. Made by :func:`linked_var`; assigned to a ``(linked)`` variable."""
 
-    def __init__(self, group: Any, name: str, index: np.ndarray | None, size: int) -> None:
+    def __init__(self, group: Any, name: str, index: np.ndarray | None, size: int,
+                 start: int = 0, scalar: bool = False) -> None:
         self.group = group
         self.name = name
         self.index = index
         self.size = size        # elements the link covers (the source's, or len(index))
+        self.start = start      # the first source element (of a subgroup)
+        self.scalar = scalar    # a shared variable: one value for every linked element
+
+    def broadcast(self, n: int) -> LinkedVariable:
+        """The link for ``n`` elements all reading the one source value (a shared variable,
+        or a source of one element, as Brian2 links them)."""
+        return LinkedVariable(self.group, self.name, np.full(n, self.start, np.int64), n,
+                              self.start, self.scalar)
 
     def values(self) -> np.ndarray:
         """The source's current values for the linked elements."""
@@ -70,13 +79,15 @@ def linked_var(group_or_variable: Any, name: str | None = None, index: Any = Non
                        f"{known})")
     if group._arrays[name].shape[0] != group.N or (
             name in group.equations and "shared" in group.equations[name].flags):
-        raise NotImplementedError(f"{name!r} of {group.name!r} is shared: only per-neuron "
-                                  f"variables can be linked")
+        if index is not None:
+            raise TypeError(f"{name!r} of {group.name!r} is shared (one value): a link to it "
+                            f"takes no index")
+        return LinkedVariable(group, name, None, 1, 0, scalar=True)
     n = stop - start
     if index is None:
         absolute = None if (start, stop) == (0, group.N) else np.arange(start, stop,
                                                                          dtype=np.int64)
-        return LinkedVariable(group, name, absolute, n)
+        return LinkedVariable(group, name, absolute, n, start)
     if isinstance(index, str):
         if index != "i":
             raise TypeError("a linked variable's index is an array of source indices (or "
@@ -89,4 +100,4 @@ def linked_var(group_or_variable: Any, name: str | None = None, index: Any = Non
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise ValueError(f"the index of a link to {name!r} of {group.name!r} has values outside "
                          f"the valid range [0, {n}[: {idx.min()}..{idx.max()}")
-    return LinkedVariable(group, name, idx.astype(np.int64) + start, idx.size)
+    return LinkedVariable(group, name, idx.astype(np.int64) + start, idx.size, start)

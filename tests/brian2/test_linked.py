@@ -138,3 +138,23 @@ def test_writing_a_link_through_an_index_is_refused_naming_the_line():
     with pytest.raises(EquationError, match="through an index.*not written"):
         ld.Network(G1, G8).run(0.1 * ms)
     np.testing.assert_array_equal(G1.v, [0, 0, 0, 0])
+
+
+def test_a_source_of_one_element_or_a_shared_variable_is_read_by_every_element():
+    # Brian2 2.9.0, the same script: G.v = [0.057769797634430665, 0.1482080051353111,
+    # 0.23864621263619154], G.I = 0.18126924692201854, G.g = 0.5 (scalars, as Brian2 shows
+    # a link to one value; lifdsl shows one per element)
+    src = ld.NeuronGroup(1, "dx/dt = (1 - x)/(5*ms) : 1", method="exact")
+    glob = ld.NeuronGroup(3, "g : 1 (shared)")
+    glob.g = 0.5
+    G = ld.NeuronGroup(3, "dv/dt = (I - v)/(10*ms) + g/(10*ms) : 1\nI : 1 (linked)\n"
+                          "g : 1 (linked)", method="euler")
+    G.I = ld.linked_var(src, "x")
+    G.g = ld.linked_var(glob, "g")
+    G.v = "i*0.1"
+    G.state_updater.order = 1
+    ld.Network(src, glob, G).run(1 * ms)
+    np.testing.assert_allclose(G.v, [0.057769797634430665, 0.1482080051353111,
+                                     0.23864621263619154], rtol=1e-14)
+    np.testing.assert_allclose(G.I, [0.18126924692201854] * 3, rtol=1e-14)
+    np.testing.assert_array_equal(G.g, [0.5, 0.5, 0.5])
