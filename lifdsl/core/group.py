@@ -113,6 +113,7 @@ class VariableView(_StateIndexing, np.ndarray):
             if isinstance(value, str):
                 self._assign_text(item, value)
                 return
+            _check_integer_range(self._name, self, value)
         self.view(np.ndarray)[item] = value
 
     def __repr__(self) -> str:

@@ -88,6 +88,9 @@ def _record_dtype(group, name: str) -> np.dtype:
     """The dtype a StateMonitor records ``name`` in: the stored array's (float, int32 for
     ``: integer``, bool for ``: boolean``), float64 for subexpressions."""
     arr = group._arrays.get(name)
+    link = (getattr(group, "_links", None) or {}).get(name)
+    if arr is None and link is not None:   # a linked variable: its source's
+        arr = link.group._arrays[link.name]
     return arr.dtype if arr is not None else np.dtype(np.float64)
 
 

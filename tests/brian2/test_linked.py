@@ -78,6 +78,10 @@ def test_an_integer_source_and_a_string_index():
     ld.Network(Gi, Gl).run(0.1 * ms)
     assert Gl.m.dtype == np.int32          # Brian2 2.9.0: int32, x = [0.5 1. 2.5 3.]
     np.testing.assert_array_equal(Gl.x, [0.5, 1.0, 2.5, 3.0])
+    M = ld.StateMonitor(Gl, "m", record=True)
+    ld.Network(Gi, Gl, M).run(0.1 * ms)
+    assert M.m.dtype == np.int32           # recorded in the source's dtype
+    np.testing.assert_array_equal(M.m[:, 0], [1, 2, 3, 4])
     G = ld.NeuronGroup(4, "y : 1 (linked)")
     G.y = ld.linked_var(Gi, "n", index=[3, 2, 1, 0])
     np.testing.assert_array_equal(G.y, [4, 3, 2, 1])

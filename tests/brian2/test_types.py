@@ -96,6 +96,8 @@ def test_an_integer_out_of_range_is_refused_and_changes_nothing():
         G.n = 2**40           # Brian2: OverflowError (out of bounds for int32)
     with pytest.raises(OverflowError, match="'n' is an integer variable"):
         G.n = "1e20 + i"
+    with pytest.raises(OverflowError, match="'n' is an integer variable"):
+        G.n[:2] = 1e20
     np.testing.assert_array_equal(G.n, [3, 3, 3, 3, 3])
 
 
