@@ -99,12 +99,9 @@ class Function:
             raise ValueError(f"function {name!r}: return type {self.return_type!r} is not one "
                              f"of {', '.join(RETURN_TYPES)}")
         self.stateless = bool(stateless)
-        if auto_vectorise:
-            raise NotImplementedError(
-                f"function {name!r}: auto_vectorise=True (an extra argument giving the "
-                f"number of values to return) is not supported by lifdsl yet; write the "
-                f"function of an argument that is an array per element instead (as i)")
-        self.auto_vectorise = False
+        #: the implementation gets one more argument, the elements' indices (Brian2's
+        #: ``_vectorisation_idx``: its length is the number of values to return)
+        self.auto_vectorise = bool(auto_vectorise)
         self.discard_units = bool(discard_units)
         self.foreign: dict[str, Any] = {}   # implementations for other languages (not used)
         self._signature = Signature(
@@ -147,11 +144,15 @@ class Function:
         name = self.name
         nargs = self.nargs
         rtype = self.return_type
+        indexed = self.auto_vectorise
 
         def call(*args):
-            if len(args) != nargs:
+            if len(args) != nargs + indexed:
                 raise TypeError(f"function {name!r} takes {nargs} argument(s), "
-                                f"got {len(args)}")
+                                f"got {len(args) - indexed}")
+            index = [np.asarray(args[-1]).astype(np.int64)] if indexed else []
+            if indexed:
+                args = args[:-1]
             given = []
             for a, d, kind in zip(args, dims, kinds, strict=True):
                 if kind == "integer":
@@ -161,7 +162,7 @@ class Function:
                 elif units and d is not None and d is not DIMENSIONLESS:
                     a = Quantity(a, d)
                 given.append(a)
-            out = impl(*given)
+            out = impl(*given, *index)
             if out is None:
                 raise TypeError(f"function {name!r} returned None (it must return its "
                                 f"values; a function with code for other languages only is "

@@ -66,6 +66,20 @@ def calls_in(expr: sp.Basic) -> tuple:
     return tuple(expr.atoms(sp.core.function.AppliedUndef))
 
 
+def _index_auto_vectorised(statements, functions) -> list:
+    """Calls of ``auto_vectorise`` Functions get the element index ``i`` as one more argument
+    (the implementation's ``_vectorisation_idx``)."""
+    auto = {nm for nm, f in functions.items() if getattr(f, "auto_vectorise", False)}
+    if not auto:
+        return list(statements)
+    i = symbol("i")
+    out = []
+    for st in statements:
+        calls = {c: c.func(*c.args, i) for c in calls_in(st.expr) if c.func.__name__ in auto}
+        out.append(Assign(st.target, st.expr.xreplace(calls), st.op) if calls else st)
+    return out
+
+
 class _StateIndexing:
     """What both state views share: an index (a string is a condition on the group's names,
     looked up where the user's code called) and a string assigned per element."""
@@ -650,6 +664,7 @@ class Group(SimObject):
         registering the buffers, constants and functions they use in ``part``. Constants are
         keyed under ``const_key`` (default ``key``): a monitor resolves its own."""
         ckey = const_key or key
+        statements = _index_auto_vectorised(statements, resolved.functions)
         used: set[str] = set()
         funcs: set[str] = set()
         for st in statements:

@@ -188,8 +188,7 @@ def test_a_function_without_units_is_refused_with_a_hint():
         ld.Network(G).run(0.1 * ms)
     with pytest.raises(ValueError, match="arg_units"):
         ld.Function(plain)
-    with pytest.raises(NotImplementedError, match="auto_vectorise"):
-        ld.Function(plain, arg_units=[1], return_unit=1, auto_vectorise=True)
+
 
 
 def test_a_threshold_calling_a_function_without_a_condition_result():
@@ -294,3 +293,22 @@ def test_calls_of_values_the_loop_changed_give_numpy_numbers_on_cython():
     np.testing.assert_allclose(v_np, v_b, rtol=1e-13)
     np.testing.assert_array_equal(i_np, i_b)
     assert len(i_b) > 6
+
+
+def test_auto_vectorise_passes_the_elements_indices():
+    # Brian2 2.9.0 (/tmp/b2env, numpy target) with this model and function, run(0.2*ms):
+    # G.x[:] = [0.5, 0.6, 0.7, 0.8, 0.9], G.y[:] = [0, 0, 0, 0, 0.9]; G2.x = 'f()' gives x's
+    def idx_value(_vectorisation_idx):
+        return 0.5 + 0.1 * np.asarray(_vectorisation_idx)
+
+    f = ld.Function(idx_value, arg_units=[], return_unit=1, stateless=False,
+                    auto_vectorise=True)
+    G = ld.NeuronGroup(5, "x : 1\ny : 1", threshold="x > 0.8", reset="y = f()",
+                       namespace={"f": f})
+    G.run_regularly("x = f()")
+    ld.Network(G).run(0.2 * ms)
+    np.testing.assert_allclose(G.x_, [0.5, 0.6, 0.7, 0.8, 0.9], rtol=1e-15)
+    np.testing.assert_allclose(G.y_, [0, 0, 0, 0, 0.9], rtol=1e-15)
+    G2 = ld.NeuronGroup(5, "x : 1", namespace={"f": f})
+    G2.x = "f()"
+    np.testing.assert_allclose(G2.x_, [0.5, 0.6, 0.7, 0.8, 0.9], rtol=1e-15)
