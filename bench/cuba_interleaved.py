@@ -59,17 +59,25 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[4000, 64000])
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--brian2-python", default="/tmp/b2env/bin/python")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="bench/cuba.py's --keep folder: its Brian2 standalone builds are "
+                         "reused (built there if missing)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lifdsl_cuba_il_"))
+    keep = args.keep or work
+    keep.mkdir(parents=True, exist_ok=True)
     lscript, bscript = work / "cuba_lifdsl.py", work / "cuba_brian2.py"
     lscript.write_text(cuba.LIFDSL_SCRIPT)
     bscript.write_text(cuba.BRIAN2_SCRIPT)
-    env = dict(os.environ, PYTHONPATH=str(nb.ROOT), LIFDSL_CACHE_DIR=str(work / "cache"))
+    env = dict(nb.bytecode_env(os.environ, keep / "pycache"), PYTHONPATH=str(nb.ROOT),
+               LIFDSL_CACHE_DIR=str(work / "cache"))
     for n in args.sizes:
-        folder = work / f"standalone_{n}"
-        subprocess.run([args.brian2_python, str(bscript), "standalone", str(n), "1.0", "1",
-                        str(folder), json.dumps(cuba.MODEL)], check=True,
-                       capture_output=True, cwd=tempfile.gettempdir())
+        folder = keep / f"b2_standalone_cuba_{n}"   # (bench/cuba.py's name for it)
+        if not (folder / "main").exists() or not (folder / "bench_connect.txt").exists():
+            subprocess.run([args.brian2_python, str(bscript), "standalone", str(n), "1.0",
+                            "1", str(folder), json.dumps(cuba.MODEL)], check=True,
+                           capture_output=True, cwd=tempfile.gettempdir(),
+                           env=nb.bytecode_env(os.environ, keep / "pycache"))
         _lifdsl(lscript, n, env)          # warm-up: compiles the kernel into the cache
         rows: dict[str, list[dict]] = {"lifdsl cython": [], "brian2 standalone": []}
         for _ in range(args.rounds):

@@ -14,13 +14,15 @@ subfolders and files, is no symbolic link). Anything else raises :class:`CacheDi
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["DIR_MODE", "FILE_MODE", "CacheDirError", "cache_dir", "check_private_dir",
-           "private_subdir", "read_private"]
+           "private_subdir", "python_files", "read_private", "remembered_digest"]
 
 #: The mode of every folder lifdsl creates in its caches.
 DIR_MODE = 0o700
@@ -169,3 +171,54 @@ def read_private(path: Path) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def python_files(folder: Path, recursive: bool = False) -> list[str]:
+    """The ``.py`` files in ``folder`` (and below it if ``recursive``), sorted paths."""
+    found = []
+    for top, dirs, names in os.walk(folder):
+        found += [os.path.join(top, nm) for nm in names if nm.endswith(".py")]
+        if not recursive:
+            break
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+    return sorted(found)
+
+
+def remembered_digest(label: str, files: list[str], compute: Callable[[], str | None]
+                      ) -> str | None:
+    """``compute()`` (a digest of the contents of ``files``), remembered in the cache folder by
+    the files' names, sizes, modification times and inodes, as Python's bytecode cache
+    remembers a module by its source's time and size: a fresh process stats the files and
+    reads one small entry instead of reading and hashing every source. Any trouble with the
+    folder only means computing it."""
+    try:
+        sig = hashlib.sha256(label.encode())
+        for path in files:
+            st = os.stat(path)
+            sig.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+        entry = private_subdir(_DIGESTS) / f"{label}-{sig.hexdigest()[:40]}"
+    except (OSError, ValueError):
+        return compute()
+    with contextlib.suppress(OSError, ValueError):
+        text = read_private(entry).decode("ascii")
+        if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+            return text
+    digest = compute()
+    if digest is not None:
+        import tempfile  # noqa: PLC0415 - only when an entry is written
+
+        with contextlib.suppress(OSError):
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=entry.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as f:
+                    f.write(digest)
+                os.replace(tmp, entry)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+    return digest
+
+
+#: the subfolder of the remembered source digests
+_DIGESTS = "digests"

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from lifdsl.cachedir import private_subdir, read_private
+from lifdsl.cachedir import private_subdir, python_files, read_private, remembered_digest
 from lifdsl.methods import disk_memo
 
 __all__ = ["FORMAT", "SUBDIR", "forget", "kernel_key", "memo_key", "remembered", "stats"]
@@ -89,38 +89,50 @@ def forget() -> None:
 @cache
 def _source_fingerprint() -> str | None:
     """sha256 of the source files that shape a result and lifdsl's version; None if one cannot
-    be read (then nothing goes to disk)."""
+    be read (then nothing goes to disk). Remembered by the files' sizes and times."""
     root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    try:
-        init = (root / "__init__.py").read_text(encoding="utf-8")
-        match = re.search(r"""^__version__\s*=\s*["']([^"']+)["']""", init, re.M)
-        digest.update(f"lifdsl {match.group(1) if match else '?'}\n".encode())
-        for folder, name in _SHAPING_SOURCES:
-            digest.update(f"{folder}/{name}\n".encode())
-            digest.update((root / folder / name).read_bytes())
-    except OSError:
-        return None
-    return digest.hexdigest()
+
+    def compute() -> str | None:
+        digest = hashlib.sha256()
+        try:
+            init = (root / "__init__.py").read_text(encoding="utf-8")
+            match = re.search(r"""^__version__\s*=\s*["']([^"']+)["']""", init, re.M)
+            digest.update(f"lifdsl {match.group(1) if match else '?'}\n".encode())
+            for folder, name in _SHAPING_SOURCES:
+                digest.update(f"{folder}/{name}\n".encode())
+                digest.update((root / folder / name).read_bytes())
+        except OSError:
+            return None
+        return digest.hexdigest()
+
+    return remembered_digest("rewrites", [str(root / "__init__.py")] + [
+        str(root / folder / name) for folder, name in _SHAPING_SOURCES], compute)
 
 
 @cache
 def _codegen_fingerprint() -> str | None:
     """sha256 of every source file of ``codegen/`` and ``equations/`` (what a generated
-    kernel's text can depend on) and of the rewrite fingerprint; None if one cannot be read."""
+    kernel's text can depend on) and of the rewrite fingerprint; None if one cannot be read.
+    Remembered by the files' sizes and times (``remembered_digest``)."""
     base = _source_fingerprint()
     if base is None:
         return None
     root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(base.encode())
-    try:
-        for folder in ("codegen", "equations"):
-            for path in sorted((root / folder).rglob("*.py")):
-                digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
-                digest.update(path.read_bytes())
-    except OSError:
-        return None
-    return digest.hexdigest()
+    files = [path for folder in ("codegen", "equations")
+             for path in python_files(root / folder, recursive=True)]
+
+    def compute() -> str | None:
+        digest = hashlib.sha256(base.encode())
+        try:
+            for path in files:
+                digest.update(f"{Path(path).relative_to(root).as_posix()}\n".encode())
+                with open(path, "rb") as f:
+                    digest.update(f.read())
+        except OSError:
+            return None
+        return digest.hexdigest()
+
+    return remembered_digest(f"codegen-{base[:16]}", files, compute)
 
 
 def _write_value(value: object, out: list[str]) -> None:

@@ -12,8 +12,8 @@ from lifdsl.codegen.cache import BuildError, CompilerNotFoundError
 #: the targets a network can run on
 TARGETS = ("numpy", "cython")
 
-__all__ = ["TARGETS", "BuildError", "CompilerNotFoundError", "evaluate", "kernel_source",
-           "numpy_source", "runtime"]
+__all__ = ["TARGETS", "BuildError", "CompilerNotFoundError", "compiled_skip", "evaluate",
+           "kernel_source", "numpy_source", "runtime"]
 
 
 def runtime(target: str, program: P.Program, bindings: P.Bindings) -> Any:
@@ -29,6 +29,14 @@ def runtime(target: str, program: P.Program, bindings: P.Bindings) -> Any:
 
         return NumpyRuntime(program, bindings)
     raise ValueError(f"unknown target {target!r}; targets: {', '.join(TARGETS)}")
+
+
+def compiled_skip() -> Any:
+    """connect(p=)'s compiled skip pass (``.skip``; the same pairs as NumPy's passes), built
+    on first use where the cython target can build; None elsewhere."""
+    from lifdsl.codegen.cython_target.skip import skip_module
+
+    return skip_module()
 
 
 def evaluate(code: P.Code, bindings: P.Bindings, idx, n: int, t: float) -> np.ndarray:

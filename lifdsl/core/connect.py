@@ -623,9 +623,9 @@ def _compiled_skip(batch: int, p: float):
     :func:`_geometric` reproduces, and where nothing can build."""
     if batch < COMPILED_SKIP_FROM or not (0 < p < 1 / 3) or not _geometric_is_inversion():
         return None
-    from lifdsl.codegen.cython_target.skip import skip_module  # noqa: PLC0415 - when large
+    from lifdsl.codegen.targets import compiled_skip  # noqa: PLC0415 - for large calls only
 
-    return skip_module()
+    return compiled_skip()
 
 
 def _skip_rows_compiled(module, total: int, p: float, rng: np.random.Generator, width: int,

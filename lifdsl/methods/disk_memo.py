@@ -45,7 +45,7 @@ from pathlib import Path
 import sympy as sp
 from sympy.core.function import UndefinedFunction
 
-from lifdsl.cachedir import private_subdir, read_private
+from lifdsl.cachedir import private_subdir, python_files, read_private, remembered_digest
 
 from .base import DiscreteUpdate, Method
 
@@ -140,20 +140,29 @@ _SHAPING_SOURCES = (
 @cache
 def _source_fingerprint() -> str | None:
     """sha256 of the source files that shape a result, and lifdsl's version; None if one
-    cannot be read (then nothing goes to disk: a stale entry could not be told apart)."""
+    cannot be read (then nothing goes to disk: a stale entry could not be told apart).
+    Remembered by the files' sizes and times (``remembered_digest``)."""
     root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    try:
-        init = (root / "__init__.py").read_text(encoding="utf-8")
-        match = re.search(r"""^__version__\s*=\s*["']([^"']+)["']""", init, re.M)
-        digest.update(f"lifdsl {match.group(1) if match else '?'}\n".encode())
-        for folder, pattern in _SHAPING_SOURCES:
-            for path in sorted((root / folder).glob(pattern)):
-                digest.update(f"{folder}/{path.name}\n".encode())
-                digest.update(path.read_bytes())
-    except OSError:
-        return None
-    return digest.hexdigest()
+    files = [(folder, path) for folder, name in _SHAPING_SOURCES
+             for path in (python_files(root / folder) if name == "*.py"
+                          else [str(root / folder / name)])]
+
+    def compute() -> str | None:
+        digest = hashlib.sha256()
+        try:
+            init = (root / "__init__.py").read_text(encoding="utf-8")
+            match = re.search(r"""^__version__\s*=\s*["']([^"']+)["']""", init, re.M)
+            digest.update(f"lifdsl {match.group(1) if match else '?'}\n".encode())
+            for folder, path in files:
+                digest.update(f"{folder}/{os.path.basename(path)}\n".encode())
+                with open(path, "rb") as f:
+                    digest.update(f.read())
+        except OSError:
+            return None
+        return digest.hexdigest()
+
+    return remembered_digest("methods", [str(root / "__init__.py")] + [p for _, p in files],
+                             compute)
 
 
 def memo_key(odes: Mapping[str, sp.Basic], method: Method) -> str | None:

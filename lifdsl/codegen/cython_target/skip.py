@@ -1,6 +1,6 @@
 """connect(p=)'s geometric skipping as one compiled pass: exponential draws in, synapses out.
 
-:func:`lifdsl.core.connect._skip_rows` turns NumPy's standard exponential draws ``E`` into
+``connect(p=)`` (``core/connect.py``) turns NumPy's standard exponential draws ``E`` into
 skips ``ceil(E / -log1p(-p))``, a running position, and (row, offset) pairs, with four NumPy
 passes per piece of draws. :func:`skip_module` builds (once per machine, in the kernel cache)
 a small extension that does those steps in one loop over the same draws, with the same IEEE
