@@ -26,6 +26,7 @@ import ast
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -136,21 +137,28 @@ def run_one(python: str, flavour: str, script: Path, workdir: Path, cap: float,
     child = workdir / "_child.py"
     child.write_text(CHILD)
     env = dict(os.environ, MPLBACKEND="Agg")
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _children_cpu()
     try:
         proc = subprocess.run([python, str(child), flavour, str(script), target],
                               capture_output=True, text=True, timeout=cap, cwd=workdir, env=env)
     except subprocess.TimeoutExpired:
-        return {"status": f"over {cap:g} s", "wall_s": cap}
-    wall = time.perf_counter() - t0
+        return {"status": f"over {cap:g} s", "wall_s": cap, "cpu_s": _children_cpu() - cpu0}
+    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     for line in proc.stdout.splitlines()[::-1]:
         if line.startswith(MARK):
             res = json.loads(line[len(MARK):])
-            res["wall_s"] = wall
+            res["wall_s"], res["cpu_s"] = wall, cpu
             res["status"] = "ran" if res["error"] is None else res["error"]
             return res
     tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    return {"status": f"crashed: {tail[:150]}", "wall_s": wall}
+    return {"status": f"crashed: {tail[:150]}", "wall_s": wall, "cpu_s": cpu}
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children, compilers included:
+    on a loaded machine a fairer measure than wall time."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def _count_ok(x: int, y: int) -> bool:
@@ -181,6 +189,18 @@ def differences(ours: dict, theirs: dict) -> list[str]:
     return out
 
 
+def _times(ours: dict, theirs: dict | None, empty: str = "-") -> list[str]:
+    """Wall and CPU seconds of both sides and their ratios (lifdsl / Brian2), as text; a ratio
+    where both ran (or failed alike after their simulations)."""
+    both = bool(theirs) and ours["status"] == theirs["status"] and "spikes" in ours
+    out = []
+    for key in ("wall_s", "cpu_s"):
+        a, b = ours.get(key), (theirs or {}).get(key)
+        out += [empty if a is None else f"{a:.1f}", empty if b is None else f"{b:.1f}",
+                f"{a / b:.2f}" if both and a is not None and b else empty]
+    return out
+
+
 def _status(ours: dict, theirs: dict | None) -> str:
     """One run's verdict: ran, lifdsl's error, Brian2's error, or the same on both sides."""
     if theirs and ours["status"] == theirs["status"] != "ran":
@@ -192,22 +212,21 @@ def _status(ours: dict, theirs: dict | None) -> str:
 
 def markdown(results: list) -> str:
     """The results as a Markdown table (bench/RESULTS.md)."""
-    lines = ["| script | lifdsl s | Brian2 numpy s | ratio | spikes lifdsl | spikes Brian2 "
-             "| agree | status |", "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    lines = ["| script | lifdsl wall s | Brian2 wall s | ratio | lifdsl CPU s | Brian2 CPU s "
+             "| ratio | spikes lifdsl | spikes Brian2 | agree | status |",
+             "| --- |" + " ---: |" * 8 + " --- | --- |"]
     for r in results:
         if "excepted" in r:
-            lines.append(f"| {r['script']} | | | | | | | excepted: {r['excepted']} |")
+            lines.append(f"| {r['script']} |" + " |" * 9 + f" excepted: {r['excepted']} |")
             continue
         ld_res, b2_res = r["lifdsl"], r.get("brian2") or {}
-        both = ld_res["status"] == b2_res.get("status") and "spikes" in ld_res
-        ratio = f"{ld_res['wall_s'] / b2_res['wall_s']:.2f}" if both else ""
         sp_ld = sum(c for _, c in ld_res.get("spikes", []))
         sp_b2 = sum(c for _, c in b2_res.get("spikes", []))
         status = _status(ld_res, b2_res or None)
         if r.get("differences"):
             status += "; " + "; ".join(r["differences"])
-        b2_s = f"{b2_res['wall_s']:.1f}" if b2_res else ""
-        lines.append(f"| {r['script']} | {ld_res['wall_s']:.1f} | {b2_s} | {ratio} | "
+        lines.append(f"| {r['script']} | " + " | ".join(_times(ld_res, b2_res or None, "")) +
+                     " | "
                      f"{sp_ld if 'spikes' in ld_res else ''} | "
                      f"{sp_b2 if 'spikes' in b2_res else ''} | "
                      f"{r.get('agree', '')} | {status.replace('|', '/')} |")
@@ -247,8 +266,9 @@ def main(argv=None) -> int:
         saved = {r["script"]: r["brian2"] for r in json.loads(args.brian2_saved.read_text())
                  if "brian2" in r}
     results = []
-    header = (f"{'script':44s} {'lifdsl':>8s} {'brian2':>8s} {'ratio':>6s} "
-              f"{'spikes lifdsl':>14s} {'spikes brian2':>14s}  agree  status")
+    header = (f"{'script':44s} " + " ".join(f"{x:>7s}" for x in (
+        "ld wall", "b2 wall", "ratio", "ld cpu", "b2 cpu", "ratio")) +
+        f" {'spikes ld':>9s} {'spikes b2':>9s} agree  status")
     print(header)
     print("-" * len(header))
     for rel in scripts_in(folder, args.parts.split(","), only):
@@ -277,11 +297,7 @@ def main(argv=None) -> int:
                                         args.brian2_target)
         results.append(row)
         ld_res, b2_res = row["lifdsl"], row.get("brian2")
-        t_ld = f"{ld_res['wall_s']:.1f}s"
-        t_b2 = f"{b2_res['wall_s']:.1f}s" if b2_res else "-"
-        ratio = (f"{ld_res['wall_s'] / b2_res['wall_s']:.2f}"
-                 if b2_res and b2_res["status"] == ld_res["status"] and "spikes" in ld_res
-                 else "-")
+        times = _times(ld_res, b2_res)
         sp_ld = sum(c for _, c in ld_res.get("spikes", []))
         sp_b2 = sum(c for _, c in b2_res.get("spikes", [])) if b2_res else None
         agree = "-"
@@ -290,8 +306,8 @@ def main(argv=None) -> int:
             row["differences"] = differences(ld_res, b2_res)
             agree = row["agree"] = "NO" if row["differences"] else "yes"
         status = _status(ld_res, b2_res)
-        print(f"{str(rel):44s} {t_ld:>8s} {t_b2:>8s} {ratio:>6s} {sp_ld:>14d} "
-              f"{'-' if sp_b2 is None else sp_b2:>14} {agree:>6s}  {status}", flush=True)
+        print(f"{str(rel):44s} " + " ".join(f"{x:>7s}" for x in times) + f" {sp_ld:>9d} "
+              f"{'-' if sp_b2 is None else sp_b2:>9} {agree:>5s}  {status}", flush=True)
     ran = [r for r in results if r.get("lifdsl", {}).get("status") == "ran"]
     tried = [r for r in results if "lifdsl" in r]
     agreed = [r for r in results if r.get("agree") == "yes"]

@@ -108,6 +108,18 @@ class SimObject:
             raise ValueError(f"dt must be a positive, finite time in seconds, got {dt!r}")
         self.active = True
 
+    def add_attribute(self, name: str) -> None:
+        """Make ``name`` an attribute of this object (None until set), as Brian2's
+        ``add_attribute``: groups refuse a name that is not a state variable otherwise."""
+        arrays = self.__dict__.get("_arrays") or {}
+        if name in arrays:
+            raise AttributeError(f"cannot add an attribute {name!r}: it is a state variable of "
+                                 f"{self.name!r}")
+        if name in self.__dict__ or hasattr(type(self), name):
+            raise AttributeError(f"cannot add an attribute {name!r}: {self.name!r} already has "
+                                 f"one of that name")
+        object.__setattr__(self, name, None)
+
     # -- overridden by subclasses ---------------------------------------------------------------
     def _runners(self) -> list[Runner]:
         return []

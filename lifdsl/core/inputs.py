@@ -65,7 +65,7 @@ def _names_dimensioned_values(text: str, scopes: list[dict[str, Any]]) -> bool:
 
 class SpikeGeneratorGroup(NeuronGroup):
     """N neurons that spike at given times: neuron ``indices[k]`` at ``times[k]`` (seconds,
-    rounded to the step), repeating every ``period`` seconds if ``period`` > 0."""
+    in the step they fall in, as Brian2), repeating every ``period`` seconds if ``period`` > 0."""
 
     _prefix = "spikegeneratorgroup"
 
@@ -98,7 +98,9 @@ class SpikeGeneratorGroup(NeuronGroup):
 
     def _steps(self, dt: float) -> tuple[np.ndarray, np.ndarray, int]:
         idx, ts, period = self._table
-        steps = np.round(ts / dt).astype(np.int64)
+        # Brian2's rule (its timestep()): the step a time falls in, shifted by a thousandth of
+        # a step so that a multiple of dt is not put in the step before by rounding errors
+        steps = np.floor((ts + 1e-3 * dt) / dt).astype(np.int64)
         order = np.lexsort((idx, steps))
         steps, idx = steps[order], idx[order]
         same = (np.diff(steps) == 0) & (np.diff(idx) == 0)

@@ -6,6 +6,7 @@ script is in each test's docstring). Runs on both targets.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import lifdsl.brian2 as b2
 from lifdsl.units import ms
@@ -169,3 +170,44 @@ def test_brian2_submodules_scripts_import_from():
     finally:
         b2.set_device("runtime")
         b2.defaultclock.dt = old_dt
+
+
+def test_add_attribute_as_brian2():
+    """advanced/compare_GSL_to_conventional.py calls ``mon.add_attribute('run_time')``.
+
+    Brian2 2.9.0: G = NeuronGroup(2, 'v:1'), M = StateMonitor(G, 'v', record=True);
+    G.add_attribute('label'); G.label = 'exc'; M.add_attribute('run_time'); M.run_time = 1.5
+    read back 'exc' and 1.5; add_attribute('v') on G, 'label' on G again and 'run_time' on M
+    again raise AttributeError, and G.other = 1 (never added) too.
+    """
+    b2.start_scope()
+    G = b2.NeuronGroup(2, "v:1")
+    M = b2.StateMonitor(G, "v", record=True)
+    G.add_attribute("label")
+    G.label = "exc"
+    M.add_attribute("run_time")
+    M.run_time = 1.5
+    assert (G.label, M.run_time) == ("exc", 1.5)
+    for obj, name in ((G, "v"), (G, "label"), (M, "run_time")):
+        with pytest.raises(AttributeError, match=name):
+            obj.add_attribute(name)
+    with pytest.raises(AttributeError, match="other"):
+        G.other = 1
+
+
+def test_spike_generator_puts_a_time_in_the_step_it_falls_in():
+    """examples/brian2/stdp_network.py gave other spike counts than Brian2 ([348, 413, 499] vs
+    [335, 420, 476]): SpikeGeneratorGroup rounded times to the nearest step, Brian2 takes the
+    step they fall in (floor of t/dt + 1e-3).
+
+    Brian2 2.9.0, dt = 0.1 ms: SpikeGeneratorGroup(2, [0, 0, 0, 1, 1],
+    [0.25, 0.56, 0.99, 0.35, 0.17]*ms), run(1.5*ms): i = [1, 0, 1, 0, 0],
+    t = [0.1, 0.2, 0.3, 0.5, 0.9] ms.
+    """
+    b2.start_scope()
+    b2.defaultclock.dt = 0.1 * ms
+    G = b2.SpikeGeneratorGroup(2, [0, 0, 0, 1, 1], [0.25, 0.56, 0.99, 0.35, 0.17] * ms)
+    sp = b2.SpikeMonitor(G)
+    b2.run(1.5 * ms)
+    np.testing.assert_array_equal(sp.i[:], [1, 0, 1, 0, 0])
+    np.testing.assert_allclose(np.asarray(sp.t) / 1e-3, [0.1, 0.2, 0.3, 0.5, 0.9], rtol=1e-9)
