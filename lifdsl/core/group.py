@@ -652,8 +652,14 @@ class Group(SimObject):
                 calls[c.func.__name__] = len(c.args)
         external = {nm for nm in ids - self._model_names() if not nm.startswith("_")
                     and not nm.endswith("_new")}
-        return Resolved({nm: 0.0 for nm in external},
-                        {nm: _Placeholder(n) for nm, n in calls.items()})
+        functions: dict[str, Any] = {}
+        for nm, n in calls.items():
+            try:   # a function the group's namespace= holds shows as what it is
+                found = as_function(self.namespace.get(nm)) if nm in self.namespace else None
+            except (TypeError, ValueError):
+                found = None
+            functions[nm] = found if hasattr(found, "numpy_function") else _Placeholder(n)
+        return Resolved({nm: 0.0 for nm in external}, functions)
 
     # -- code in the program's terms -------------------------------------------------------------
     def _code(self, statements, resolved: Resolved, key: str, part: P.Part, *,

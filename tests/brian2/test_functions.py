@@ -312,3 +312,37 @@ def test_auto_vectorise_passes_the_elements_indices():
     G2 = ld.NeuronGroup(5, "x : 1", namespace={"f": f})
     G2.x = "f()"
     np.testing.assert_allclose(G2.x_, [0.5, 0.6, 0.7, 0.8, 0.9], rtol=1e-15)
+
+
+def test_generated_code_shows_the_calls_into_python():
+    f = ld.Function(lambda v: 1 / (1 + np.exp(-v)), arg_units=[1], return_unit=1)
+    G = ld.NeuronGroup(4, "dv/dt = (-v + 2*f(v))/(10*ms) : 1", method="euler",
+                       namespace={"f": f})
+    src = G.generated_code(target="cython")
+    assert "lifdsl_pyvec(" in src and "lifdsl_ta1(" not in src.split("lifdsl_kernel")[-1]
+    assert "2*f(v)" in G.generated_code(target="numpy")
+
+
+def test_synapses_clock_driven_equation_and_on_pre_units():
+    same = ld.Function(lambda w: w * 1.0, arg_units=[1], return_unit=1)
+    src = ld.SpikeGeneratorGroup(2, [0, 1], [0.5, 1.5] * ms)
+    T = ld.NeuronGroup(2, "v : 1")
+    runs = []
+    for model in ("dw/dt = -same(w)/(5*ms) : 1 (clock-driven)",
+                  "dw/dt = -w/(5*ms) : 1 (clock-driven)"):
+        S = ld.Synapses(src, T, model, on_pre="v_post += w", method="euler",
+                        namespace={"same": same})
+        S.connect(j="i")
+        S.w = [1.0, 2.0]
+        T.v = 0
+        ld.Network(src, T, S).run(2 * ms)
+        runs.append((np.asarray(S.w).copy(), T.v_.copy()))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    np.testing.assert_allclose(runs[0][0], np.array([1.0, 2.0]) * (1 - 0.1 / 5) ** 20,
+                               rtol=1e-12)   # twenty euler steps of w -= dt*w/(5 ms)
+    volts = ld.Function(lambda w: w, arg_units=[volt], return_unit=1)
+    S = ld.Synapses(src, T, "w : 1", on_pre="v_post += volts(w)", namespace={"volts": volts})
+    S.connect(j="i")
+    with pytest.raises(EquationError, match="volts"):
+        ld.Network(src, T, S).run(0.1 * ms)
