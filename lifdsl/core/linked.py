@@ -73,6 +73,9 @@ def linked_var(group_or_variable: Any, name: str | None = None, index: Any = Non
                          f"or a group's variable (linked_var(G.v)); got {source!r}")
     if name is None:
         raise ValueError("linked_var needs a variable name: linked_var(G, 'v')")
+    if name in group.equations.subexpr_names:
+        raise NotImplementedError(f"{name!r} of {group.name!r} is a subexpression: lifdsl links "
+                                  f"to stored variables only (Brian2 also links subexpressions)")
     if name not in group._arrays or name in group._maintained():
         known = ", ".join(group.variables)
         raise KeyError(f"{group.name!r} has no state variable {name!r} to link to (variables: "

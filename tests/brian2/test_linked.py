@@ -106,6 +106,8 @@ def test_links_of_the_wrong_size_or_unit_are_refused():
         ld.linked_var(G1, "w")
     with pytest.raises(ValueError, match="needs a variable name"):
         ld.linked_var(G1)
+    with pytest.raises(NotImplementedError, match="'z'.* is a subexpression"):
+        ld.linked_var(ld.NeuronGroup(4, "z = 2*i : 1"), "z")
     S = ld.Synapses(G1, G1, "w : 1")
     with pytest.raises(NotImplementedError, match="Synapses"):
         ld.linked_var(S, "w")
