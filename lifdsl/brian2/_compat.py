@@ -46,6 +46,10 @@ class _PrefGroup:
             return _network.prefs.target
         if full == "core.default_float_dtype":
             return np.float64
+        if full == "codegen.runtime.numpy.discard_units":
+            from lifdsl.core.functions import DEFAULTS
+
+            return DEFAULTS["discard_units"]
         values = self._values
         if name not in values:
             values[name] = _PrefGroup(full)
@@ -55,6 +59,10 @@ class _PrefGroup:
         full = f"{self._path}.{name}".lstrip(".")
         if full in ("codegen.target", "target"):
             _network.prefs.target = value
+        elif full == "codegen.runtime.numpy.discard_units":
+            from lifdsl.core.functions import DEFAULTS
+
+            DEFAULTS["discard_units"] = bool(value)
         elif full == "core.default_float_dtype":
             if np.dtype(value) not in _FLOATS:
                 raise ValueError(f"prefs.core.default_float_dtype = {value!r}: lifdsl computes "

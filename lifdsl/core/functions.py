@@ -22,6 +22,11 @@ from lifdsl.units.quantity import DimensionMismatchError, Quantity, get_dimensio
 
 logger = logging.getLogger("lifdsl.functions")
 
+#: how Functions that do not say (``discard_units=None``) run their implementation: with plain
+#: SI numbers (True) or Quantities (False, Brian2's default); lifdsl.brian2's
+#: ``prefs.codegen.runtime.numpy.discard_units`` sets it
+DEFAULTS = {"discard_units": False}
+
 #: the argument and result types a Function may declare (Brian2's words)
 ARG_TYPES = ("any", "float", "integer", "boolean")
 RETURN_TYPES = ("float", "integer", "boolean", "highest")
@@ -102,7 +107,7 @@ class Function:
         #: the implementation gets one more argument, the elements' indices (Brian2's
         #: ``_vectorisation_idx``: its length is the number of values to return)
         self.auto_vectorise = bool(auto_vectorise)
-        self.discard_units = bool(discard_units)
+        self.discard_units = discard_units   # None: DEFAULTS['discard_units'] when it runs
         self.foreign: dict[str, Any] = {}   # implementations for other languages (not used)
         self._signature = Signature(
             tuple(_dimension_of_unit(u, "each of arg_units", name) for u in self.arg_units),
@@ -125,9 +130,13 @@ class Function:
         for a stateless one (the kernel may call it once on a whole array), -1 otherwise."""
         return 0 if self.stateless else -1
 
+    def _discards(self) -> bool:
+        return bool(DEFAULTS["discard_units"] if self.discard_units is None
+                    else self.discard_units)
+
     def _implementation(self) -> Callable:
         f = getattr(self.pyfunc, "_orig_func", self.pyfunc)   # (check_units' own check: ours)
-        if not self.discard_units or not isinstance(f, types.FunctionType):
+        if not self._discards() or not isinstance(f, types.FunctionType):
             return f
         plain = {k: (np.asarray(v) if isinstance(v, Quantity) else v)
                  for k, v in f.__globals__.items()}
@@ -140,7 +149,7 @@ class Function:
         dims = [d if d is not ANY and d is not BOOL else None for d in self._signature.args]
         kinds = self.arg_types
         result_dim = self._signature.result
-        units = not self.discard_units
+        units = not self._discards()
         name = self.name
         nargs = self.nargs
         rtype = self.return_type

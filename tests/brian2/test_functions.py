@@ -346,3 +346,26 @@ def test_synapses_clock_driven_equation_and_on_pre_units():
     S.connect(j="i")
     with pytest.raises(EquationError, match="volts"):
         ld.Network(src, T, S).run(0.1 * ms)
+
+
+def test_brian2_pref_discard_units_is_the_default_of_functions_that_do_not_say():
+    from lifdsl.brian2 import prefs
+
+    seen = []
+
+    def record(v):
+        seen.append(type(v).__name__)
+        return v / mV    # a number either way: Quantity/Unit, or SI value/0.001 (discarded)
+
+    f = ld.Function(record, arg_units=[volt], return_unit=1)
+    assert prefs.codegen.runtime.numpy.discard_units is False
+    prefs.codegen.runtime.numpy.discard_units = True
+    try:
+        G = ld.NeuronGroup(2, "v : volt\ny = f(v) : 1", namespace={"f": f})
+        G.v = [1, 2] * mV
+        np.testing.assert_allclose(G.y, [1.0, 2.0], rtol=1e-12)
+        assert seen == ["ndarray"]
+    finally:
+        prefs.codegen.runtime.numpy.discard_units = False
+    np.testing.assert_allclose(G.y, [1.0, 2.0], rtol=1e-12)
+    assert seen[-1] == "Quantity"
