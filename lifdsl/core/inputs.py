@@ -55,10 +55,19 @@ def _names_dimensioned_values(text: str, scopes: list[dict[str, Any]]) -> bool:
     names = set(re.findall(r"[A-Za-z_]\w*", text))
     if names & set(UNIT_NAMES):
         return True
+    from lifdsl.core.functions import as_function
+    from lifdsl.units.check import Signature
+
     for name in names:
         value = next((sc[name] for sc in scopes if name in sc), None)
+        try:
+            value = as_function(value)   # (a @check_units function is a Function)
+        except (TypeError, ValueError):
+            pass
         dim = getattr(value, "dim", None)
-        if dim is not None and not dim.is_dimensionless:
+        if isinstance(dim, Signature):   # a user function: its result's dimension
+            dim = dim.result if not callable(dim.result) else None
+        if dim is not None and not getattr(dim, "is_dimensionless", True):
             return True
     return False
 

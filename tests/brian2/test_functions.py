@@ -369,3 +369,29 @@ def test_brian2_pref_discard_units_is_the_default_of_functions_that_do_not_say()
         prefs.codegen.runtime.numpy.discard_units = False
     np.testing.assert_allclose(G.y, [1.0, 2.0], rtol=1e-12)
     assert seen[-1] == "Quantity"
+
+
+@pytest.mark.skipif(not compiler_available(), reason="no working C compiler / Cython")
+def test_poisson_rates_and_refractory_condition_call_functions():
+    @check_units(t=second, result=ld.Hz)
+    def rate(t):
+        return (200 + 0 * np.asarray(t)) * ld.Hz
+
+    sq = ld.Function(lambda x: x**2, arg_units=[1], return_unit=1)
+    drive = ld.TimedArray([0.5, 1.0, 1.5], dt=1 * ms)
+    out = []
+    for target in ("numpy", "cython"):
+        ld.seed(3)
+        P = ld.PoissonGroup(50, rates="rate(t)", namespace={"rate": rate})
+        G = ld.NeuronGroup(3, "dv/dt = sq(drive(t))/ms : 1", refractory="sq(v) > 4",
+                           threshold="v > 1", reset="v = 0", method="euler",
+                           namespace={"sq": sq, "drive": drive})
+        sp, sg = ld.SpikeMonitor(P), ld.SpikeMonitor(G)
+        ld.Network(P, G, sp, sg, target=target).run(3 * ms)
+        out.append((np.asarray(sp.i).copy(), np.asarray(sp.t).copy(), G.v_.copy(),
+                    sg.num_spikes))
+    for a, b in zip(*out, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert 5 < len(out[0][0]) < 60            # 50 sources at 200 Hz for 3 ms: 30 expected
+    # v climbs 0.025, 0.1, 0.225 per step in the three ms; 1 is crossed in the second ms
+    assert out[0][3] > 0
