@@ -55,3 +55,26 @@ def test_stdp_network_as_brian2(tmp_path, capsys):
     assert _line(text, "mean weight") == "0.403274 w_max"
     assert _line(text, "weights below 0.1 w_max") == "6, above 0.9 w_max: 0 (of 120)"
     _figures(text, tmp_path, ["stdp_network_weights.png", "stdp_network_raster.png"])
+
+
+def test_hh_population_as_brian2(tmp_path, capsys):
+    """Brian2 2.9.0, the same script with --duration 0.1 (exponential_euler, dt = 0.01 ms):
+    spike counts [0, 0, 0, 1, 1, 1, 2, 6, 7, 7, 7, 7, 8, 8, 8, 8], mean v at the end
+    -57.745633 mV. (Its default 0.5 s gave [0, 0, 0, 1, 1, 1, 2, 29, 31, 33, 34, 36, 37, 38,
+    39, 39] and -48.217858 mV on both, lifdsl and Brian2.)"""
+    text = _run("hh_population", tmp_path, capsys, "--duration", "0.1")
+    assert _line(text, "spike counts") == "[0, 0, 0, 1, 1, 1, 2, 6, 7, 7, 7, 7, 8, 8, 8, 8]"
+    assert _line(text, "mean v at the end") == "-57.745633 mV"
+    _figures(text, tmp_path, ["hh_population.png"])
+
+
+def test_adaptive_threshold_neuron_as_brian2(tmp_path, capsys):
+    """Brian2 2.9.0, the same script: 28 spikes; per step 0, 8 (ISI 14.4 -> 29.0 ms),
+    15 (10.4 -> 15.0 ms), 5 (33.7 -> 29.6 ms), 0."""
+    text = _run("adaptive_threshold_neuron", tmp_path, capsys)
+    assert _line(text, "spikes") == "28"
+    assert _line(text, r"step 1 \(1.2 nA\)") == "8 spikes, first ISI 14.4 ms, last ISI 29.0 ms"
+    assert _line(text, r"step 2 \(2.0 nA\)") == "15 spikes, first ISI 10.4 ms, last ISI 15.0 ms"
+    assert _line(text, r"step 3 \(1.2 nA\)") == "5 spikes, first ISI 33.7 ms, last ISI 29.6 ms"
+    assert _line(text, r"step 4 \(0.0 nA\)").startswith("0 spikes")
+    _figures(text, tmp_path, ["adaptive_threshold_neuron.png"])
