@@ -152,10 +152,11 @@ class NeuronGroup(Group):
         self._discrete = None
         self._kernel_source = None
 
-    def run_regularly(self, code: str, dt: float | None = None, when: str = "groups",
+    def run_regularly(self, code: str, dt: float | None = None, when: str = "start",
                       order: int = 0) -> Runner:
         """Run statements (``'U = beta*U + I'``, several with ``;`` or newlines) for every
-        neuron every ``dt`` (default: every step), in slot ``when``; returns the runner.
+        neuron every ``dt`` (default: every step), in slot ``when`` (Brian2's default 'start':
+        before the state update and the StateMonitors created after it); returns the runner.
 
         Discrete-time models (snnTorch's Leaky, Synaptic) are written this way.
         """
