@@ -223,21 +223,28 @@ class RecordRate:
 class CallPython:
     """Call the Python function ``function`` (a key of ``Bindings.callbacks``) with ``t``: out
     of the compiled loop (the Cython kernel takes the GIL for it); an exception it raises
-    stops the run in that step and reaches the caller."""
+    stops the run in that step and reaches the caller; a true result (a stop asked for) ends
+    the run after that step."""
 
     function: str
 
 
 @dataclass(frozen=True)
 class Every:
-    """``op`` on a slower clock of the network: only in steps where ``step % period == 0``,
-    and there with that clock's own step ``step // period``, its ``t`` and ``dt`` (the double
-    key ``dt``) and its first step of the run ``step0`` (an int key: records count from it)."""
+    """``op`` on a slower clock of the network: only in steps where ``step % period == 0``
+    (or, with ``ticks``, where ``ticks[step - first step of the run] >= 0``), and there with
+    that clock's own step (``step // period``, or the table's), its ``t`` and ``dt`` (the
+    double key ``dt``) and its first step of the run ``step0`` (an int key: records count
+    from it)."""
 
     op: Any
     period: str                        # int key: the clock's dt in steps of the network's
     dt: str                            # double key
     step0: str                         # int key
+    #: with clocks that are not multiples of one another: an int64 buffer holding, for each
+    #: step of the run (from its first), the clock's own step there or -1 where it does not
+    #: tick (``period`` is then unused)
+    ticks: str | None = None
 
 
 Operation = (Update | Threshold | Reset | Propagate | PushSpikes | EmitSpikes | AddBinomial
@@ -342,6 +349,8 @@ class Bindings:
     dt: float = 0.0
     step0: int = 0                     # first step of this run (records count from here)
     rng: np.random.Generator | None = None
+    #: set when a callback returned True (a stop was asked for): the step is the run's last
+    stop: list = field(default_factory=lambda: [False])
 
 
 @dataclass

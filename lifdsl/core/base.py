@@ -84,6 +84,14 @@ class RunContext:
     rng: np.random.Generator | None = None
     #: id(object) -> its clock's dt in network steps (several clocks in one network)
     periods: dict[int, int] = field(default_factory=dict)
+    #: id(object) -> the run as that object's clock sees it (its dt, first step, steps)
+    own: dict[int, Any] = field(default_factory=dict)
+    #: id(object) -> (key, period, dt, first step, tick table or None) of a clock other than
+    #: the network's step, or None (see core/network.py ``_on_clock``)
+    clock: dict[int, Any] = field(default_factory=dict)
+    #: clocks that are not multiples of one another: the run's steps, and each object's clock
+    table: Any = None
+    tick_of: dict[int, int] = field(default_factory=dict)
 
 
 class SimObject:

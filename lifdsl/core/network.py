@@ -8,21 +8,22 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from lifdsl.codegen import program as P
 from lifdsl.codegen.cache import BuildError, CompilerNotFoundError
 from lifdsl.core import random as _random
 from lifdsl.core.base import RunContext, Runner, SimObject, caller_scope
-from lifdsl.core.clock import defaultclock, steps_in
+from lifdsl.core.clock import EPSILON_DT, TickTable, defaultclock, first_step_at, steps_in
 from lifdsl.core.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
-from lifdsl.core.netops import NetworkOperation, operation_segments
+from lifdsl.core.netops import NetworkOperation
 from lifdsl.core.neurongroup import Subgroup
-from lifdsl.core.operations import PythonOperation
+from lifdsl.core.operations import STOP, PythonOperation
 
 logger = logging.getLogger("lifdsl")
 
 _TARGETS = ("auto", "numpy", "cython")
-#: two times within this fraction of a step are the same time (Brian2's Clock.epsilon_dt)
-_EPSILON_DT = 1e-4
+_EPSILON_DT = EPSILON_DT
 
 
 class Preferences:
@@ -84,6 +85,9 @@ class Network:
         self.target = target
         self._step = 0
         self._dt: float | None = None
+        #: the exact time after a run on clocks that are not multiples of one another (it
+        #: need not be a step of any clock); None: the time is ``_step * _dt``
+        self._t_free: float | None = None
         self._stored: dict[str, dict[str, Any]] = {}
         self._rng: Any = None
         self._rng_epoch = -1
@@ -112,6 +116,8 @@ class Network:
     @property
     def t(self) -> float:
         """Simulated time in seconds."""
+        if self._t_free is not None:
+            return self._t_free
         return self._step * (self._dt if self._dt is not None else defaultclock.dt)
 
     def _clock_dt(self) -> float:
@@ -120,35 +126,32 @@ class Network:
         return min(o.dt if o.dt is not None else defaultclock.dt for o in self.objects) \
             if self.objects else defaultclock.dt
 
-    def _periods(self, dt: float) -> dict[int, int]:
-        """id(object) -> its clock's dt in steps of ``dt`` (1 on the network's own clock).
+    def _periods(self, dt: float) -> dict[int, int] | None:
+        """id(object) -> its clock's dt in steps of ``dt`` (1 on the network's own clock), or
+        None when some dt is not a whole multiple of the finest (to Brian2's tolerance, 1e-4
+        of a step): the run then follows a :class:`~lifdsl.core.clock.TickTable`.
 
-        A clock whose dt is not a whole multiple of the finest (to Brian2's tolerance, 1e-4
-        of a step) is an error naming both; so is a Synapses on another clock than its
-        groups (Brian2 runs its pathways on the source's clock and only warns)."""
+        A Synapses on another clock than its groups is an error (Brian2 runs its pathways on
+        the source's clock and only warns)."""
+        own = {id(o): o.dt if o.dt is not None else defaultclock.dt for o in self.objects}
         periods: dict[int, int] = {}
         for o in self.objects:
-            own = o.dt if o.dt is not None else defaultclock.dt
-            p = max(1, round(own / dt))
-            if abs(p * dt - own) > _EPSILON_DT * dt:
-                finest = min(self.objects, key=lambda x: x.dt if x.dt is not None
-                             else defaultclock.dt)
-                raise ValueError(
-                    f"{o.name!r} has dt = {own!r} s, not a whole multiple of the network's "
-                    f"finest dt = {dt!r} s (of {finest.name!r}); lifdsl runs several clocks "
-                    f"in one network only when every dt is a multiple of the finest"
-                )
+            p = max(1, round(own[id(o)] / dt))
+            if abs(p * dt - own[id(o)]) > _EPSILON_DT * dt:
+                periods = {}
+                break
             periods[id(o)] = p
         for o in self.objects:
             if type(o).__name__ == "Synapses":
                 for dep in o._dependencies():
-                    if id(dep) in periods and periods[id(dep)] != periods[id(o)]:
+                    if id(dep) in own and abs(own[id(dep)] - own[id(o)]) > \
+                            _EPSILON_DT * min(own[id(dep)], own[id(o)]):
                         raise ValueError(
-                            f"Synapses {o.name!r} (dt = {periods[id(o)] * dt!r} s) and its "
-                            f"group {dep.name!r} (dt = {periods[id(dep)] * dt!r} s) are on "
+                            f"Synapses {o.name!r} (dt = {own[id(o)]!r} s) and its "
+                            f"group {dep.name!r} (dt = {own[id(dep)]!r} s) are on "
                             f"different clocks; give them the same dt"
                         )
-        return periods
+        return periods or None
 
     def _schedule(self) -> list[Runner]:
         for o in self.objects:
@@ -190,17 +193,7 @@ class Network:
 
         whole = P.Part()
         for o in self.objects:
-            part = o._part(keyof(o), keyof)
-            period = ctx.periods.get(id(o), 1)
-            if period > 1:   # on a slower clock: its operations in that clock's steps only
-                clock = f"_clock{period}"
-                whole.ints[f"{clock}._period"] = period
-                whole.ints[f"{clock}._step0"] = _first_tick(ctx.step0, period)
-                whole.scalars[f"{clock}._dt"] = period * ctx.dt
-                part.operations = {r: P.Every(op, f"{clock}._period", f"{clock}._dt",
-                                              f"{clock}._step0")
-                                   for r, op in part.operations.items()}
-            whole.merge(part)
+            whole.merge(_on_clock(o._part(keyof(o), keyof), id(o), ctx, whole))
         return P.assemble(whole, runners, ctx.dt, ctx.step0, ctx.rng)
 
     def generated_code(self, target: str = "cython") -> str:
@@ -213,9 +206,15 @@ class Network:
         from lifdsl.codegen.targets import kernel_source
 
         keys = self._keys()
+        dt = self._clock_dt()
+        ctx = RunContext(dt=dt, step0=0, n_steps=0)
+        periods = self._periods(dt)
+        _set_clocks(ctx, self.objects, periods, None if periods is not None else TickTable(
+            0.0, 0.0, _dts(self.objects)))
         whole = P.Part()
         for o in self.objects:
-            whole.merge(o._part_unresolved(keys[id(o)], lambda x: keys[id(x)]))
+            part = o._part_unresolved(keys[id(o)], lambda x: keys[id(x)])
+            whole.merge(_on_clock(part, id(o), ctx, whole))
         program, _ = P.assemble(whole, self._schedule(), 0.0, 0, None)
         return kernel_source(program)
 
@@ -241,21 +240,27 @@ class Network:
                              f"report(elapsed, completed, start, duration); got {report!r}")
         t_build = time.perf_counter()
         target = _resolve_target(self.target or prefs.target)
-        operations = [o for o in self.objects if isinstance(o, NetworkOperation) and o.active]
-        sims = [o for o in self.objects if not isinstance(o, NetworkOperation)]
+        sims = self.objects
         dt = self._clock_dt()
-        if self._dt is not None and dt != self._dt and self._step:
-            t_now = self._step * self._dt
-            self._step = steps_in(t_now, dt, "the current time")
-        self._dt = dt
-        n_steps = steps_in(duration, dt)
+        periods = self._periods(dt)
+        t_start = self.t
+        if periods is None:   # clocks not multiples of one another: Brian2's tick order
+            table = TickTable(t_start, t_start + _seconds(duration), _dts(self.objects))
+            n_steps, step0 = table.n, 0
+        else:
+            if self._t_free is not None:   # after such a run: each clock's next tick
+                self._step, self._t_free = first_step_at(self._t_free, dt), None
+            elif self._dt is not None and dt != self._dt and self._step:
+                self._step = steps_in(self._step * self._dt, dt, "the current time")
+            self._dt = dt
+            n_steps, step0, table = steps_in(duration, dt), self._step, None
         namespaces = ([dict(namespace)] if namespace else []) + scope
-        ctx = RunContext(dt=dt, step0=self._step, n_steps=n_steps, namespaces=namespaces,
+        ctx = RunContext(dt=dt, step0=step0, n_steps=n_steps, namespaces=namespaces,
                          rng=self._generator())
         runners = self._schedule()
-        ctx.periods = self._periods(dt)
+        _set_clocks(ctx, self.objects, periods, table)
         for o in sims:
-            o._prepare(_own_context(ctx, ctx.periods[id(o)]))
+            o._prepare(ctx.own[id(o)])
         program, bindings = self._program(runners, ctx)
         runtime = self._runtime(target, program, bindings)
         logger.info("%s: running %d steps of %g s on target %s", self.name, n_steps, dt,
@@ -272,35 +277,33 @@ class Network:
                   f"{elapsed:.2f} s", file=stream)
 
         def set_step(step: int) -> None:
-            self._step = step
+            if table is None:
+                self._step = step
+            else:   # (the time of the next step; the end once all ran, as Brian2)
+                self._t_free = float(table.times[step]) if step < table.n else t_start + \
+                    _seconds(duration)
+                self._dt, self._step = dt, first_step_at(self._t_free, dt)
+                self._done = step
 
-        self._stopped = _stop_all["flag"] = False
+        self._stopped = STOP[0] = False
+        self._done = 0
+        if table is not None:
+            set_step(0)
         t_loop = time.perf_counter()
         shown = show if report is not None else None
         try:
-            if not operations:
-                runtime.run(n_steps, shown, report_period, set_step)
-            else:
-                for start, stop_at, before, after in operation_segments(operations, dt,
-                                                                         ctx.step0, n_steps):
-                    for op in before:
-                        op._call(start * dt)
-                    if stop_at > start:
-                        runtime.run(stop_at - start, shown, report_period, set_step, start)
-                    for op in after:
-                        op._call((stop_at - 1) * dt)
-                    if self._stopped or _stop_all["flag"]:
-                        break
+            runtime.run(n_steps, shown, report_period, set_step)
         finally:
-            _stop_all["flag"] = False
+            STOP[0] = False
+            done = self._done if table is not None else self._step - ctx.step0
             for o in sims:
-                o._finish(self._step - ctx.step0)
+                o._finish(_own_done(ctx, id(o), done))
         if runtime.name == "cython":
             self._last_source = runtime.source
             for o in sims:
                 o._ran_kernel(runtime.source)
         for o in self.objects:
-            o._set_time(self.t, dt * ctx.periods[id(o)])
+            o._set_time(self.t, ctx.own[id(o)].dt)
         if profile:
             end = time.perf_counter()
             self.profiling_info = [
@@ -313,8 +316,9 @@ class Network:
                 print("0 s simulated (100%)", file=stream)
 
     def stop(self) -> None:
-        """Stop the running simulation after the current step (from a network_operation)."""
-        self._stopped = True
+        """Stop the running simulation after the current step (from a network_operation or
+        PythonOperation; between runs it does nothing: each run starts afresh)."""
+        self._stopped = STOP[0] = True
 
     # -- store / restore -----------------------------------------------------------------------
     def store(self, name: str = "default", filename: str | None = None) -> None:
@@ -339,6 +343,7 @@ class Network:
         snap = _state.checked(stored, name, self.objects, type(current.bit_generator))
         self._step = snap["step"]  # everything is checked: nothing below fails
         self._dt = snap["dt"]
+        self._t_free = None
         self._generator().bit_generator.state = snap["rng"]
         for o in self.objects:
             o._set_state(snap["objects"][o.name])
@@ -348,6 +353,73 @@ class Network:
 
     def __repr__(self) -> str:
         return f"<Network {self.name!r}: {', '.join(o.name for o in self.objects)}>"
+
+
+def _seconds(duration: float) -> float:
+    """A run's duration in seconds (any non-negative time: clocks that are not multiples of
+    one another each round their end up to a tick, as in Brian2)."""
+    d = float(duration)
+    if not (np.isfinite(d) and d >= 0):
+        raise ValueError(f"duration must be a finite, non-negative time in seconds, got {d!r}")
+    return d
+
+
+def _dts(objects: list[SimObject]) -> list[float]:
+    """The distinct dts of the objects' clocks, in the order objects have them."""
+    return list(dict.fromkeys(o.dt if o.dt is not None else defaultclock.dt for o in objects))
+
+
+def _set_clocks(ctx: RunContext, objects: list[SimObject], periods: dict[int, int] | None,
+                table: TickTable | None) -> None:
+    """Each object's clock for the run: ``ctx.own`` (the run as the object sees it) and
+    ``ctx.clock`` (id -> the keys and values its operations are wrapped with, or None)."""
+    ctx.own, ctx.clock = {}, {}
+    if periods is not None:
+        ctx.periods = periods
+        for o in objects:
+            p = periods[id(o)]
+            ctx.own[id(o)] = _own_context(ctx, p)
+            ctx.clock[id(o)] = None if p == 1 else (
+                f"_clock{p}", p, p * ctx.dt, _first_tick(ctx.step0, p), None)
+        return
+    dts = _dts(objects)
+    for o in objects:
+        own = o.dt if o.dt is not None else defaultclock.dt
+        c = dts.index(own)
+        ctx.periods[id(o)] = 0
+        ctx.own[id(o)] = RunContext(dt=own, step0=table.first[c],
+                                    n_steps=table.end[c] - table.first[c],
+                                    namespaces=ctx.namespaces, rng=ctx.rng)
+        ctx.clock[id(o)] = (f"_tick{c}", 0, own, table.first[c], table.ticks[c])
+        ctx.tick_of[id(o)] = c
+    ctx.table = table
+
+
+def _on_clock(part: P.Part, oid: int, ctx: RunContext, whole: P.Part) -> P.Part:
+    """``part`` with its operations in its clock's steps only (wrapped in :class:`P.Every`),
+    the clock's values added to ``whole``; unchanged on the network's own clock."""
+    clock = ctx.clock.get(oid)
+    if clock is None:
+        return part
+    name, period, dt, step0, ticks = clock
+    whole.ints[f"{name}._period"] = period
+    whole.ints[f"{name}._step0"] = step0
+    whole.scalars[f"{name}._dt"] = dt
+    tkey = None
+    if ticks is not None:
+        tkey = f"{name}._ticks"
+        whole.buffers[tkey] = P.Buffer(ticks, persistent=False)
+    part.operations = {r: P.Every(op, f"{name}._period", f"{name}._dt", f"{name}._step0", tkey)
+                       for r, op in part.operations.items()}
+    return part
+
+
+def _own_done(ctx: RunContext, oid: int, done: int) -> int:
+    """The object's own steps among the first ``done`` steps of the run."""
+    if ctx.table is not None:
+        return ctx.table.done(ctx.tick_of[oid], done)
+    p = ctx.periods.get(oid, 1)
+    return _first_tick(ctx.step0 + done, p) - _first_tick(ctx.step0, p)
 
 
 def _first_tick(step: int, period: int) -> int:
@@ -381,7 +453,6 @@ class MagicNetwork(Network):
 
 
 _scope = {"start": 0, "run": 1}
-_stop_all = {"flag": False}
 _magic = MagicNetwork(name="magic_network")
 magic_network = _magic
 # objects that do not make a network new: a monitor or operation may join a continuing run
@@ -415,6 +486,7 @@ def _restart() -> None:
     _scope["run"] += 1
     _magic.objects = []
     _magic._step = 0
+    _magic._t_free = None
     _magic._dt = None
     _magic.profiling_info = []
 
@@ -460,7 +532,7 @@ def run(duration: float, report: Any = None, namespace: dict | None = None,
 
 def stop() -> None:
     """Stop the running simulation (magic or explicit network) after the current step."""
-    _stop_all["flag"] = True
+    STOP[0] = True
 
 
 def store(name: str = "default", filename: str | None = None) -> None:

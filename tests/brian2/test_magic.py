@@ -101,19 +101,3 @@ def test_old_and_new_objects_together_are_an_error_naming_both():
     np.testing.assert_array_equal(H.v, v)
     assert ld.magic_network.t == pytest.approx(0.2e-3)
     del N
-
-
-def test_operation_dt_not_a_multiple_of_the_step_is_an_error():
-    ld.NeuronGroup(1, EQ, method="euler")
-
-    @ld.network_operation(dt=0.25 * ms)
-    def f():
-        pass
-
-    with pytest.raises(ValueError, match="not a whole multiple"):
-        ld.run(1 * ms)
-
-
-def test_mid_step_when_is_refused_clearly():
-    with pytest.raises(ValueError, match="start or the end of a step"):
-        ld.network_operation(when="thresholds")(lambda: None)

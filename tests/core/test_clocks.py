@@ -62,11 +62,64 @@ def test_a_second_run_starts_each_clock_at_its_next_tick():
     np.testing.assert_allclose(MF.v[0], np.arange(6) * 0.05, rtol=1e-12)
 
 
-def test_a_dt_that_is_not_a_multiple_of_the_finest_is_an_error_naming_it():
-    G = ld.NeuronGroup(1, "dv/dt = -v/(10*ms) : 1", dt=0.2 * ms)
-    H = ld.NeuronGroup(1, "dv/dt = -v/(10*ms) : 1", dt=0.3 * ms, name="coarse")
-    with pytest.raises(ValueError, match="'coarse'.*not a whole multiple.*finest"):
-        ld.Network(G, H).run(1 * ms)
+def test_clocks_that_are_not_multiples_run_in_brian2s_order():
+    # Brian2 2.9.0 (/tmp/b2env, numpy target) ran this very network (the PythonOperation as
+    # @network_operation(dt=0.25*ms, when='end')), run(12.3*ms) then run(1.1*ms): each step
+    # runs the clocks whose next tick is the earliest; the numbers below are its output
+    A = ld.NeuronGroup(2, "dv/dt = (I - v)/(10*ms) : 1\nI : 1", threshold="v > 1",
+                       reset="v = 0", method="euler", dt=0.2 * ms)
+    A.I = [1.5, 2.5]
+    B = ld.NeuronGroup(1, "dv/dt = (2 - v)/(7*ms) : 1", threshold="v > 1", reset="v = 0",
+                       method="exact", dt=0.3 * ms)
+    SA, SB = ld.SpikeMonitor(A), ld.SpikeMonitor(B)
+    MA = ld.StateMonitor(A, "v", record=True)
+    MB = ld.StateMonitor(B, "v", record=True, dt=0.5 * ms)
+    seen = []
+    op = ld.PythonOperation(lambda t: seen.append((t, float(A.v[1]), float(B.v[0]))),
+                            dt=0.25 * ms, when="end")
+    net = ld.Network(A, B, SA, SB, MA, MB, op)
+    net.run(12.3 * ms)
+    assert net.t == pytest.approx(0.0123, rel=1e-12)
+    net.run(1.1 * ms)   # (not a multiple of 0.2 ms: each clock rounds its end up to a tick)
+    assert net.t == pytest.approx(0.0134, rel=1e-12)
+    assert list(SA.i) == [1, 1, 0]
+    np.testing.assert_allclose(SA.t, [0.005, 0.0102, 0.0108], rtol=1e-12)
+    np.testing.assert_allclose(SB.t, [0.0048, 0.009899999999999999], rtol=1e-12)
+    # the 0.2-ms clock: 62 ticks in the first run, on at 12.4 ms after it (the next tick)
+    assert len(MA.t) == 67 and MA.t[-1] == pytest.approx(0.0132, rel=1e-12)
+    np.testing.assert_allclose(MA.t[[61, 62]], [0.0122, 0.012400000000000001], rtol=1e-12)
+    np.testing.assert_allclose(MA.v[1][[0, 10, 61, 62, 66]],
+                               [0.0, 0.4573179827811328, 0.41563059467462526,
+                                0.4573179827811328, 0.615895146312745], rtol=1e-12)
+    assert len(MB.t) == 27 and MB.t[-1] == pytest.approx(0.013, rel=1e-12)
+    np.testing.assert_allclose(MB.t[23:27], [0.0115, 0.012, 0.0125, 0.013], rtol=1e-12)
+    np.testing.assert_allclose(MB.v[0][[0, 10, 26]], [0.0, 0.0, 0.6971218849378887],
+                               rtol=1e-12, atol=1e-300)
+    # the operation at 0.25 ms sees A after its 0.2-ms steps and B after its 0.3-ms ones
+    assert len(seen) == 54
+    np.testing.assert_allclose(seen[:3], [(0.0, 0.05, 0.08390351134720508),
+                                          (0.25e-3, 0.099, 0.08390351134720508),
+                                          (0.5e-3, 0.14702, 0.16428712308621488)], rtol=1e-12)
+    np.testing.assert_allclose(seen[48:51], [(12e-3, 0.41563059467462526, 0.5183635586365642),
+                                             (12.25e-3, 0.4573179827811328,
+                                              0.5183635586365642),
+                                             (12.5e-3, 0.4981716231255101, 0.580520808621749)],
+                               rtol=1e-12)
+    np.testing.assert_allclose(seen[-1], (13.25e-3, 0.6535772433864901, 0.7517799092934583),
+                               rtol=1e-12)
+
+
+def test_tick_table_merges_clocks_within_brian2s_epsilon():
+    from lifdsl.core.clock import TickTable
+
+    # 0.1 ms and 0.1 ms * (1 + 1e-6): the same steps (times within 1e-4 of a step)
+    table = TickTable(0.0, 1e-3, [1e-4, 1e-4 * (1 + 1e-6), 3e-4])
+    assert table.n == 10
+    np.testing.assert_array_equal(table.ticks[1], np.arange(10))
+    np.testing.assert_array_equal(table.ticks[2], [0, -1, -1, 1, -1, -1, 2, -1, -1, 3])
+    table = TickTable(0.0, 1e-3, [2e-4, 3e-4])
+    np.testing.assert_allclose(table.times, [0, 2e-4, 3e-4, 4e-4, 6e-4, 8e-4, 9e-4, 1e-3],
+                               rtol=1e-12)
 
 
 def test_synapses_on_another_clock_than_their_target_are_an_error():
@@ -76,3 +129,16 @@ def test_synapses_on_another_clock_than_their_target_are_an_error():
     S.connect()
     with pytest.raises(ValueError, match="Synapses.*'dst'.*different clocks"):
         ld.Network(G, H, S).run(1 * ms)
+
+
+@pytest.mark.parametrize("dt_d", [0.4 * ms, 0.3 * ms])
+def test_generated_code_before_a_run_is_the_kernel_that_runs_with_its_clock_wrappers(dt_d):
+    C = ld.NeuronGroup(1, "dv/dt = 1/(10*ms) : 1", method="euler", dt=0.2 * ms)
+    D = ld.NeuronGroup(1, "dv/dt = 1/(10*ms) : 1", method="euler", dt=dt_d)
+    net = ld.Network(C, D, ld.StateMonitor(D, "v"), target="cython")
+    before = net.generated_code()
+    # a multiple: D's operations under step % period; not one: both under the tick table
+    wrapper = "step % _clock2__period == 0" if dt_d == 0.4 * ms else "_tick1__ticks[step"
+    assert wrapper in before
+    net.run(1.2 * ms)
+    assert net.generated_code() == before

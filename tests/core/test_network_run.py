@@ -211,12 +211,21 @@ def test_monitor_without_its_group_in_the_network_raises():
         ld.Network(M).run(DT)
 
 
-def test_objects_with_a_dt_not_a_multiple_of_the_finest_raise():
-    # (a multiple runs on its own clock: tests/core/test_clocks.py)
-    G1 = _decay(namespace={"tau": 1e-2}, dt=1e-4)
-    G2 = _decay(namespace={"tau": 1e-2}, dt=2.5e-4)
-    with pytest.raises(ValueError, match="dt.*not a whole multiple"):
-        ld.Network(G1, G2).run(5e-4)
+def test_objects_with_a_dt_not_a_multiple_of_the_finest_each_take_their_own_steps():
+    # (Brian2's order; its numbers: tests/core/test_clocks.py) 0.1 ms and 0.25 ms: after
+    # 0.5 ms each did 5 and 2 steps; 0.1 ms more: one more each, the 0.25-ms clock ending at
+    # its first tick at or after 0.6 ms (0.75 ms), as Brian2 rounds a run's end up
+    tau = 1e-2
+    G1 = _decay(namespace={"tau": tau}, dt=1e-4)
+    G2 = _decay(namespace={"tau": tau}, dt=2.5e-4)
+    G1.U = G2.U = 1.0
+    net = ld.Network(G1, G2)
+    net.run(5e-4)
+    np.testing.assert_allclose([G1.U[0], G2.U[0]], np.exp(-5e-4 / tau), rtol=1e-12)
+    net.run(1e-4)
+    np.testing.assert_allclose([G1.U[0], G2.U[0]], np.exp(-np.array([6e-4, 7.5e-4]) / tau),
+                               rtol=1e-12)
+    assert net.t == pytest.approx(6e-4, rel=1e-12)
 
 
 def test_group_dt_sets_the_clock():

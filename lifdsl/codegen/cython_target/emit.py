@@ -276,14 +276,21 @@ def emit_record_rate(k: Kernel, op: P.RecordRate) -> None:
 def emit_every(k: Kernel, op: P.Every) -> None:
     """The operation on a slower clock: in its steps only, with ``step``, ``t``, ``dt`` and the
     record row ``_k`` of that clock (locals of the block, shadowing the network's)."""
-    period, dt, step0 = k.integer(op.period), k.double(op.dt), k.integer(op.step0)
+    dt, step0 = k.double(op.dt), k.integer(op.step0)
     w = k.body
-    w(f"if (step % {period} == 0) {{")
+    if op.ticks is not None:   # clocks not multiples of one another: the run's tick table
+        own = f"{k.array(op.ticks, const=True)}[step - rec_step0]"
+        w(f"if ({own} >= 0) {{")
+    else:
+        period = k.integer(op.period)
+        own = f"_net_step / {period}"
+        w(f"if (step % {period} == 0) {{")
     with w.block():
         w("const int64_t _net_step = step;")
         w("{")
         with w.block():
-            w(f"const int64_t step = _net_step / {period};")
+            own = own.replace("[step - ", "[_net_step - ")
+            w(f"const int64_t step = {own};")
             w(f"const double t = step * {dt};")
             w(f"const double dt = {dt};")
             w(f"const int64_t _k = step - {step0};")
@@ -299,7 +306,12 @@ def emit_call_python(k: Kernel, op: P.CallPython) -> None:
     if op.function not in k.callbacks:
         k.callbacks.append(op.function)
     which = k.callbacks.index(op.function)
-    k.body(f"if (lifdsl_py_callback({which}, t)) return {k.step_name};")
+    k.local("_stop", "int _stop = 0;   /* a callback asked for a stop: end after the step */")
+    k.body("{")
+    with k.body.block():
+        k.body(f"const int _r = lifdsl_py_callback({which}, t);")
+        k.body(f"if (_r == 1) return {k.step_name};")
+        k.body("_stop |= (_r == 2);")
 
 
 EMITTERS = {
@@ -369,6 +381,7 @@ cdef extern from *:
 
 _CALLBACKS = []
 _ERRORS = []
+_STOPPED = [False]
 
 
 cdef extern from *:
@@ -425,7 +438,9 @@ def set_functions(functions):
 cdef int _call_python(int64_t which, double t) noexcept nogil:
     with gil:
         try:
-            _CALLBACKS[which](t)
+            if _CALLBACKS[which](t):
+                _STOPPED[0] = True
+                return 2
         except BaseException as err:
             _ERRORS.append(err)
             return 1
@@ -439,6 +454,13 @@ def set_callbacks(functions):
     """The Python functions the kernel calls, by number (before each run)."""
     _CALLBACKS[:] = list(functions)
     _ERRORS.clear()
+    _STOPPED[0] = False
+
+
+def take_stop():
+    """True if a called function asked for a stop (the kernel returned after that step)."""
+    stopped, _STOPPED[0] = _STOPPED[0], False
+    return stopped
 
 
 def take_error():
@@ -515,6 +537,8 @@ def module_source(k: Kernel) -> str:
     c.append("        (void)t; (void)_k;")
     c.extend("        " + chk for chk in k.capacity_checks)
     c.extend(k.body.lines)
+    if k.callbacks:
+        c.append("        if (_stop) return step + 1;")
     c.append("    }")
     c.append("    return step0 + n_steps;")
     c.append("}")

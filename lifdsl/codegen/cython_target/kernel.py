@@ -86,6 +86,10 @@ class Kernel:
             self.decl.append(text)
         return cname
 
+    def local(self, cname: str, text: str) -> str:
+        """A declaration ``text`` of the kernel's own variable ``cname`` (once)."""
+        return self._declare(cname, text)
+
     def array(self, key: str, const: bool = False) -> str:
         """A restrict pointer to the buffer ``key``."""
         ctype = CTYPES[self.dtypes[key]]

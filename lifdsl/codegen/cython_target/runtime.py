@@ -172,6 +172,10 @@ class CythonRuntime:
                     if err is not None:   # (the step it stopped in is partly done)
                         self._errors[:] = 0
                         raise err
+                    if self.module.take_stop():   # a stop asked for: that step was the last
+                        if report is not None:
+                            report(reached, time.perf_counter() - start)
+                        break
                 if self._errors[0]:
                     self._raise_error(step)
                 now = time.perf_counter()

@@ -369,10 +369,11 @@ def _record_rate(op: P.RecordRate, b: P.Bindings) -> Step:
 
 
 def _call_python(op: P.CallPython, b: P.Bindings) -> Step:
-    function = b.callbacks[op.function]
+    function, stop = b.callbacks[op.function], b.stop
 
     def run(step: int, t: float) -> None:
-        function(t)
+        if function(t):
+            stop[0] = True
     return run
 
 
@@ -380,6 +381,14 @@ def _every(op: P.Every, b: P.Bindings) -> Step:
     period = b.ints[op.period]
     local = dataclasses.replace(b, dt=b.scalars[op.dt], step0=b.ints[op.step0])
     inner, dt = _INTERPRETERS[type(op.op)](op.op, local), local.dt
+    if op.ticks is not None:
+        ticks, first = b.arrays[op.ticks], b.step0
+
+        def run_ticks(step: int, t: float) -> None:
+            own = int(ticks[step - first])
+            if own >= 0:
+                inner(own, own * dt)
+        return run_ticks
 
     def run(step: int, t: float) -> None:
         if step % period == 0:
@@ -423,6 +432,11 @@ class NumpyRuntime:
                     f(step, t)
                 done += 1
                 set_step(step + 1)
+                if b.stop[0]:   # a callback asked for a stop: this step was the last
+                    b.stop[0] = False
+                    if report is not None:
+                        report(step + 1, time.perf_counter() - start)
+                    break
                 if report is not None and (done == n_steps
                                            or time.perf_counter() >= next_report):
                     report(step + 1, time.perf_counter() - start)
