@@ -92,6 +92,8 @@ class RunContext:
     #: clocks that are not multiples of one another: the run's steps, and each object's clock
     table: Any = None
     tick_of: dict[int, int] = field(default_factory=dict)
+    #: id(object) -> its own steps done in the run (filled as it ends, before ``_finish``)
+    done: dict[int, int] = field(default_factory=dict)
 
 
 class SimObject:
@@ -131,6 +133,11 @@ class SimObject:
     # -- overridden by subclasses ---------------------------------------------------------------
     def _runners(self) -> list[Runner]:
         return []
+
+    def _runner_clocks(self) -> dict[Runner, SimObject]:
+        """Runners that run on another object's clock, and that object (a Synapses' pathways
+        run on their spiking group's clock, as in Brian2); the others run on this one's."""
+        return {}
 
     def _dependencies(self) -> list[SimObject]:
         """Objects that must be part of the same network."""

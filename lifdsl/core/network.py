@@ -123,35 +123,23 @@ class Network:
     def _clock_dt(self) -> float:
         """The network's step: the finest dt of its objects (the default clock's for those
         without one); every other dt must be a whole multiple of it (see :meth:`_periods`)."""
-        return min(o.dt if o.dt is not None else defaultclock.dt for o in self.objects) \
-            if self.objects else defaultclock.dt
+        return min(_dts(self.objects)) if self.objects else defaultclock.dt
 
     def _periods(self, dt: float) -> dict[int, int] | None:
         """id(object) -> its clock's dt in steps of ``dt`` (1 on the network's own clock), or
         None when some dt is not a whole multiple of the finest (to Brian2's tolerance, 1e-4
         of a step): the run then follows a :class:`~lifdsl.core.clock.TickTable`.
 
-        A Synapses on another clock than its groups is an error (Brian2 runs its pathways on
-        the source's clock and only warns)."""
-        own = {id(o): o.dt if o.dt is not None else defaultclock.dt for o in self.objects}
+        Objects whose runners all run on other objects' clocks (a Synapses without
+        clock-driven equations) follow the first of those (see :func:`_clocked`)."""
         periods: dict[int, int] = {}
-        for o in self.objects:
-            p = max(1, round(own[id(o)] / dt))
-            if abs(p * dt - own[id(o)]) > _EPSILON_DT * dt:
-                periods = {}
-                break
+        for o in _clocked(self.objects):
+            own = _dt_of(o)
+            p = max(1, round(own / dt))
+            if abs(p * dt - own) > _EPSILON_DT * dt:
+                return None
             periods[id(o)] = p
-        for o in self.objects:
-            if type(o).__name__ == "Synapses":
-                for dep in o._dependencies():
-                    if id(dep) in own and abs(own[id(dep)] - own[id(o)]) > \
-                            _EPSILON_DT * min(own[id(dep)], own[id(o)]):
-                        raise ValueError(
-                            f"Synapses {o.name!r} (dt = {own[id(o)]!r} s) and its "
-                            f"group {dep.name!r} (dt = {own[id(dep)]!r} s) are on "
-                            f"different clocks; give them the same dt"
-                        )
-        return periods or None
+        return periods
 
     def _schedule(self) -> list[Runner]:
         for o in self.objects:
@@ -193,7 +181,7 @@ class Network:
 
         whole = P.Part()
         for o in self.objects:
-            whole.merge(_on_clock(o._part(keyof(o), keyof), id(o), ctx, whole))
+            whole.merge(_on_clock(o._part(keyof(o), keyof), o, ctx, whole))
         return P.assemble(whole, runners, ctx.dt, ctx.step0, ctx.rng)
 
     def generated_code(self, target: str = "cython") -> str:
@@ -214,7 +202,7 @@ class Network:
         whole = P.Part()
         for o in self.objects:
             part = o._part_unresolved(keys[id(o)], lambda x: keys[id(x)])
-            whole.merge(_on_clock(part, id(o), ctx, whole))
+            whole.merge(_on_clock(part, o, ctx, whole))
         program, _ = P.assemble(whole, self._schedule(), 0.0, 0, None)
         return kernel_source(program)
 
@@ -296,8 +284,9 @@ class Network:
         finally:
             STOP[0] = False
             done = self._done if table is not None else self._step - ctx.step0
+            ctx.done.update({id(o): _own_done(ctx, id(o), done) for o in sims})
             for o in sims:
-                o._finish(_own_done(ctx, id(o), done))
+                o._finish(ctx.done[id(o)])
         if runtime.name == "cython":
             self._last_source = runtime.source
             for o in sims:
@@ -364,9 +353,29 @@ def _seconds(duration: float) -> float:
     return d
 
 
+def _dt_of(o: SimObject) -> float:
+    return o.dt if o.dt is not None else defaultclock.dt
+
+
+def _clock_owner(o: SimObject) -> SimObject:
+    """The object whose clock ``o``'s run follows: itself when some runner of it is on its
+    own clock (or it has none), else the object of its first runner's clock (a Synapses with
+    only pathways: the spiking group's)."""
+    others = o._runner_clocks()
+    runners = o._runners()
+    if not runners or any(r not in others for r in runners):
+        return o
+    return others[runners[0]]
+
+
+def _clocked(objects: list[SimObject]) -> list[SimObject]:
+    """The objects whose own clock runs something."""
+    return [o for o in objects if _clock_owner(o) is o]
+
+
 def _dts(objects: list[SimObject]) -> list[float]:
-    """The distinct dts of the objects' clocks, in the order objects have them."""
-    return list(dict.fromkeys(o.dt if o.dt is not None else defaultclock.dt for o in objects))
+    """The distinct dts of the clocks in use, in the order objects have them."""
+    return list(dict.fromkeys(_dt_of(o) for o in _clocked(objects)))
 
 
 def _set_clocks(ctx: RunContext, objects: list[SimObject], periods: dict[int, int] | None,
@@ -374,43 +383,57 @@ def _set_clocks(ctx: RunContext, objects: list[SimObject], periods: dict[int, in
     """Each object's clock for the run: ``ctx.own`` (the run as the object sees it) and
     ``ctx.clock`` (id -> the keys and values its operations are wrapped with, or None)."""
     ctx.own, ctx.clock = {}, {}
+    clocked = _clocked(objects)
     if periods is not None:
         ctx.periods = periods
-        for o in objects:
+        for o in clocked:
             p = periods[id(o)]
             ctx.own[id(o)] = _own_context(ctx, p)
             ctx.clock[id(o)] = None if p == 1 else (
                 f"_clock{p}", p, p * ctx.dt, _first_tick(ctx.step0, p), None)
-        return
-    dts = _dts(objects)
-    for o in objects:
-        own = o.dt if o.dt is not None else defaultclock.dt
-        c = dts.index(own)
-        ctx.periods[id(o)] = 0
-        ctx.own[id(o)] = RunContext(dt=own, step0=table.first[c],
-                                    n_steps=table.end[c] - table.first[c],
-                                    namespaces=ctx.namespaces, rng=ctx.rng)
-        ctx.clock[id(o)] = (f"_tick{c}", 0, own, table.first[c], table.ticks[c])
-        ctx.tick_of[id(o)] = c
-    ctx.table = table
+    else:
+        dts = _dts(objects)
+        for o in clocked:
+            own = _dt_of(o)
+            c = dts.index(own)
+            ctx.periods[id(o)] = 0
+            ctx.own[id(o)] = RunContext(dt=own, step0=table.first[c],
+                                        n_steps=table.end[c] - table.first[c],
+                                        namespaces=ctx.namespaces, rng=ctx.rng)
+            ctx.clock[id(o)] = (f"_tick{c}", 0, own, table.first[c], table.ticks[c])
+            ctx.tick_of[id(o)] = c
+        ctx.table = table
+    for o in objects:   # (objects on others' clocks only: the first one's)
+        owner = _clock_owner(o)
+        if owner is not o:
+            for d in (ctx.own, ctx.clock, ctx.periods, ctx.tick_of):
+                if id(owner) in d:
+                    d[id(o)] = d[id(owner)]
+    for own in ctx.own.values():   # (every object may read the others' clocks)
+        own.own, own.done = ctx.own, ctx.done
 
 
-def _on_clock(part: P.Part, oid: int, ctx: RunContext, whole: P.Part) -> P.Part:
-    """``part`` with its operations in its clock's steps only (wrapped in :class:`P.Every`),
-    the clock's values added to ``whole``; unchanged on the network's own clock."""
-    clock = ctx.clock.get(oid)
-    if clock is None:
-        return part
-    name, period, dt, step0, ticks = clock
-    whole.ints[f"{name}._period"] = period
-    whole.ints[f"{name}._step0"] = step0
-    whole.scalars[f"{name}._dt"] = dt
-    tkey = None
-    if ticks is not None:
-        tkey = f"{name}._ticks"
-        whole.buffers[tkey] = P.Buffer(ticks, persistent=False)
-    part.operations = {r: P.Every(op, f"{name}._period", f"{name}._dt", f"{name}._step0", tkey)
-                       for r, op in part.operations.items()}
+def _on_clock(part: P.Part, o: SimObject, ctx: RunContext, whole: P.Part) -> P.Part:
+    """``part`` with each operation in its clock's steps only (wrapped in :class:`P.Every`;
+    the clock of its runner, the object's own or another's: see ``_runner_clocks``), the
+    clocks' values added to ``whole``; unchanged on the network's own clock."""
+    others = o._runner_clocks()
+    wrapped = {}
+    for r, op in part.operations.items():
+        clock = ctx.clock.get(id(others.get(r, o)))
+        if clock is None:
+            wrapped[r] = op
+            continue
+        name, period, dt, step0, ticks = clock
+        whole.ints[f"{name}._period"] = period
+        whole.ints[f"{name}._step0"] = step0
+        whole.scalars[f"{name}._dt"] = dt
+        tkey = None
+        if ticks is not None:
+            tkey = f"{name}._ticks"
+            whole.buffers[tkey] = P.Buffer(ticks, persistent=False)
+        wrapped[r] = P.Every(op, f"{name}._period", f"{name}._dt", f"{name}._step0", tkey)
+    part.operations = wrapped
     return part
 
 

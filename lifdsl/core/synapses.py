@@ -341,7 +341,8 @@ class Synapses(Group):
                  delay: float | Mapping[str, float] | None = None, method: str = "auto",
                  namespace: dict[str, Any] | None = None, dtype: str = "float64",
                  name: str | None = None, method_options: dict[str, Any] | None = None,
-                 on_event: str | Mapping[str, str] = "spike") -> None:
+                 on_event: str | Mapping[str, str] = "spike",
+                 dt: float | None = None, clock: Any = None) -> None:
         src, slo, shi = _group_parts(source, "source")
         tgt, tlo, thi = _group_parts(source if target is None else target, "target")
         dtype = self._check_dtype(dtype)
@@ -353,7 +354,13 @@ class Synapses(Group):
         specs = self._pathway_specs(on_pre, on_post, eqs)
         delays = self._delays_given(delay, [nm for nm, *_ in specs])
         events = self._events_given(on_event, specs, src, tgt)
-        super().__init__(0, eqs, namespace, dtype, name, src.dt)
+        if clock is not None and dt is None:
+            dt = clock.dt
+        # (its own clock, the default clock's unless dt= or clock= is given, as Brian2's, runs
+        # its clock-driven equations; pathways run on their spiking group's clock and summed
+        # variables on the target's: see _runner_clocks)
+        super().__init__(0, eqs, namespace, dtype, name, dt)
+        self._dt_now = float(dt) if dt is not None else defaultclock.dt   # (its own dt)
         self.source, self.target = source, source if target is None else target
         self._src, self._tgt = src, tgt
         self._src_range, self._tgt_range = (slo, shi), (tlo, thi)
@@ -908,6 +915,15 @@ class Synapses(Group):
     def _dependencies(self):
         return [self._src, self._tgt]
 
+    def _runner_clocks(self) -> dict[Runner, Any]:
+        out: dict[Runner, Any] = {}
+        for p in self._pathways:
+            out[p] = out[p._pusher] = p.group
+        for pair in self._sum_runners:
+            for r in pair:
+                out[r] = self._tgt
+        return out
+
     def _runners(self) -> list[Runner]:
         # (a pusher has an operation only when its pathway's delays need a ring)
         out = [self.state_updater] if self.state_updater is not None else []
@@ -921,8 +937,10 @@ class Synapses(Group):
         res = self._resolved
         check_synapses(self.equations, self._src.equations, self._tgt.equations, res.dims,
                        res.functions, [(p._what, p._statements) for p in self._pathways])
-        for p in self._pathways:
-            p._prepare(ctx, self._pre_abs if p.prepost == "pre" else self._post_abs)
+        for p in self._pathways:   # (on the clock of the group whose spikes they take)
+            p._prepare(ctx.own.get(id(p.group), ctx),
+                       self._pre_abs if p.prepost == "pre" else self._post_abs)
+        self._done = ctx.done
 
     def _part_unresolved(self, key: str, keys) -> P.Part:
         # placeholder values for external names, and each pathway laid out as a run from now
@@ -934,8 +952,8 @@ class Synapses(Group):
         kept = [{nm: getattr(p, nm) for nm in state} for p in self._pathways]
         self._resolved = self._placeholder([st.expr for b in blocks.values() for st in b])
         try:
-            dt = self.dt if self.dt is not None else defaultclock.dt
             for p in self._pathways:
+                dt = p.group.dt if p.group.dt is not None else defaultclock.dt
                 ctx = RunContext(dt, p._ring_step, 0)
                 p._prepare(ctx, self._pre_abs if p.prepost == "pre" else self._post_abs)
             return self._part(key, keys)
@@ -1014,8 +1032,9 @@ class Synapses(Group):
     def _finish(self, steps_done: int) -> None:
         super()._finish(steps_done)
         if self.active:   # (an inactive Synapses pushes no spikes: those in flight wait)
-            for p in self._pathways:
-                p._ring_step += steps_done
+            done = getattr(self, "_done", {})
+            for p in self._pathways:   # (the steps of the group's clock they run on)
+                p._ring_step += done.get(id(p.group), steps_done)
 
     # -- store / restore -------------------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:

@@ -122,13 +122,65 @@ def test_tick_table_merges_clocks_within_brian2s_epsilon():
                                rtol=1e-12)
 
 
-def test_synapses_on_another_clock_than_their_target_are_an_error():
-    G = ld.NeuronGroup(1, "v : 1", threshold="v > 1", dt=0.2 * ms, name="src")
-    H = ld.NeuronGroup(1, "v : 1", name="dst")
-    S = ld.Synapses(G, H, on_pre="v += 1")
-    S.connect()
-    with pytest.raises(ValueError, match="Synapses.*'dst'.*different clocks"):
-        ld.Network(G, H, S).run(1 * ms)
+@pytest.mark.parametrize("split", [False, True])
+def test_synapses_on_their_own_clock_and_pathways_on_the_sources_match_brian2(split):
+    # Brian2 2.9.0 (/tmp/b2env, numpy target, defaultclock.dt = 0.1 ms) ran this network for
+    # 10 ms (it warns that the pathway runs on the source's clock, 0.2 ms, its delay rounded to
+    # it); the synapses' clock-driven w on their own 0.5 ms, the target on 0.1 ms. Run as
+    # 6 ms + 4 ms here the spikes in flight cross the runs: the same numbers
+    P = ld.NeuronGroup(2, "dv/dt = (I - v)/(5*ms) : 1\nI : 1", threshold="v > 1",
+                       reset="v = 0", method="euler", dt=0.2 * ms)
+    P.I = [1.8, 2.6]
+    Q = ld.NeuronGroup(2, "dv/dt = -v/(10*ms) : 1", method="exact")
+    S = ld.Synapses(P, Q, "dw/dt = -w/(3*ms) : 1 (clock-driven)", on_pre="v_post += w\nw += 0.5",
+                    method="exact", dt=0.5 * ms, delay=0.3 * ms)
+    S.connect(i=[0, 1, 1], j=[0, 0, 1])
+    S.w = [1.0, 2.0, 3.0]
+    MQ, MS = ld.StateMonitor(Q, "v", record=True), ld.StateMonitor(S, "w", record=True)
+    SP = ld.SpikeMonitor(P)
+    net = ld.Network(P, Q, S, MQ, MS, SP)
+    for d in ([6, 4] if split else [10]):
+        net.run(d * ms)
+    assert list(SP.i) == [1, 0, 1, 1, 0, 1]
+    np.testing.assert_allclose(SP.t, [0.0022, 0.0038, 0.0046, 0.007, 0.0078, 0.0094],
+                               rtol=1e-12)
+    assert len(MQ.t) == 100 and len(MS.t) == 20 and MS.t[1] == pytest.approx(5e-4)
+    np.testing.assert_allclose(MQ.v[0][[5, 30, 60, 99]], [0.0, 0.8268052075344586,
+                                                          1.330098266541919,
+                                                          1.8424451192922082], rtol=1e-12)
+    np.testing.assert_allclose(MQ.v[1][[5, 30, 60, 99]], [0.0, 1.240207811301688,
+                                                          1.6210361362435548,
+                                                          1.9784709079918206], rtol=1e-12)
+    np.testing.assert_allclose(MS.w[:, 7], [0.3114032239145978, 0.9810721031160903,
+                                            1.292475327030688], rtol=1e-12)
+    np.testing.assert_allclose(S.w[:], [0.4188791962434163, 0.9241273916787744,
+                                        0.959801385026027], rtol=1e-12)
+
+
+def test_summed_variables_on_the_targets_clock_match_brian2():
+    # Brian2 2.9.0 as above: source on 0.3 ms, target on 0.2 ms, the synapses' w on the
+    # default 0.1 ms (clocks not multiples of one another), run(5*ms) then run(2.5*ms)
+    P = ld.NeuronGroup(2, "dv/dt = (I - v)/(5*ms) : 1\nI : 1", threshold="v > 1",
+                       reset="v = 0", method="euler", dt=0.3 * ms)
+    P.I = [1.8, 2.6]
+    Q = ld.NeuronGroup(2, "dv/dt = (Is - v)/(10*ms) : 1\nIs : 1", method="euler", dt=0.2 * ms)
+    S = ld.Synapses(P, Q, "dw/dt = -w/(3*ms) : 1 (clock-driven)\nIs_post = w : 1 (summed)",
+                    on_pre="w += 0.5", method="euler")
+    S.connect(i=[0, 1, 1], j=[0, 0, 1])
+    S.w = [1.0, 2.0, 3.0]
+    MQ = ld.StateMonitor(Q, ["v", "Is"], record=True)
+    net = ld.Network(P, Q, S, MQ)
+    net.run(5 * ms)
+    net.run(2.5 * ms)
+    assert net.t == pytest.approx(0.0075, rel=1e-12) and len(MQ.t) == 38
+    np.testing.assert_allclose(MQ.Is[0][[1, 10, 20, -1]], [3.0, 1.6296811114073946,
+                                                           1.1179198212076717,
+                                                           1.1963282307622611], rtol=1e-12)
+    np.testing.assert_allclose(MQ.v[1][[1, 10, 20, -1]], [0.06, 0.4075779336111013,
+                                                          0.6036865595422782,
+                                                          0.7083052583431103], rtol=1e-12)
+    np.testing.assert_allclose(S.w[:], [0.2312959877115302, 0.8493428722907213,
+                                        0.9280031976529385], rtol=1e-12)
 
 
 @pytest.mark.parametrize("dt_d", [0.4 * ms, 0.3 * ms])
