@@ -154,7 +154,7 @@ def test_restore_replays_the_same_random_numbers(target):
 def test_assigning_numbers_walks_no_stack_frames(monkeypatch):
     G = ld.NeuronGroup(5, "v : 1\nw : 1 (shared)")
 
-    def forbidden(level=0):
+    def forbidden(level=0, past=None):
         raise AssertionError("walked the stack")
 
     monkeypatch.setattr("lifdsl.core.group.caller_scope", forbidden)
