@@ -26,12 +26,14 @@ def test_sweep_quick_prints_a_consistent_table():
     assert "every lifdsl configuration gave the same spike counts" in text
     rows = {}
     for line in text.splitlines():
-        for name in ("lifdsl serial", "lifdsl 2 processes", "lifdsl dask, 2 workers"):
-            if line.startswith(name):
-                rows[name] = [float(c.rstrip("%")) for c in line[len(name):].split()]
+        if line.startswith("lifdsl "):
+            cells = line.split()  # the name, then 9 numbers
+            rows[" ".join(cells[:-9])] = [float(c.rstrip("%")) for c in cells[-9:]]
     want = {"lifdsl serial", "lifdsl 2 processes"}
     if importlib.util.find_spec("distributed") is not None:
-        want.add("lifdsl dask, 2 workers")
+        # with and without the workers' profiler, one run a task and chunks of --chunksize
+        want |= {"lifdsl dask", "lifdsl dask, chunks 10", "lifdsl dask, no profiler",
+                 "lifdsl dask, no profiler, chunks 10"}
     assert set(rows) == want
     for name, (runs, start, sweep, per, loop, build, overhead, speed, eff) in rows.items():
         workers = 1 if name == "lifdsl serial" else 2

@@ -58,8 +58,9 @@ HEAVY = {"differences", "products of pairs", "parentheses in a sum"}
 def test_parse_time_grows_linearly(form):
     # 4 times as long: about 4 times the time, not 16 (both sizes beyond SymPy's cache; a
     # product of 1,500 names still sat at its edge and took a third of the time per term of
-    # 6,000, which a loaded CI machine pushed past the bound)
-    small, large = (3_000, 12_000) if form not in HEAVY else (600, 2_400)
+    # 6,000, which a loaded CI machine pushed past the bound; likewise products of 600 pairs
+    # took 0.08 s and 2,400 0.56 s, 7 times, and 10.3 times on CI, while 1,200 -> 4,800 is 4.2)
+    small, large = (3_000, 12_000) if form not in HEAVY else (1_200, 4_800)
     func, text = FORMS[form](large)
     func(text)  # warm: imports, first-use costs
     t_small = _cpu(func, FORMS[form](small)[1])
