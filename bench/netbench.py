@@ -336,9 +336,15 @@ class Bench:
                 str(self.args.seed), target, self.model]
 
     def _samples(self, row: Row, cmd, env, cold_env=None, warmups: int = 1,
-                 repeat: int | None = None) -> Row:
+                 repeat: int | None = None, prewarm=None) -> Row:
+        """Cold sample (if ``cold_env``), warm-ups, then the warm samples. ``prewarm``, a
+        (command, env) pair, runs once before the cold sample and is not counted: it fills
+        Python's bytecode cache (a new ``--keep`` folder has none), so that cold measures the
+        simulator's own first-run cost, as after ``pip install``, which compiles bytecode."""
         timeout = self.args.timeout
         try:
+            if cold_env is not None and prewarm is not None:
+                run_process(prewarm[0], prewarm[1], timeout)
             if cold_env is not None:
                 row.cold = run_process(cmd(), cold_env, timeout)
             for _ in range(warmups):
@@ -353,15 +359,19 @@ class Bench:
     def lifdsl(self, n: int, target: str) -> Row:
         """lifdsl on one target; cold in an empty cache folder, then warm in the bench's own."""
         env = dict(self.lifdsl_env)
-        cold_env = None
+        cold_env = prewarm = None
         if self.lifdsl_cache is not None:
             env["LIFDSL_CACHE_DIR"] = self.lifdsl_cache
         if self.lifdsl_cache is not None and target == "cython":
             cold = Path(tempfile.mkdtemp(dir=self.work, prefix="lifdsl_cold_"))
             cold_env = dict(self.lifdsl_env, LIFDSL_CACHE_DIR=str(cold))
+            # bytecode only: a kernel cache of its own, thrown away
+            scratch = Path(tempfile.mkdtemp(dir=self.work, prefix="lifdsl_prewarm_"))
+            prewarm = (self._lifdsl_cmd(n, target),
+                       dict(self.lifdsl_env, LIFDSL_CACHE_DIR=str(scratch)))
         # --quick: no warm-up process (the test suite's cache is warm enough, or gets warm)
         return self._samples(Row(f"lifdsl {target}"), lambda: self._lifdsl_cmd(n, target), env,
-                             cold_env, warmups=0 if self.args.quick else 1)
+                             cold_env, warmups=0 if self.args.quick else 1, prewarm=prewarm)
 
     def brian2(self, n: int, mode: str) -> Row:
         """Brian2 in one mode (standalone: a project folder per N, kept for the warm runs)."""
@@ -381,15 +391,18 @@ class Bench:
         def cmd() -> list[str]:
             return [py, self.scripts["brian2"], mode, str(n), dur, seed, self.brian2_cache,
                     self.model]
-        cold_env = None
+        cold_env = prewarm = None
         if mode == "cython" and mode not in self.cold_done:
             self.cold_done.add(mode)
             if self.keep == self.work:   # (a kept cache stays: its cold is not measured)
                 shutil.rmtree(self.brian2_cache, ignore_errors=True)
                 cold_env = self.peer_env
+                scratch = tempfile.mkdtemp(dir=self.work, prefix="brian2_prewarm_")
+                prewarm = ([py, self.scripts["brian2"], mode, str(n), dur, seed, scratch,
+                            self.model], self.peer_env)
         return self._samples(row, cmd, self.peer_env, cold_env,
                              warmups=0 if cold_env is not None or mode == "numpy" else 1,
-                             repeat=self.args.peer_repeat)
+                             repeat=self.args.peer_repeat, prewarm=prewarm)
 
     def available(self, name: str, n: int, peers: dict[str, bool]) -> bool:
         """Whether row ``name`` runs at this N (numpy targets up to --numpy-max; peers only
