@@ -26,4 +26,5 @@ def _fresh_scope():
 
     ld.start_scope()
     ld.prefs.target = "auto"
+    ld.prefs.dtype = "float64"
     yield

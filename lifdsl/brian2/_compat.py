@@ -28,7 +28,6 @@ def out_of_scope(name: str, what: str) -> type:
 
 
 # -- prefs ------------------------------------------------------------------------------------
-_FLOATS = {np.dtype(np.float64)}
 
 
 class _PrefGroup:
@@ -45,7 +44,7 @@ class _PrefGroup:
         if full == "codegen.target":
             return _network.prefs.target
         if full == "core.default_float_dtype":
-            return np.float64
+            return np.dtype(_network.prefs.dtype).type
         if full == "codegen.runtime.numpy.discard_units":
             from lifdsl.core.functions import DEFAULTS
 
@@ -64,9 +63,11 @@ class _PrefGroup:
 
             DEFAULTS["discard_units"] = bool(value)
         elif full == "core.default_float_dtype":
-            if np.dtype(value) not in _FLOATS:
-                raise ValueError(f"prefs.core.default_float_dtype = {value!r}: lifdsl computes "
-                                 f"in float64 only")
+            try:
+                _network.prefs.dtype = value   # groups made after it (ld.prefs.dtype)
+            except ValueError:
+                raise ValueError(f"prefs.core.default_float_dtype = {value!r}: lifdsl's "
+                                 f"groups compute in float64 or float32") from None
         else:
             logger.warning("prefs.%s has no effect in lifdsl (kept, not used)", full)
             self._values[name] = value

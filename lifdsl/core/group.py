@@ -247,6 +247,11 @@ class Group(SimObject):
 
     @staticmethod
     def _check_dtype(dtype) -> str:
+        """The group's float type: ``dtype`` as given, or ``prefs.dtype`` where it is None."""
+        if dtype is None:
+            from lifdsl.core.network import prefs
+
+            return prefs.dtype
         try:
             dtype = np.dtype(dtype).name
         except TypeError:

@@ -27,10 +27,28 @@ _EPSILON_DT = EPSILON_DT
 
 
 class Preferences:
-    """Global settings: ``prefs.target`` is 'auto' (default), 'numpy' or 'cython'."""
+    """Global settings: ``prefs.target`` is 'auto' (default), 'numpy' or 'cython';
+    ``prefs.dtype`` the float type of groups made without ``dtype=`` ('float64', default, or
+    'float32'; Brian2's ``prefs.core.default_float_dtype``)."""
 
     def __init__(self) -> None:
         self._target = "auto"
+        self._dtype = "float64"
+
+    @property
+    def dtype(self) -> str:
+        """The float type of NeuronGroups and Synapses made after it is set, without dtype=."""
+        return self._dtype
+
+    @dtype.setter
+    def dtype(self, value: Any) -> None:
+        try:
+            name = np.dtype(value).name
+        except TypeError:
+            name = str(value)
+        if name not in ("float64", "float32"):
+            raise ValueError(f"prefs.dtype must be 'float64' or 'float32', got {value!r}")
+        self._dtype = name
 
     @property
     def target(self) -> str:

@@ -51,7 +51,7 @@ class NeuronGroup(Group):
         method: str = "auto",
         namespace: dict[str, Any] | None = None,
         dt: float | None = None,
-        dtype: str = "float64",
+        dtype: str | None = None,
         name: str | None = None,
         method_options: dict[str, Any] | None = None,
         events: dict[str, str] | None = None,

@@ -339,7 +339,7 @@ class Synapses(Group):
                  on_pre: str | Mapping[str, str] | None = None,
                  on_post: str | Mapping[str, str] | None = None,
                  delay: float | Mapping[str, float] | None = None, method: str = "auto",
-                 namespace: dict[str, Any] | None = None, dtype: str = "float64",
+                 namespace: dict[str, Any] | None = None, dtype: str | None = None,
                  name: str | None = None, method_options: dict[str, Any] | None = None,
                  on_event: str | Mapping[str, str] = "spike",
                  dt: float | None = None, clock: Any = None) -> None:

@@ -91,8 +91,48 @@ def test_prefs_codegen_target_and_float_dtype():
         b2.prefs.codegen.target = "cuda"
     b2.prefs.core.default_float_dtype = np.float64
     assert b2.prefs.core.default_float_dtype is np.float64
-    with pytest.raises(ValueError, match="float64 only"):
-        b2.prefs.core.default_float_dtype = np.float32
+    with pytest.raises(ValueError, match="float64 or float32"):
+        b2.prefs.core.default_float_dtype = np.float16
+    assert ld.prefs.dtype == "float64"   # (left as it was)
+
+
+def test_default_float_dtype_float32_as_brian2():
+    """prefs.core.default_float_dtype = float32: groups made after it store and compute in
+    float32 (Brian2's float_32_64_benchmark.py sets it). Brian2 2.9.0, numpy target, this
+    script with each dtype (run in /tmp/b2env): float32 counts [0, 6, 7, 8, 9] and v[0] at
+    the end 0.9999971985816956; float64 counts [1, 6, 7, 8, 9], v[0] 0.9999992932635094.
+    Neuron 0 (I = 1 + 1e-7) reaches threshold only in float64."""
+    got = {}
+    for dtype in (np.float32, np.float64):
+        b2.start_scope()
+        b2.prefs.core.default_float_dtype = dtype
+        G = b2.NeuronGroup(5, "dv/dt = (I - v)/(10*ms) : 1\nI : 1", threshold="v > 1",
+                           reset="v = 0", method="euler")
+        G.I = "1.0 + 0.01*i + 1e-7"
+        S = b2.SpikeMonitor(G)
+        b2.run(300 * ms)
+        assert G.v[:].dtype == dtype and G.I[:].dtype == dtype
+        got[dtype] = (list(S.count[:]), float(G.v[0]))
+    b2.prefs.core.default_float_dtype = np.float64
+    assert got[np.float32][0] == [0, 6, 7, 8, 9]
+    assert got[np.float64][0] == [1, 6, 7, 8, 9]
+    # (float32: within a few of its ulps, 6e-8 at 1; the operations' order differs)
+    assert got[np.float32][1] == pytest.approx(0.9999971985816956, abs=3e-7)
+    assert got[np.float64][1] == pytest.approx(0.9999992932635094, rel=1e-12)
+    assert ld.NeuronGroup(1, "v : 1", dtype="float64").v[:].dtype == np.float64
+
+
+def test_prefs_dtype_is_the_default_of_neurongroup_and_synapses():
+    ld.prefs.dtype = "float32"
+    G = ld.NeuronGroup(2, "v : 1")
+    S = ld.Synapses(G, G, "w : 1", on_pre="v += w")
+    S.connect()
+    assert G.dtype == np.float32 and S.w[:].dtype == np.float32
+    assert ld.NeuronGroup(1, "v : 1", dtype="float64").dtype == np.float64
+    with pytest.raises(ValueError, match="'float64' or 'float32'"):
+        ld.prefs.dtype = "int32"
+    ld.prefs.dtype = "float64"
+    assert ld.NeuronGroup(1, "v : 1").dtype == np.float64
 
 
 @pytest.mark.skipif(not compiler_available(), reason="no working C compiler / Cython")
