@@ -18,6 +18,9 @@ except ImportError:  # no matplotlib: the numpy names alone, as Brian2 does
 import sys as _sys
 import types as _types
 
+import functools as _functools
+import operator as _operator
+
 import numpy
 import numpy as np
 
@@ -99,6 +102,17 @@ if not hasattr(numpy, "in1d"):
         """NumPy's former ``in1d``: ``isin`` of the flattened ``ar1``."""
         return numpy.isin(numpy.asarray(ar1).ravel(), ar2, assume_unique=assume_unique,
                           invert=invert)
+
+
+def sum(a, *args, **kwargs):   # noqa: A001 - the star-import's sum is NumPy's, as Brian2's
+    """NumPy's ``sum``, which also takes a generator as NumPy before 2.4 did (with a
+    DeprecationWarning; 2.4 raises): Brian2 scripts write ``sum(t for t in ...)``."""
+    if isinstance(a, _types.GeneratorType):
+        a = list(a)
+        if a and not args and not kwargs:   # (element by element: Quantities keep units)
+            return _functools.reduce(_operator.add, a)
+    return numpy.sum(a, *args, **kwargs)
+
 
 # names other parts of lifdsl provide as they land (Brian2's spelling; absent ones stay absent)
 for _name in ("linked_var", "EventMonitor", "Function", "implementation", "check_units",

@@ -126,3 +126,15 @@ def test_brian2_math_extras(star):
     assert star["have_same_dimensions"](area, star["mV"] * star["ms"])
     assert list(star["in1d"]([1, 2, 3], [2])) == [False, True, False]
     assert star["Function"] is ld.Function and star["implementation"] is ld.implementation
+
+
+def test_sum_takes_a_generator_as_brian2s_does(star):
+    # Brian2 2.9.0's star-import sum is NumPy's; with its NumPy 2.3.5 a generator works (a
+    # DeprecationWarning; NumPy 2.4 raises). /tmp/b2env gave: sum(x*ms for x in [1, 2]) ->
+    # 3. ms, sum(x for x in [1.5, 2]) -> 3.5, sum(array([[1, 2], [3, 4]]), axis=0) -> [4 6]
+    # (advanced/float_32_64_benchmark.py sums its profiling times with a generator)
+    ms, total = star["ms"], star["sum"]
+    got = total(x * ms for x in [1, 2])
+    assert star["have_same_dimensions"](got, ms) and float(got) == pytest.approx(3e-3)
+    assert total(x for x in [1.5, 2]) == 3.5
+    assert list(total(np.array([[1, 2], [3, 4]]), axis=0)) == [4, 6]
