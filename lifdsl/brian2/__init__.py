@@ -21,6 +21,8 @@ import types as _types
 import functools as _functools
 import operator as _operator
 
+from typing import Any
+
 import numpy
 import numpy as np
 
@@ -123,3 +125,116 @@ for _name in ("linked_var", "EventMonitor", "Function", "implementation", "check
             globals()[_name] = getattr(_mod, _name)
             break
 del _name, _mod
+
+
+# Brian2's monitors give times in second and rates in Hz whatever the model's units; lifdsl's
+# own give plain floats for a unitless model (``M.t > 5*ms`` must work in a Brian2 script)
+class StateMonitor(_ld.StateMonitor):
+    """lifdsl's StateMonitor; ``t`` always in second, as Brian2's."""
+
+    _units_always = True
+
+
+class EventMonitor(_ld.EventMonitor):
+    """lifdsl's EventMonitor; ``t`` always in second, as Brian2's."""
+
+    _units_always = True
+
+
+class SpikeMonitor(_ld.SpikeMonitor):
+    """lifdsl's SpikeMonitor; ``t`` always in second, as Brian2's."""
+
+    _units_always = True
+
+
+class PopulationRateMonitor(_ld.PopulationRateMonitor):
+    """lifdsl's PopulationRateMonitor; ``t`` in second and ``rate`` in Hz, as Brian2's."""
+
+    _units_always = True
+
+
+def _seconds(value: float):
+    """A time in seconds as a Quantity of second (Brian2's clocks and networks give those)."""
+    return float(value) * units.second
+
+
+class _DefaultClock:
+    """lifdsl's ``defaultclock`` (every setting goes to it), with ``dt`` and ``t`` in second
+    as Brian2's: ``int(runtime/defaultclock.dt)`` is a number there, not a time."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_defaultclock, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(_defaultclock, name, value)
+
+    @property
+    def dt(self):
+        """The default time step, in second."""
+        return _seconds(_defaultclock.dt)
+
+    @dt.setter
+    def dt(self, value) -> None:
+        _defaultclock.dt = value
+
+    @property
+    def dt_(self) -> float:
+        """The default time step in seconds (a plain float)."""
+        return _defaultclock.dt
+
+    @property
+    def t(self):
+        """The magic network's time, in second."""
+        return _seconds(_defaultclock.t)
+
+    @property
+    def t_(self) -> float:
+        return _defaultclock.t
+
+    def __repr__(self) -> str:
+        return f"defaultclock(dt={_defaultclock.dt!r} s)"
+
+
+class _TimedInSeconds:
+    """``t`` of a network in second, as Brian2's (``t_`` the plain float)."""
+
+    @property
+    def t(self):
+        """Simulated time, in second."""
+        return _seconds(super().t)
+
+    @property
+    def t_(self) -> float:
+        return super().t
+
+
+class Network(_TimedInSeconds, _ld.Network):
+    """lifdsl's Network; ``t`` in second, as Brian2's."""
+
+
+class _MagicNetwork:
+    """lifdsl's ``magic_network`` (everything goes to it), with ``t`` in second."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_magic_network, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(_magic_network, name, value)
+
+    @property
+    def t(self):
+        """The magic network's time, in second."""
+        return _seconds(_magic_network.t)
+
+    @property
+    def t_(self) -> float:
+        return _magic_network.t
+
+    def __repr__(self) -> str:
+        return repr(_magic_network)
+
+
+_defaultclock = defaultclock
+_magic_network = magic_network
+defaultclock = _DefaultClock()
+magic_network = _MagicNetwork()

@@ -31,12 +31,13 @@ def _in(values: np.ndarray, dim: Dimension | None):
     return q
 
 
-def _uses_units(group) -> bool:
+def _uses_units(monitor) -> bool:
     """Times and rates of a monitor are Quantities when its group's model has units (a
-    unitless model's monitors give plain arrays in seconds and Hz, as before units)."""
+    unitless model's monitors give plain arrays in seconds and Hz, as before units), or
+    always for lifdsl.brian2's monitors (``_units_always``: Brian2 gives times in second)."""
     from lifdsl.units.check import uses_units
 
-    return uses_units(group.equations)
+    return monitor._units_always or uses_units(monitor.group.equations)
 
 
 def _source_parts(source, spikes: bool = False) -> tuple[Group, int, int]:
@@ -98,6 +99,7 @@ class StateMonitor(SimObject):
     """Records variables at the start of each step: ``M.U[k, n]`` is neuron k at ``M.t[n]``."""
 
     _prefix = "statemonitor"
+    _units_always = False   # (lifdsl.brian2's subclass: True)
 
     def __init__(self, source, variables, record=True, when: str = "start", order: int = 0,
                  name: str | None = None, dt: float | None = None) -> None:
@@ -234,7 +236,7 @@ class StateMonitor(SimObject):
     @property
     def t(self) -> np.ndarray:
         """Recording times, shape (n_t,): a Quantity in second if the model has units."""
-        return _in(self.t_, _SECOND if _uses_units(self.group) else None)
+        return _in(self.t_, _SECOND if _uses_units(self) else None)
 
     @property
     def t_(self) -> np.ndarray:
@@ -299,6 +301,7 @@ class EventMonitor(SimObject):
     the ``variables`` at the time of each event (``M.v``, ``M.values('v')``)."""
 
     _prefix = "eventmonitor"
+    _units_always = False   # (lifdsl.brian2's subclass: True)
 
     def __init__(self, source, event: str, variables=None, record: bool = True,
                  when: str | None = None, order: int | None = None,
@@ -470,7 +473,7 @@ class EventMonitor(SimObject):
 
     def _with_unit(self, var: str, values: np.ndarray):
         if var in ("t", "lastspike"):
-            return _in(values, _SECOND if _uses_units(self.group) else None)
+            return _in(values, _SECOND if _uses_units(self) else None)
         if var == "i":
             return values
         return _in(values, self.group._dimension(var))
@@ -495,7 +498,7 @@ class EventMonitor(SimObject):
     def t(self) -> np.ndarray:
         """Time of each event (one found in step k is stamped k*dt): a Quantity in second if
         the model has units."""
-        return _in(self._joined()[1], _SECOND if _uses_units(self.group) else None)
+        return _in(self._joined()[1], _SECOND if _uses_units(self) else None)
 
     @property
     def t_(self) -> np.ndarray:
@@ -589,6 +592,7 @@ class PopulationRateMonitor(SimObject):
     """The fraction of a population spiking per step, as a rate in Hz."""
 
     _prefix = "ratemonitor"
+    _units_always = False   # (lifdsl.brian2's subclass: True)
 
     def __init__(self, source, when: str = "thresholds", order: int = 1,
                  name: str | None = None) -> None:
@@ -641,7 +645,7 @@ class PopulationRateMonitor(SimObject):
     @property
     def t(self) -> np.ndarray:
         """Step times: a Quantity in second if the model has units."""
-        return _in(self.t_, _SECOND if _uses_units(self.group) else None)
+        return _in(self.t_, _SECOND if _uses_units(self) else None)
 
     @property
     def t_(self) -> np.ndarray:
@@ -652,7 +656,7 @@ class PopulationRateMonitor(SimObject):
     def rate(self) -> np.ndarray:
         """Spikes per neuron per second in each step: a Quantity in Hz if the model has
         units."""
-        return _in(self.rate_, _HERTZ if _uses_units(self.group) else None)
+        return _in(self.rate_, _HERTZ if _uses_units(self) else None)
 
     @property
     def rate_(self) -> np.ndarray:
@@ -685,7 +689,7 @@ class PopulationRateMonitor(SimObject):
         rate = self.rate_
         full = np.convolve(rate, kernel, mode="full")  # centred window, same length as rate
         return _in(full[(kernel.size - 1) // 2:(kernel.size - 1) // 2 + rate.size],
-                   _HERTZ if _uses_units(self.group) else None)
+                   _HERTZ if _uses_units(self) else None)
 
     def _get_state(self) -> dict[str, Any]:
         from lifdsl.core.state import Parts, Setting  # (store/restore: see core/state.py)

@@ -166,7 +166,7 @@ def test_brian2_submodules_scripts_import_from():
         b2.defaultclock.dt = 0.5 * ms
         reinit_devices()
         assert get_device().name == "cpp_standalone"
-        assert abs(b2.defaultclock.dt - 1e-4) < 1e-18
+        assert abs(float(b2.defaultclock.dt) - 1e-4) < 1e-18
     finally:
         b2.set_device("runtime")
         b2.defaultclock.dt = old_dt

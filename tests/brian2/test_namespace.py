@@ -91,7 +91,9 @@ def test_import_forms():
     import lifdsl.brian2 as brian2
     from lifdsl.brian2 import defaultclock, run
 
-    assert run is ld.run and defaultclock is ld.defaultclock
+    assert run is ld.run
+    # lifdsl's default clock, in Brian2's units (a setting goes to lifdsl's)
+    assert repr(defaultclock.dt) == "100. * usecond" and float(defaultclock.t) == 0.0
     assert brian2.units is ld.units and mV is ld.units.mV and ms is ld.units.ms
     assert float(faraday_constant) == pytest.approx(96485.33212, rel=1e-6)
 
@@ -138,3 +140,36 @@ def test_sum_takes_a_generator_as_brian2s_does(star):
     assert star["have_same_dimensions"](got, ms) and float(got) == pytest.approx(3e-3)
     assert total(x for x in [1.5, 2]) == 3.5
     assert list(total(np.array([[1, 2], [3, 4]]), axis=0)) == [4, 6]
+
+
+def test_times_are_quantities_in_a_unitless_model_as_in_brian2(star):
+    """Brian2 2.9.0 (/tmp/b2env) for this script: defaultclock.dt -> 100. * usecond,
+    int(10*ms/defaultclock.dt) -> 100, after run(30*ms) magic_network.t and defaultclock.t ->
+    30. * msecond, net.t of a Network run 2 ms -> 2. * msecond, S.t[:3] -> [10.9 10.9 21.9] ms,
+    sum(M.t > 5*ms) -> 249, R.rate has dimension Hz; dt set through the star-import is
+    lifdsl's."""
+    ms, NeuronGroup, run = star["ms"], star["NeuronGroup"], star["run"]
+    defaultclock = star["defaultclock"]
+    assert star["have_same_dimensions"](defaultclock.dt, ms)
+    assert int(10 * ms / defaultclock.dt) == 100
+    G = NeuronGroup(2, "dv/dt = (1.5 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0",
+                    method="exact")
+    S, M = star["SpikeMonitor"](G), star["StateMonitor"](G, "v", record=0)
+    R = star["PopulationRateMonitor"](G)
+    run(30 * ms)
+    for t in (defaultclock.t, star["magic_network"].t):
+        assert star["have_same_dimensions"](t, ms) and float(t) == pytest.approx(30e-3)
+    np.testing.assert_allclose(np.asarray(S.t[:3] / ms), [10.9, 10.9, 21.9])
+    assert int(np.sum(M.t > 5 * ms)) == 249
+    assert star["have_same_dimensions"](R.rate, star["Hz"])
+    assert star["have_same_dimensions"](M.t, ms) and not isinstance(ld.StateMonitor(G, "v").t,
+                                                                   star["Quantity"])
+    star["start_scope"]()
+    H = NeuronGroup(1, "v : 1")
+    net = star["Network"](H)
+    net.run(2 * ms)
+    assert star["have_same_dimensions"](net.t, ms) and float(net.t) == pytest.approx(2e-3)
+    old = ld.defaultclock.dt
+    defaultclock.dt = 0.05 * ms
+    assert ld.defaultclock.dt == pytest.approx(5e-5)
+    ld.defaultclock.dt = old
