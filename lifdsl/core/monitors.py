@@ -112,6 +112,8 @@ class StateMonitor(SimObject):
         else:
             variables = list(variables)
         known = set(group.variables) | set(group.equations.subexpr_names)
+        if "_step_count" in group._arrays:   # (Brian2's GSL step counts: see NeuronGroup)
+            known.add("_step_count")
         if hasattr(group, "_side_names"):  # Synapses: x_pre, x_post and a bare target name
             known |= group._side_names()
         for v in variables:

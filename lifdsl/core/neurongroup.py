@@ -94,6 +94,14 @@ class NeuronGroup(Group):
         if self._has_refractory:
             self._arrays["lastspike"] = np.full(self.N, -np.inf)
             self._arrays["not_refractory"] = np.ones(self.N, dtype=bool)
+        from lifdsl.methods import GSL_METHODS
+
+        if method in GSL_METHODS and self._method_options.get("save_step_count"):
+            # Brian2's GSL option: the integration steps taken in each dt, which for lifdsl's
+            # stand-in (exact or fixed steps) is always one
+            steps = np.ones(self.N, dtype=np.int32)
+            steps.setflags(write=False)
+            self._arrays["_step_count"] = steps
         # this step's spikes: the first _nspikes[0] entries of _spikes (both targets write them)
         self._spike_buffer = np.zeros(self.N, dtype=np.int64)
         self._nspikes = np.zeros(1, dtype=np.int64)

@@ -46,8 +46,10 @@ METHODS: dict[str, Method] = {}
 METHOD_ALIASES: dict[str, str] = {"linear": "exact"}
 
 #: Brian2's GSL integrators (adaptive steps with error control inside each dt, from the GNU
-#: Scientific Library, which lifdsl does not use) -> the fixed-step method run instead: rk2
-#: for GSL's rk2, classic rk4 for the others (``gsl`` is Brian2's name of rkf45).
+#: Scientific Library, which lifdsl does not use): lifdsl integrates such equations exactly
+#: where ``exact`` solves them (linear ones: more accurate than any tolerance), else with the
+#: fixed-step method given here: rk2 for GSL's rk2, classic rk4 for the others (``gsl`` is
+#: Brian2's name of rkf45).
 GSL_METHODS = {"gsl": "rk4", "gsl_rk2": "rk2", "gsl_rk4": "rk4", "gsl_rkf45": "rk4",
                "gsl_rkck": "rk4", "gsl_rk8pd": "rk4"}
 _noticed: set[str] = set()
@@ -64,8 +66,9 @@ def resolve(method: str) -> str:
         chosen = GSL_METHODS[method]
         if method not in _noticed:
             _noticed.add(method)
-            logger.warning("method %r: lifdsl has no GSL integrators; using %r (fixed steps "
-                           "of dt, no error control)", method, chosen)
+            logger.warning("method %r: lifdsl has no GSL integrators; using 'exact' where the "
+                           "equations are linear, else %r (fixed steps of dt, no error "
+                           "control)", method, chosen)
         return chosen
     return method
 
@@ -109,6 +112,12 @@ def discretize(odes: Mapping[str, sp.Basic], method: str) -> DiscreteUpdate:
     methods are remembered in this process and in ``cache_dir()/symbolic`` (see
     :mod:`.disk_memo`), so a fresh process does not redo SymPy's work.
     """
+    if isinstance(method, str) and method in GSL_METHODS and method not in METHODS:
+        fallback = resolve(method)   # (the notice)
+        try:
+            return discretize(odes, "exact")
+        except DiscretizationError:
+            return discretize(odes, fallback)
     method = resolve(method)
     if not isinstance(method, str) or method not in METHODS:
         known = ", ".join(repr(k) for k in sorted(METHODS))

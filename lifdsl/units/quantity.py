@@ -293,6 +293,29 @@ class Quantity(np.ndarray):
     def __float__(self) -> float:
         return float(self.view(np.ndarray))
 
+    # a 0-d quantity is a number: ``d = start; d *= 0.5`` leaves ``start`` as it was (as Python
+    # floats and Brian2's quantities do); arrays are changed in place, as NumPy's
+    def __iadd__(self, other):
+        return self + other if self.ndim == 0 else super().__iadd__(other)
+
+    def __isub__(self, other):
+        return self - other if self.ndim == 0 else super().__isub__(other)
+
+    def __imul__(self, other):
+        return self * other if self.ndim == 0 else super().__imul__(other)
+
+    def __itruediv__(self, other):
+        return self / other if self.ndim == 0 else super().__itruediv__(other)
+
+    def __ifloordiv__(self, other):
+        return self // other if self.ndim == 0 else super().__ifloordiv__(other)
+
+    def __imod__(self, other):
+        return self % other if self.ndim == 0 else super().__imod__(other)
+
+    def __ipow__(self, other):
+        return self ** other if self.ndim == 0 else super().__ipow__(other)
+
     def __int__(self) -> int:
         return int(self.view(np.ndarray))
 

@@ -191,3 +191,26 @@ def test_units_off_the_thousand_steps_show_their_own_names():
     assert (repr(U.cm), str(U.cm), repr(3 * U.cm)) == ("cmetre", "cm", "30. * mmetre")
     assert (repr(U.cmetre), repr(U.litre), str(U.litre)) == ("cmetre", "litre", "l")
     assert (repr(U.mV), str(U.mV), repr(U.kHz), str(U.nS)) == ("mvolt", "mV", "khertz", "nS")
+
+
+def test_in_place_operators_on_a_number_make_a_new_one():
+    """``dt = start_dt; dt *= .5`` leaves ``start_dt`` alone, as with floats and as Brian2 2.9.0
+    (/tmp/b2env: s = .1*ms; d = s; d *= .5 -> s 100. us, d 50. us, d is s False);
+    compare_GSL_to_conventional.py halves dt so. Arrays change in place, as NumPy's."""
+    from lifdsl.units import ms, mV
+
+    start = 0.1 * ms
+    d = start
+    d *= 0.5
+    assert float(start) == pytest.approx(1e-4) and float(d) == pytest.approx(5e-5)
+    d = start
+    d += 1 * ms
+    d -= 0.05 * ms
+    d /= 2
+    assert float(start) == pytest.approx(1e-4) and float(d) == pytest.approx(0.525e-3)
+    with pytest.raises(DimensionMismatchError):
+        d += 1 * mV
+    arr = np.array([1.0, 2.0]) * mV
+    same = arr
+    same *= 2
+    assert same is arr and list(np.asarray(arr)) == pytest.approx([2e-3, 4e-3])
