@@ -303,7 +303,9 @@ class Group(SimObject):
         links = self.__dict__.get("_links")
         if links and (name in links or (name.endswith("_") and name[:-1] in links)):
             base = name if name in links else name[:-1]
-            values = np.array(self._link(base).values())   # a copy: not for writing
+            link = self._link(base)
+            scope = caller_scope(0, past="__getattr__") if link.subexpr else ()
+            values = np.array(self._link_values(link, scope))   # a copy: not for writing
             return values if base != name else self._with_dimension(name, values)
         arrays = self.__dict__.get("_arrays")
         if arrays is not None:
@@ -486,12 +488,78 @@ class Group(SimObject):
                             f"set: link it with {self.name}.{name} = linked_var(group, 'var')")
         return link
 
+    def _fit_link(self, value):
+        """A link as this group keeps it: one source value read by every element (a shared
+        variable, a source of one element) becomes an index of that element (Brian2's)."""
+        if value.scalar or (value.size == 1 and self.N != 1 and value.index is None):
+            return value.broadcast(self.N)
+        return value
+
+    def _link_values(self, link, scope=()) -> np.ndarray:
+        """A link's current values, one per element of this group."""
+        return link.values(scope)
+
+    def _expand_blocks(self, blocks: dict[str, list[Assign]]) -> dict[str, list[Assign]]:
+        """Abstract code with linked subexpressions read as their expressions."""
+        links = self.__dict__.get("_links") or {}
+        if not any(lk is not None and lk.subexpr for lk in links.values()):
+            return blocks
+        return {k: [Assign(a.target, self._expand_links(a.expr), a.op) for a in stmts]
+                for k, stmts in blocks.items()}
+
+    def _expand_links(self, expr: sp.Basic) -> sp.Basic:
+        """``expr`` with each linked subexpression replaced by its source's expression, in which
+        the source's stored variables are read through links of their own (``_lnk_<name>_<v>``,
+        at the link's elements) and names the source's ``namespace=`` gives are its values;
+        other names are found as this group's are (Brian2 looks in the source's namespace)."""
+        links = self.__dict__.get("_links") or {}
+        subs = {}
+        for nm, link in list(links.items()):
+            if link is None or not link.subexpr or not expr.has(symbol(nm)):
+                continue
+            src = link.group
+            e = src.equations.substituted(symbol(link.name))
+            rep = {}
+            for v in names_in(e)[0]:
+                if v in src._arrays and v not in src._maintained():
+                    alias = f"_lnk_{nm}_{v}"
+                    if src._arrays[v].shape[0] != src.N or v in src._shared_names():
+                        lv = type(link)(src, v, None, 1, 0, scalar=True)
+                    else:
+                        lv = type(link)(src, v, link.index, link.size, link.start)
+                    self._links[alias] = self._fit_link(lv)
+                    rep[symbol(v)] = symbol(alias)
+                elif v in ("t", "dt"):
+                    continue
+                elif v in SPECIAL_NAMES or v in src._arrays or v in src._links:
+                    raise NotImplementedError(
+                        f"{nm!r} links to the subexpression {link.name!r} of {src.name!r}, "
+                        f"which reads {v!r}: lifdsl links subexpressions of stored variables, "
+                        f"constants, t and dt only")
+                elif v in src.namespace:
+                    value = src.namespace[v]
+                    if isinstance(value, (int, float, np.number, Quantity)) and \
+                            np.ndim(value) == 0:
+                        rep[symbol(v)] = sp.Float(float(value))
+            subs[symbol(nm)] = e.xreplace(rep)
+        return expr.xreplace(subs) if subs else expr
+
     def _linked_ref(self, name: str, key: str, part: P.Part, keys, statements) -> P.Ref:
         """How code reaches the linked variable ``name``: the source's own buffer (under the
         source's key when ``keys`` knows it, so one buffer has one name in a program), read
         at an index buffer where the link has one. Writing it is writing the source; through
         an index that is refused (the targets would differ where indices repeat)."""
         link = self._link(name)
+        for st in statements:
+            if st.target == name and link.subexpr:
+                where = self._locate(name) or ("code", None, None)
+                raise EquationError(
+                    f"{name!r} is linked to the subexpression {link.name!r} of "
+                    f"{link.group.name!r}: it can be read, not written",
+                    what=where[0], lineno=where[1], line=where[2])
+        if link.subexpr:   # (code reads its expression instead: see _expand_links)
+            raise NotImplementedError(f"{name!r} links to the subexpression {link.name!r} of "
+                                      f"{link.group.name!r}, which this code cannot read")
         for st in statements:
             if st.target == name and link.index is not None:
                 where = self._locate(name) or ("code", None, None)
@@ -521,8 +589,23 @@ class Group(SimObject):
         if not isinstance(value, LinkedVariable):
             raise ValueError(f"cannot set the linked variable {name!r} of {self.name!r} "
                              f"directly: link it to another variable with linked_var()")
-        if value.scalar or (value.size == 1 and self.N != 1 and value.index is None):
-            value = value.broadcast(self.N)   # one source value for every element (Brian2)
+        value = self._fit_link(value)
+        self._check_link_size(name, value)
+        mine, theirs = self._dimension(name), value.group._dimension(value.name)
+        if mine != theirs:
+            from lifdsl.units.check import show
+
+            raise DimensionMismatchError(
+                f"the unit of variable {name!r} ({show(mine or DIMENSIONLESS)}) does not match "
+                f"its link target {value.name!r} of {value.group.name!r} "
+                f"({show(theirs or DIMENSIONLESS)})")
+        old = self._links.get(name)
+        if value.subexpr or (old is not None and old.subexpr):
+            self._blocks = None   # (abstract code reads a linked subexpression's expression)
+        self._links[name] = value
+
+    def _check_link_size(self, name: str, value) -> None:
+        """A link covers every element (an error naming both sizes otherwise)."""
         if value.size != self.N:
             if value.index is not None and value.index.size == value.size and \
                     value.size != value.group.N:
@@ -533,15 +616,6 @@ class Group(SimObject):
                 f"cannot link variable {name!r} to {value.name!r}: the size of the target "
                 f"group does not match ({self.N} != {value.size}); give an index array with "
                 f"index= to link groups of different sizes")
-        mine, theirs = self._dimension(name), value.group._dimension(value.name)
-        if mine != theirs:
-            from lifdsl.units.check import show
-
-            raise DimensionMismatchError(
-                f"the unit of variable {name!r} ({show(mine or DIMENSIONLESS)}) does not match "
-                f"its link target {value.name!r} of {value.group.name!r} "
-                f"({show(theirs or DIMENSIONLESS)})")
-        self._links[name] = value
 
     def _locate(self, name: str):
         """(what, line number, line) of the first string that uses ``name``, or None."""

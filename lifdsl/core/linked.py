@@ -18,23 +18,37 @@ class LinkedVariable:
     ``index`` is None. Made by :func:`linked_var`; assigned to a ``(linked)`` variable."""
 
     def __init__(self, group: Any, name: str, index: np.ndarray | None, size: int,
-                 start: int = 0, scalar: bool = False) -> None:
+                 start: int = 0, scalar: bool = False, subexpr: bool = False) -> None:
         self.group = group
         self.name = name
         self.index = index
         self.size = size        # elements the link covers (the source's, or len(index))
         self.start = start      # the first source element (of a subgroup)
         self.scalar = scalar    # a shared variable: one value for every linked element
+        self.subexpr = subexpr  # a subexpression of the source: code reads its expression
 
     def broadcast(self, n: int) -> LinkedVariable:
         """The link for ``n`` elements all reading the one source value (a shared variable,
         or a source of one element, as Brian2 links them)."""
         return LinkedVariable(self.group, self.name, np.full(n, self.start, np.int64), n,
-                              self.start, self.scalar)
+                              self.start, self.scalar, self.subexpr)
 
-    def values(self) -> np.ndarray:
-        """The source's current values for the linked elements."""
-        arr = self.group._arrays[self.name]
+    def with_index(self, index: np.ndarray | None, size: int) -> LinkedVariable:
+        """The same link read at other source elements (``index``, absolute)."""
+        return LinkedVariable(self.group, self.name, index, size, self.start, self.scalar,
+                              self.subexpr)
+
+    def values(self, scope: Any = ()) -> np.ndarray:
+        """The source's current values for the linked elements (a subexpression computed,
+        its names found in ``scope`` as the source's own strings find them)."""
+        if self.subexpr:
+            from lifdsl.core.base import caller_scope
+
+            arr = self.group._evaluate(self.name, slice(None), self.group.N,
+                                       list(scope) or caller_scope(1))
+            arr = np.broadcast_to(np.asarray(arr, dtype=float), (self.group.N,))
+        else:
+            arr = self.group._arrays[self.name]
         return arr if self.index is None else arr[self.index]
 
     def __repr__(self) -> str:
@@ -73,9 +87,15 @@ def linked_var(group_or_variable: Any, name: str | None = None, index: Any = Non
                          f"or a group's variable (linked_var(G.v)); got {source!r}")
     if name is None:
         raise ValueError("linked_var needs a variable name: linked_var(G, 'v')")
-    if name in group.equations.subexpr_names:
-        raise NotImplementedError(f"{name!r} of {group.name!r} is a subexpression: lifdsl links "
-                                  f"to stored variables only (Brian2 also links subexpressions)")
+    subexpr = name in group.equations.subexpr_names
+    if subexpr:
+        if index is not None:
+            raise NotImplementedError(f"{name!r} of {group.name!r} is a subexpression: lifdsl "
+                                      f"links to one without index= (Brian2 takes one)")
+        n = stop - start
+        absolute = None if (start, stop) == (0, group.N) else np.arange(start, stop,
+                                                                         dtype=np.int64)
+        return LinkedVariable(group, name, absolute, n, start, subexpr=True)
     if name not in group._arrays or name in group._maintained():
         known = ", ".join(group.variables)
         raise KeyError(f"{group.name!r} has no state variable {name!r} to link to (variables: "

@@ -91,7 +91,7 @@ def _record_dtype(group, name: str) -> np.dtype:
     arr = group._arrays.get(name)
     link = (getattr(group, "_links", None) or {}).get(name)
     if arr is None and link is not None:   # a linked variable: its source's
-        arr = link.group._arrays[link.name]
+        arr = link.group._arrays.get(link.name)   # (None for a subexpression: float64)
     return arr.dtype if arr is not None else np.dtype(np.float64)
 
 
@@ -162,8 +162,8 @@ class StateMonitor(SimObject):
 
     def _expressions(self) -> list[tuple[str, object]]:
         g = self.group
-        return [(v, g.equations.substituted(symbol(v))) for v in self.record_variables
-                if v not in g._arrays]
+        return [(v, g._expand_links(g.equations.substituted(symbol(v))))
+                for v in self.record_variables if v not in g._arrays]
 
     def buffers(self) -> dict[str, P.Buffer]:
         """This run's record buffers (``t`` and one per variable, rows = steps) and the
@@ -385,7 +385,8 @@ class EventMonitor(SimObject):
 
     def _expressions(self) -> list[tuple[str, object]]:
         g = self.group
-        return [(v, g.equations.substituted(symbol(v))) for v in self.record_variables]
+        return [(v, g._expand_links(g.equations.substituted(symbol(v))))
+                for v in self.record_variables]
 
     def _prepare(self, ctx: RunContext) -> None:
         self._dt_used = ctx.dt

@@ -351,8 +351,8 @@ class NeuronGroup(Group):
         for k, r in enumerate(self._regular):
             blocks[f"regular_{k}"] = [Assign(a.target, eqs.substituted(a.expr))
                                       for a in (st.as_assign() for st in r.statements)]
-        self._blocks = blocks
-        return blocks
+        self._blocks = self._expand_blocks(blocks)
+        return self._blocks
 
     def _run_constants(self, stmts: list[Assign]) -> set[str] | None:
         """Names whose values are fixed for a run (namespace constants, ``dt``): the affine

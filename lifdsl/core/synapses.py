@@ -50,7 +50,8 @@ logger = logging.getLogger("lifdsl")
 
 #: the flags a Synapses model accepts (by kind of line)
 SYNAPSE_FLAGS = {"diff": ("clock-driven", "event-driven"),
-                 "subexpr": ("constant over dt", "summed"), "param": ("constant", "shared")}
+                 "subexpr": ("constant over dt", "summed"),
+                 "param": ("constant", "shared", "linked")}
 
 #: per-synapse values lifdsl computes when they are read (never stored with the synapses)
 COUNTS = ("N_incoming", "N_outgoing")
@@ -691,7 +692,8 @@ class Synapses(Group):
     def _dimension(self, name: str):
         """A synaptic name's dimension, or that of ``x_pre``/``x_post``/a bare target name in
         its group (a StateMonitor of the synapses records those too)."""
-        if name in self._arrays or name in self.equations.subexpr_names:
+        if name in self._arrays or name in self.equations.subexpr_names or \
+                name in self.__dict__.get("_links", ()):
             return super()._dimension(name)
         for suffix, group in (("_pre", self._src), ("_post", self._tgt)):
             if name.endswith(suffix) and name[:-len(suffix)] in group._arrays:
@@ -908,8 +910,8 @@ class Synapses(Group):
         for k, (base, name, expr) in enumerate(self._summed):
             blocks[f"summed_zero_{k}"] = [Assign(base, sp.S.Zero)]
             blocks[f"summed_add_{k}"] = [Assign(name, expr, "+=")]
-        self._blocks = blocks
-        return blocks
+        self._blocks = self._expand_blocks(blocks)
+        return self._blocks
 
     # -- a run ------------------------------------------------------------------------------------
     def _dependencies(self):
@@ -931,7 +933,34 @@ class Synapses(Group):
             out += [p, p._pusher]
         return out + [r for pair in self._sum_runners for r in pair]
 
+    # -- linked variables: every synapse reads the one source value ---------------------------
+    def _fit_link(self, value):
+        return value   # (an index per synapse is made when code reads it: connect() adds more)
+
+    def _check_link_size(self, name: str, value) -> None:
+        if value.scalar or (value.size == 1 and value.index is None):
+            return
+        raise NotImplementedError(
+            f"linked variable {name!r} of {self.name!r}: a Synapses links to a shared variable "
+            f"or to a variable of a group of one element (every synapse reads that value); "
+            f"Brian2 also links per synapse through an index, which lifdsl does not")
+
+    def _linked_ref(self, name: str, key: str, part: P.Part, keys, statements) -> P.Ref:
+        link = self._link(name)
+        if link.subexpr or link.index is not None:
+            return super()._linked_ref(name, key, part, keys, statements)
+        self._links[name] = link.broadcast(self.N)   # (this program's synapses)
+        try:
+            return super()._linked_ref(name, key, part, keys, statements)
+        finally:
+            self._links[name] = link
+
+    def _link_values(self, link, scope=()) -> np.ndarray:
+        return np.broadcast_to(link.values(scope), (self.N,))
+
     def _prepare(self, ctx: RunContext) -> None:
+        for nm in self._links:   # a (linked) variable needs its link before any run
+            self._link(nm)
         self._resolved = self._resolve_blocks(self._abstract(), ctx.namespaces,
                                               self._model_names())
         res = self._resolved

@@ -182,7 +182,7 @@ def test_bad_synapse_strings_are_clear_errors():
     with pytest.raises(ld.EquationError, match="neither a synaptic variable"):
         ld.Synapses(G, G, "w : 1", on_pre="q += w")
     with pytest.raises(ld.EquationError, match="Synapses"):
-        ld.Synapses(G, G, "w : 1 (linked)")
+        ld.Synapses(G, G, "dw/dt = -w/second : 1 (unless refractory)")
     with pytest.raises(ld.EquationError, match="on_post"):
         ld.Synapses(G, G, "w : 1", on_pre="v += w", on_post="q = 1")
     S = ld.Synapses(G, G, "w : 1")
