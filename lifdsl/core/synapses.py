@@ -628,7 +628,9 @@ class Synapses(Group):
         res = self._resolve(set(ids) - set(extra), set(funcs), namespaces, "connect", line)
         part = P.Part()
         saved = self.N
-        pre_abs, post_abs = pre + self._src_range[0], post + self._tgt_range[0]
+        # (absolute indices: the same arrays where source and target start at 0)
+        pre_abs = pre + self._src_range[0] if self._src_range[0] else pre
+        post_abs = post + self._tgt_range[0] if self._tgt_range[0] else post
         part.buffers["_c._pre"] = P.Buffer(pre)
         part.buffers["_c._post"] = P.Buffer(post)
         part.buffers["_c._pre_abs"] = P.Buffer(pre_abs)
