@@ -6,11 +6,15 @@ lines rewritten to name ``lifdsl.brian2`` (``brian2.units`` -> ``lifdsl.units``)
 cap, and, where an interpreter that imports ``brian2`` is given, also under Brian2 (its NumPy
 target unless the script chooses otherwise). Prints per script: ran or the error, the wall time
 of each (fresh process to exit), the spike counts of every SpikeMonitor side by side, and whether
-the counts (within 10 % or 3 spikes) and the StateMonitors' means agree.
+the counts (within 10 % or 3 spikes) and the StateMonitors' means agree. A script that draws
+unseeded random numbers cannot agree run for run: ``--repeats K`` runs each side of a script
+that disagrees K more times and compares the means over runs (agree ``yes/n`` where they are
+within the one-run tolerance or 3 standard errors of their difference).
 
     python bench/brian2_examples.py /tmp/b2examples/examples --brian2-python /tmp/b2env/bin/python
     python bench/brian2_examples.py DIR --only CUBA.py,synapses/STDP.py --cap 60 --json out.json
     python bench/brian2_examples.py DIR --brian2-saved out.json   # Brian2's side from a run before
+    python bench/brian2_examples.py DIR --brian2-python B2 --only CUBA.py --repeats 5
 
 Brian2's side is slow (its NumPy target, fresh processes): ``--brian2-saved`` takes it from the
 ``--json`` of an earlier run (scripts it lacks run under ``--brian2-python`` if given), so a
@@ -32,6 +36,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 MARK = "@@LIFDSL-BENCH-RESULT@@"
 DEFAULT_PARTS = (".", "advanced", "synapses")
@@ -189,6 +195,31 @@ def differences(ours: dict, theirs: dict) -> list[str]:
     return out
 
 
+def repeated_differences(ours: list[dict], theirs: list[dict]) -> list[str]:
+    """What disagrees between several runs of each side (a script drawing unseeded random
+    numbers): a count or mean disagrees where the means over runs differ by more than both the
+    single-run tolerance and 3 standard errors of their difference."""
+    out = []
+    for kind, col in (("spikes", 1), ("states", 1)):
+        rows_a = [r.get(kind, []) for r in ours]
+        rows_b = [r.get(kind, []) for r in theirs]
+        if len({len(x) for x in rows_a + rows_b}) != 1:
+            out.append(f"{kind}: the runs have different monitors")
+            continue
+        for k in range(len(rows_a[0])):
+            a = np.array([x[k][col] for x in rows_a], float)
+            b = np.array([x[k][col] for x in rows_b], float)
+            diff = abs(a.mean() - b.mean())
+            se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+            single = (_count_ok(a.mean(), b.mean()) if kind == "spikes" else
+                      _mean_ok([0, a.mean(), rows_a[0][k][2]], [0, b.mean(), rows_b[0][k][2]]))
+            if not single and diff > 3 * se:
+                out.append(f"{rows_a[0][k][0]}: mean {a.mean():.4g} vs {b.mean():.4g} over "
+                           f"{a.size} and {b.size} runs (standard error of the difference "
+                           f"{se:.3g})")
+    return out
+
+
 def _times(ours: dict, theirs: dict | None, empty: str = "-") -> list[str]:
     """Wall and CPU seconds of both sides and their ratios (lifdsl / Brian2), as text; a ratio
     where both ran (or failed alike after their simulations)."""
@@ -256,6 +287,9 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default="", help="comma-separated scripts (relative paths)")
     ap.add_argument("--json", type=Path, help="write every result here")
     ap.add_argument("--markdown", action="store_true", help="end with a Markdown table")
+    ap.add_argument("--repeats", type=int, default=0,
+                    help="where one run a side disagrees, run each side this many times more "
+                         "and compare the means (scripts with unseeded random numbers)")
     ap.add_argument("--brian2-saved", type=Path,
                     help="reuse Brian2's results from this earlier --json (same target)")
     args = ap.parse_args(argv)
@@ -305,12 +339,29 @@ def main(argv=None) -> int:
             # both ran (or failed alike, after their simulations: a plotting error)
             row["differences"] = differences(ld_res, b2_res)
             agree = row["agree"] = "NO" if row["differences"] else "yes"
+            if row["differences"] and args.repeats > 0 and args.brian2_python:
+                runs = {"lifdsl": [ld_res], "brian2": [b2_res]}
+                for _ in range(args.repeats):
+                    for flavour, python, code, target in (
+                            ("lifdsl", sys.executable, rewrite_imports(src), ""),
+                            ("brian2", args.brian2_python, src, args.brian2_target)):
+                        with tempfile.TemporaryDirectory() as tmp:
+                            tmp = Path(tmp)
+                            (tmp / rel.name).write_text(code)
+                            res = run_one(python, flavour, tmp / rel.name, tmp, args.cap,
+                                          target)
+                        if res["status"] == ld_res["status"]:
+                            runs[flavour].append(res)
+                row["runs"] = {k: len(v) for k, v in runs.items()}
+                row["differences"] = repeated_differences(runs["lifdsl"], runs["brian2"])
+                n = min(row["runs"].values())
+                agree = row["agree"] = f"NO/{n}" if row["differences"] else f"yes/{n}"
         status = _status(ld_res, b2_res)
         print(f"{str(rel):44s} " + " ".join(f"{x:>7s}" for x in times) + f" {sp_ld:>9d} "
               f"{'-' if sp_b2 is None else sp_b2:>9} {agree:>5s}  {status}", flush=True)
     ran = [r for r in results if r.get("lifdsl", {}).get("status") == "ran"]
     tried = [r for r in results if "lifdsl" in r]
-    agreed = [r for r in results if r.get("agree") == "yes"]
+    agreed = [r for r in results if str(r.get("agree", "")).startswith("yes")]
     print(f"\nran under lifdsl.brian2: {len(ran)} of {len(tried)} "
           f"({len(results) - len(tried)} excepted); agreeing with Brian2: {len(agreed)}")
     for r in results:
