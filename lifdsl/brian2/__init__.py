@@ -158,15 +158,36 @@ def _seconds(value: float):
     return float(value) * units.second
 
 
-class _DefaultClock:
-    """lifdsl's ``defaultclock`` (every setting goes to it), with ``dt`` and ``t`` in second
-    as Brian2's: ``int(runtime/defaultclock.dt)`` is a number there, not a time."""
+class _Forwarding:
+    """Passes every attribute it does not define, read or set, to the object ``_target()``
+    (lifdsl's own, which the rest of lifdsl keeps using)."""
+
+    def _target(self) -> Any:
+        raise NotImplementedError
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(_defaultclock, name)
+        return getattr(self._target(), name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        setattr(_defaultclock, name, value)
+        setattr(self._target(), name, value)
+
+    @property
+    def t(self):
+        """The time reached, in second."""
+        return _seconds(self._target().t)
+
+    @property
+    def t_(self) -> float:
+        """The time reached in seconds (a plain float)."""
+        return self._target().t
+
+
+class _DefaultClock(_Forwarding):
+    """lifdsl's ``defaultclock``, with ``dt`` and ``t`` in second as Brian2's:
+    ``int(runtime/defaultclock.dt)`` is a number there, not a time."""
+
+    def _target(self) -> Any:
+        return _defaultclock
 
     @property
     def dt(self):
@@ -181,15 +202,6 @@ class _DefaultClock:
     def dt_(self) -> float:
         """The default time step in seconds (a plain float)."""
         return _defaultclock.dt
-
-    @property
-    def t(self):
-        """The magic network's time, in second."""
-        return _seconds(_defaultclock.t)
-
-    @property
-    def t_(self) -> float:
-        return _defaultclock.t
 
     def __repr__(self) -> str:
         return f"defaultclock(dt={_defaultclock.dt!r} s)"
@@ -212,23 +224,11 @@ class Network(_TimedInSeconds, _ld.Network):
     """lifdsl's Network; ``t`` in second, as Brian2's."""
 
 
-class _MagicNetwork:
-    """lifdsl's ``magic_network`` (everything goes to it), with ``t`` in second."""
+class _MagicNetwork(_Forwarding):
+    """lifdsl's ``magic_network``, with ``t`` in second."""
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_magic_network, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(_magic_network, name, value)
-
-    @property
-    def t(self):
-        """The magic network's time, in second."""
-        return _seconds(_magic_network.t)
-
-    @property
-    def t_(self) -> float:
-        return _magic_network.t
+    def _target(self) -> Any:
+        return _magic_network
 
     def __repr__(self) -> str:
         return repr(_magic_network)
