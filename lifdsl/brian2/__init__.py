@@ -224,6 +224,22 @@ class Network(_TimedInSeconds, _ld.Network):
     """lifdsl's Network; ``t`` in second, as Brian2's."""
 
 
+class NeuronGroup(_TimedInSeconds, _ld.NeuronGroup):
+    """lifdsl's NeuronGroup; ``t`` in second, as Brian2's."""
+
+
+class Synapses(_TimedInSeconds, _ld.Synapses):
+    """lifdsl's Synapses; ``t`` in second, as Brian2's."""
+
+
+class PoissonGroup(_TimedInSeconds, _ld.PoissonGroup):
+    """lifdsl's PoissonGroup; ``t`` in second, as Brian2's."""
+
+
+class SpikeGeneratorGroup(_TimedInSeconds, _ld.SpikeGeneratorGroup):
+    """lifdsl's SpikeGeneratorGroup; ``t`` in second, as Brian2's."""
+
+
 class _MagicNetwork(_Forwarding):
     """lifdsl's ``magic_network``, with ``t`` in second."""
 

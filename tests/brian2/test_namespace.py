@@ -169,6 +169,9 @@ def test_times_are_quantities_in_a_unitless_model_as_in_brian2(star):
     net = star["Network"](H)
     net.run(2 * ms)
     assert star["have_same_dimensions"](net.t, ms) and float(net.t) == pytest.approx(2e-3)
+    # a group's own t too (Brian2: <neurongroup.t: 2. * msecond>); still lifdsl's classes
+    assert star["have_same_dimensions"](H.t, ms) and float(H.t) == pytest.approx(2e-3)
+    assert isinstance(H, ld.NeuronGroup) and H.t_ == pytest.approx(2e-3)
     old = ld.defaultclock.dt
     defaultclock.dt = 0.05 * ms
     assert ld.defaultclock.dt == pytest.approx(5e-5)
