@@ -241,3 +241,11 @@ def test_a_neurongroup_links_to_a_subexpression_of_another():
     ends = np.arange(1, 51) * 1e-4
     np.testing.assert_allclose(G.u[:], (2 * x0 * np.exp(-ends / 10e-3) + 0.5).sum(axis=1)
                                * 1e-4, rtol=1e-10)
+
+
+def test_a_link_to_a_subexpression_of_the_index_is_a_clear_error():
+    G = ld.NeuronGroup(3, "w : 1 (linked)\ndv/dt = w/second : 1")
+    G.w = ld.linked_var(ld.NeuronGroup(3, "q = i*2 : 1"), "q")
+    with pytest.raises(NotImplementedError, match="reads 'i'.*stored variables, constants"):
+        ld.Network(G).run(1e-4)
+    assert G.v[:].tolist() == [0.0, 0.0, 0.0]   # (nothing ran)
