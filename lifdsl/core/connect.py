@@ -409,11 +409,14 @@ def _run(syn: Synapses, plan: _Plan, namespaces) -> tuple[np.ndarray, np.ndarray
     plain = bool(np.all(low == 0) and np.all(step == 1))
     dtypes = (index_dtype(syn._src.N), index_dtype(syn._tgt.N))
     pres, posts = [], []
+    # (candidates of range(0, n) with every n <= n_result are valid indices by construction)
+    valid = bool(plain and plan.element is None and (counts.size == 0
+                                                       or int(counts.max()) <= n_result))
     for rows, offs in blocks:
         o = rows if all_outer else outer[rows]
         k = offs if plain else low[rows] + offs * step[rows]
         del rows, offs
-        pre, post = _pairs_of_block(ev, plan, o, k, pair_condition, n_result, rng)
+        pre, post = _pairs_of_block(ev, plan, o, k, pair_condition, n_result, rng, valid)
         del o, k
         # (each block in the dtype it is stored in: the list holds half as much)
         pres.append(pre.astype(dtypes[0], copy=False))
@@ -428,8 +431,10 @@ def _run(syn: Synapses, plan: _Plan, namespaces) -> tuple[np.ndarray, np.ndarray
 
 
 def _pairs_of_block(ev: _Eval, plan: _Plan, o: np.ndarray, k: np.ndarray, condition,
-                    n_result: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """The synapses of one block of candidates (outer index ``o``, loop value ``k``)."""
+                    n_result: int, rng: np.random.Generator, valid: bool = False
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The synapses of one block of candidates (outer index ``o``, loop value ``k``);
+    ``valid``: every candidate is a valid index (nothing to check)."""
     extra = {plan.variable: k} if plan.variable is not None else {}
     if plan.element is None:
         value = k                       # (the candidates themselves: whole numbers already)
@@ -452,7 +457,7 @@ def _pairs_of_block(ev: _Eval, plan: _Plan, o: np.ndarray, k: np.ndarray, condit
         keep = np.asarray(keep, dtype=bool)
         o, k, value = o[keep], k[keep], value[keep]
         extra = {plan.variable: k} if plan.variable is not None else {}
-    if not checked:
+    if not checked and not valid:
         keep = _valid(plan, value, o, n_result, "")
         if not keep.all():
             o, k, value = o[keep], k[keep], value[keep]
@@ -531,7 +536,10 @@ def _range_blocks(counts: np.ndarray):
         part = counts[start:stop]
         if part.sum():
             rows = np.repeat(np.arange(start, stop, dtype=np.int64), part)
-            yield rows, _aranges(part)
+            if part[0] == part[-1] and np.all(part == part[0]):   # (range(0, N) for all)
+                yield rows, np.tile(np.arange(int(part[0]), dtype=np.int64), part.size)
+            else:
+                yield rows, _aranges(part)
         start = stop
 
 
