@@ -466,8 +466,11 @@ def _pairs_of_block(ev: _Eval, plan: _Plan, o: np.ndarray, k: np.ndarray, condit
     result = _index(value)
     if plan.pair_p is not None:
         keep = rng.random(o.size) < np.asarray(ev.pairs(plan.pair_p, o, result), dtype=float)
-        o, k, result = o[keep], k[keep], result[keep]
-        extra = {plan.variable: k} if plan.variable is not None else {}
+        o, result = o[keep], result[keep]
+        extra = {}
+        if plan.variable is not None:   # (k is read only through the loop variable)
+            k = k[keep]
+            extra = {plan.variable: k}
     if isinstance(plan.n, sp.Basic):
         counts = np.trunc(np.asarray(ev.pairs(plan.n, o, result, extra), dtype=float))
         if counts.size and not (np.all(np.isfinite(counts)) and counts.min() >= 0):
