@@ -208,7 +208,7 @@ class _DefaultClock(_Forwarding):
 
 
 class _TimedInSeconds:
-    """``t`` of a network in second, as Brian2's (``t_`` the plain float)."""
+    """``t`` of a network or group in second, as Brian2's (``t_`` the plain float)."""
 
     @property
     def t(self):

@@ -495,6 +495,11 @@ class Group(SimObject):
             return value.broadcast(self.N)
         return value
 
+    def _code_link(self, name: str):
+        """The link of ``name`` as this program's code reads it (a Synapses gives one source
+        value an index per synapse it has now)."""
+        return self._link(name)
+
     def _link_values(self, link, scope=()) -> np.ndarray:
         """A link's current values, one per element of this group."""
         return link.values(scope)
@@ -549,24 +554,18 @@ class Group(SimObject):
         source's key when ``keys`` knows it, so one buffer has one name in a program), read
         at an index buffer where the link has one. Writing it is writing the source; through
         an index that is refused (the targets would differ where indices repeat)."""
-        link = self._link(name)
-        for st in statements:
-            if st.target == name and link.subexpr:
-                where = self._locate(name) or ("code", None, None)
-                raise EquationError(
-                    f"{name!r} is linked to the subexpression {link.name!r} of "
-                    f"{link.group.name!r}: it can be read, not written",
-                    what=where[0], lineno=where[1], line=where[2])
+        link = self._code_link(name)
+        if any(st.target == name for st in statements) and (link.subexpr or
+                                                             link.index is not None):
+            where = self._locate(name) or ("code", None, None)
+            via = (f"the subexpression {link.name!r} of {link.group.name!r}" if link.subexpr
+                   else f"{link.name!r} of {link.group.name!r} through an index (index= or a "
+                        f"subgroup)")
+            raise EquationError(f"{name!r} is linked to {via}: it can be read, not written",
+                                what=where[0], lineno=where[1], line=where[2])
         if link.subexpr:   # (code reads its expression instead: see _expand_links)
             raise NotImplementedError(f"{name!r} links to the subexpression {link.name!r} of "
                                       f"{link.group.name!r}, which this code cannot read")
-        for st in statements:
-            if st.target == name and link.index is not None:
-                where = self._locate(name) or ("code", None, None)
-                raise EquationError(
-                    f"{name!r} is linked to {link.name!r} of {link.group.name!r} through an "
-                    f"index (index= or a subgroup): it can be read here, not written",
-                    what=where[0], lineno=where[1], line=where[2])
         skey = None
         if keys is not None:
             try:
@@ -602,6 +601,8 @@ class Group(SimObject):
         old = self._links.get(name)
         if value.subexpr or (old is not None and old.subexpr):
             self._blocks = None   # (abstract code reads a linked subexpression's expression)
+            for alias in [a for a in self._links if a.startswith(f"_lnk_{name}_")]:
+                del self._links[alias]   # (the old source's variables: _expand_links remakes)
         self._links[name] = value
 
     def _check_link_size(self, name: str, value) -> None:

@@ -33,11 +33,6 @@ class LinkedVariable:
         return LinkedVariable(self.group, self.name, np.full(n, self.start, np.int64), n,
                               self.start, self.scalar, self.subexpr)
 
-    def with_index(self, index: np.ndarray | None, size: int) -> LinkedVariable:
-        """The same link read at other source elements (``index``, absolute)."""
-        return LinkedVariable(self.group, self.name, index, size, self.start, self.scalar,
-                              self.subexpr)
-
     def values(self, scope: Any = ()) -> np.ndarray:
         """The source's current values for the linked elements (a subexpression computed,
         its names found in ``scope`` as the source's own strings find them)."""

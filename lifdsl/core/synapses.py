@@ -947,15 +947,11 @@ class Synapses(Group):
             f"or to a variable of a group of one element (every synapse reads that value); "
             f"Brian2 also links per synapse through an index, which lifdsl does not")
 
-    def _linked_ref(self, name: str, key: str, part: P.Part, keys, statements) -> P.Ref:
+    def _code_link(self, name: str):
         link = self._link(name)
         if link.subexpr or link.index is not None:
-            return super()._linked_ref(name, key, part, keys, statements)
-        self._links[name] = link.broadcast(self.N)   # (this program's synapses)
-        try:
-            return super()._linked_ref(name, key, part, keys, statements)
-        finally:
-            self._links[name] = link
+            return link
+        return link.broadcast(self.N)   # (an index for the synapses this program has)
 
     def _link_values(self, link, scope=()) -> np.ndarray:
         return np.broadcast_to(link.values(scope), (self.N,))

@@ -249,3 +249,19 @@ def test_a_link_to_a_subexpression_of_the_index_is_a_clear_error():
     with pytest.raises(NotImplementedError, match="reads 'i'.*stored variables, constants"):
         ld.Network(G).run(1e-4)
     assert G.v[:].tolist() == [0.0, 0.0, 0.0]   # (nothing ran)
+
+
+def test_relinking_a_subexpression_reads_the_new_source():
+    a = ld.NeuronGroup(2, "x : 1\nz = x + 1 : 1")
+    b = ld.NeuronGroup(2, "u : 1\nz = 10*u : 1")
+    a.x, b.u = [1.0, 2.0], [3.0, 4.0]
+    G = ld.NeuronGroup(2, "y : 1 (linked)\ns : 1")
+    G.run_regularly("s = y")
+    G.y = ld.linked_var(a, "z")
+    net = ld.Network(a, b, G)
+    net.run(1e-4)
+    assert G.s[:].tolist() == [2.0, 3.0]
+    G.y = ld.linked_var(b, "z")
+    net.run(1e-4)
+    assert G.s[:].tolist() == [30.0, 40.0] and G.y[:].tolist() == [30.0, 40.0]
+    assert not [k for k in G._links if k.startswith("_lnk_y_x")]   # (a's x is not read)
