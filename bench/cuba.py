@@ -27,7 +27,7 @@ simulator is left out and said so. Columns (seconds, peak memory in MiB):
   first N only (its compiled code is reused across N); numpy targets and NEST compile nothing.
   Python's bytecode is warm for it (one uncounted process with a scratch cache first, as
   ``pip install`` compiles bytecode): a new ``--keep`` folder once put the bytecode of SymPy,
-  NumPy and lifdsl into lifdsl's cold column (9.6 s, of which ~3.3 s Cython and the compiler).
+  NumPy and lifdsl into lifdsl's cold column (9.6 s against 2.3 s with it warm).
 - peak: the process's peak resident memory (``VmHWM``, read by the process itself at its end:
   a child's ``ru_maxrss`` would include its forking parent's pages); Brian2 standalone: the
   compiled binary's own (the Python process that generates and compiles it is not counted).
