@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["new_synapses", "CHUNK", "index_dtype"]
 
 #: at most this many candidate pairs are evaluated at once
-CHUNK = 1 << 22
+CHUNK = 1 << 20
 
 
 def index_dtype(n: int) -> type:
@@ -300,11 +300,33 @@ def _check_plan(syn: Synapses, plan: _Plan) -> None:
 
 
 # -- evaluation --------------------------------------------------------------------------------
+class _Work:
+    """Arrays reused from block to block of one connect call: a new array each block costs the
+    kernel's zeroing of its pages, most of the time of a dense ``p`` string (such as
+    ``exp(-(i-j)**2)`` over every pair) where the arithmetic itself is a few ns a pair."""
+
+    def __init__(self) -> None:
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def take(self, name: str, n: int, dtype) -> np.ndarray:
+        """``n`` elements of the buffer ``name`` (contents undefined)."""
+        buf = self._bufs.get(name)
+        if buf is None or buf.size < n or buf.dtype != dtype:
+            buf = self._bufs[name] = np.empty(n, dtype)
+        return buf[:n]
+
+    def holds(self, a: np.ndarray) -> bool:
+        """Whether ``a`` may be (a view of) one of the buffers."""
+        return any(np.may_share_memory(a, b) for b in self._bufs.values())
+
+
 class _Eval:
     """Expressions of one connect call evaluated at outer indices or at pairs."""
 
-    def __init__(self, syn: Synapses, plan: _Plan, namespaces) -> None:
+    def __init__(self, syn: Synapses, plan: _Plan, namespaces, work: _Work | None = None
+                 ) -> None:
         self.syn, self.plan, self.namespaces = syn, plan, namespaces
+        self.work = work if work is not None else _Work()
 
     def _at(self, expr, pre, post, n: int, extra=None) -> np.ndarray:
         expr = _sizes(self.syn, expr)
@@ -325,6 +347,15 @@ class _Eval:
     def pairs(self, expr, outer: np.ndarray, result: np.ndarray, extra=None) -> np.ndarray:
         """``expr`` at pairs (outer, result); ``extra`` names more values per pair."""
         pre, post = (outer, result) if self.plan.over_pre else (result, outer)
+        if isinstance(expr, sp.Basic) and pre.size:
+            # i and j read as float64 (as the evaluator would convert them), in reused buffers
+            names = names_in(expr)[0]
+            extra = dict(extra or {})
+            for nm, index in (("i", pre), ("j", post)):
+                if nm in names and nm not in extra and index.dtype.kind in "iu":
+                    buf = self.work.take("_f" + nm, index.size, np.float64)
+                    np.copyto(buf, index)
+                    extra[nm] = buf
         return self._at(expr, pre, post, outer.size, extra)
 
 
@@ -355,7 +386,8 @@ def _fmt(x: float) -> str:
 # -- the loop ----------------------------------------------------------------------------------
 def _run(syn: Synapses, plan: _Plan, namespaces) -> tuple[np.ndarray, np.ndarray]:
     _check_plan(syn, plan)
-    ev = _Eval(syn, plan, namespaces)
+    work = _Work()
+    ev = _Eval(syn, plan, namespaces, work)
     n_src = syn._src_range[1] - syn._src_range[0]
     n_tgt = syn._tgt_range[1] - syn._tgt_range[0]
     n_outer, n_result = (n_src, n_tgt) if plan.over_pre else (n_tgt, n_src)
@@ -379,7 +411,7 @@ def _run(syn: Synapses, plan: _Plan, namespaces) -> tuple[np.ndarray, np.ndarray
                       (low - high - step - 1) // np.where(step < 0, -step, 1))
     counts = np.maximum(counts, 0)
     if plan.iterator == "range":
-        blocks = _range_blocks(counts)
+        blocks = _range_blocks(counts, work)
     elif plan.size is not None:
         sizes = _sample_sizes(ev, plan, outer, counts)
         rows, offs = _sample_fixed(counts, sizes, rng)
@@ -418,9 +450,10 @@ def _run(syn: Synapses, plan: _Plan, namespaces) -> tuple[np.ndarray, np.ndarray
         del rows, offs
         pre, post = _pairs_of_block(ev, plan, o, k, pair_condition, n_result, rng, valid)
         del o, k
-        # (each block in the dtype it is stored in: the list holds half as much)
-        pres.append(pre.astype(dtypes[0], copy=False))
-        posts.append(post.astype(dtypes[1], copy=False))
+        # (each block in the dtype it is stored in: the list holds half as much; never a
+        # view of a buffer the next block reuses)
+        pres.append(pre.astype(dtypes[0], copy=work.holds(pre)))
+        posts.append(post.astype(dtypes[1], copy=work.holds(post)))
         del pre, post
     del blocks
     if not pres:
@@ -465,7 +498,10 @@ def _pairs_of_block(ev: _Eval, plan: _Plan, o: np.ndarray, k: np.ndarray, condit
         del keep
     result = _index(value)
     if plan.pair_p is not None:
-        keep = rng.random(o.size) < np.asarray(ev.pairs(plan.pair_p, o, result), dtype=float)
+        p = np.asarray(ev.pairs(plan.pair_p, o, result), dtype=float)
+        draws = rng.random(out=ev.work.take("_rand", o.size, np.float64))
+        keep = np.less(draws, p, out=ev.work.take("_keep", o.size, np.bool_))
+        del p, draws
         o, result = o[keep], result[keep]
         extra = {}
         if plan.variable is not None:   # (k is read only through the loop variable)
@@ -529,19 +565,34 @@ def _aranges(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
 
 
-def _range_blocks(counts: np.ndarray):
-    """(rows, offsets) of every candidate of ``range`` rows, in blocks of about CHUNK."""
+def _range_blocks(counts: np.ndarray, work: _Work | None = None):
+    """(rows, offsets) of every candidate of ``range`` rows, in blocks of about CHUNK (with
+    ``work``, where every row of a block has as many candidates, in its buffers: valid until
+    the next block)."""
     cum = np.cumsum(counts)
     start, n = 0, counts.size
+    tiled = None                       # (width, rows) of the offsets now in work's buffer
     while start < n:
         base = int(cum[start - 1]) if start else 0
         stop = max(int(np.searchsorted(cum, base + CHUNK, side="right")), start + 1)
         part = counts[start:stop]
         if part.sum():
-            rows = np.repeat(np.arange(start, stop, dtype=np.int64), part)
             if part[0] == part[-1] and np.all(part == part[0]):   # (range(0, N) for all)
-                yield rows, np.tile(np.arange(int(part[0]), dtype=np.int64), part.size)
+                width, m = int(part[0]), part.size
+                if work is None:
+                    yield (np.repeat(np.arange(start, stop, dtype=np.int64), width),
+                           np.tile(np.arange(width, dtype=np.int64), m))
+                else:
+                    rows = work.take("_rows", width * m, np.int64)
+                    rows.reshape(m, width)[...] = np.arange(start, stop,
+                                                            dtype=np.int64)[:, None]
+                    offs = work.take("_offs", width * m, np.int64)
+                    if tiled != (width, m):
+                        offs.reshape(m, width)[...] = np.arange(width, dtype=np.int64)
+                        tiled = (width, m)
+                    yield rows, offs
             else:
+                rows = np.repeat(np.arange(start, stop, dtype=np.int64), part)
                 yield rows, _aranges(part)
         start = stop
 

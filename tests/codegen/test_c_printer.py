@@ -22,6 +22,7 @@ import sympy as sp
 from lifdsl.codegen.c_printer import C_SUPPORT_CODE, CCodePrinter, c_name, print_c
 from lifdsl.codegen.cache import CFLAGS
 from lifdsl.codegen.numpy_target import print_expr, py_name
+from lifdsl.codegen.numpy_target.printer import generated_globals
 from lifdsl.core.timedarray import TimedArray
 from lifdsl.equations.functions import clip, exprel, rand, randn, symbol
 from lifdsl.methods import divided_differences
@@ -73,8 +74,7 @@ class CLib:
 
 def numpy_eval(expr, values: dict[str, np.ndarray], functions=None):
     """The NumPy target's value of ``expr``: its printed source executed in Python."""
-    ns = {"numpy": np, "functools": functools,
-          "_exprel": NUMPY_FUNCTIONS["exprel"], "_expdd": NUMPY_FUNCTIONS["expdd"]}
+    ns = {**generated_globals(), "functools": functools}
     ns.update({py_name(k): v for k, v in values.items()})
     ns.update(functions or {})
     out = eval(print_expr(expr), ns)  # noqa: S307 - printed from our own SymPy trees

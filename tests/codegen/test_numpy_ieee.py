@@ -138,3 +138,26 @@ def test_a_boolean_local_reads_as_a_number_and_masks_stay_boolean():
     src = CodeBlock("m", [Assign("_cond", parse_expression("not_refractory and v > 1"))],
                     ["v", "not_refractory"], returns="_cond", full=True).source
     assert "asarray" not in src and "logical_and(not_refractory" in src
+
+
+def test_fast_exp_is_numpys_exp_value_for_value():
+    """The NumPy target's exp of per-element values skips NumPy's slow path where exp
+    underflows to 0: every value (nan, -inf, subnormal results, float32, ints) stays
+    ``numpy.exp``'s, bit for bit."""
+    from lifdsl.codegen.numpy_target.printer import fast_exp
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1000, 10, 5000)
+    x[::7] = -1e7
+    x[::11] = np.nan
+    x[::13] = -np.inf
+    x[5::17] = rng.uniform(-745.5, -708, x[5::17].size)    # subnormal and 0 results
+    x[3] = np.inf
+    for v in (x, x[:40], x[::3], x.astype(np.float32), (x[np.isfinite(x)] / 1000).astype(
+            np.int64), np.float64(-800.0), -800.0, np.full(100, -1e9)):
+        got, want = fast_exp(v), np.exp(v)
+        assert type(got) is type(want)
+        assert np.asarray(got).dtype == np.asarray(want).dtype
+        np.testing.assert_array_equal(got, want)
+        assert np.array_equal(np.signbit(got), np.signbit(want))
+    assert fast_exp(np.full(100, -1e9)).min() == 0.0 and fast_exp(x).dtype == np.float64

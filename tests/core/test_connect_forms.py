@@ -229,11 +229,14 @@ def test_condition_and_p_are_brian2s_sample_generator():
     dict(j="k for k in range(i - 4, i + 5) if k % 3 != 0", skip_if_invalid=True, n="1 + j % 2"),
     dict(condition="rand() < 0.3 and i != j"), dict(p="0.5*exp(-(i - j)**2/30)"),
     dict(j="k for k in sample(N_post, size=4)"), dict(j="k for k in sample(N_post, p=0.3)"),
-    dict(i="k for k in range(j, N_pre) if k % 2 == 0"),
-], ids=["range", "rand", "p_pair", "size", "sample_p", "over_targets"])
-def test_blocks_of_candidates_do_not_change_the_synapses(kw, monkeypatch):
-    """Candidates are evaluated in blocks of connect.CHUNK: tiny blocks (one row, or 7 pairs)
-    give the same synapses under one seed, random draws included."""
+    dict(i="k for k in range(j, N_pre) if k % 2 == 0"), dict(j="k for k in range(N_post)"),
+    dict(p="exp(-0.1*(i - j)**2)", condition="i != j"),
+], ids=["range", "rand", "p_pair", "size", "sample_p", "over_targets", "all_rows", "p_cond"])
+@pytest.mark.parametrize("chunk", [7, 170])
+def test_blocks_of_candidates_do_not_change_the_synapses(kw, chunk, monkeypatch):
+    """Candidates are evaluated in blocks of connect.CHUNK: tiny blocks (one row, or two rows
+    and a last block of one: the reused buffers of whole rows change shape) give the same
+    synapses under one seed, random draws included."""
     from lifdsl.core import connect
 
     def make():
@@ -244,8 +247,10 @@ def test_blocks_of_candidates_do_not_change_the_synapses(kw, monkeypatch):
         return _pairs(S)
 
     whole = make()
-    monkeypatch.setattr(connect, "CHUNK", 7)
+    monkeypatch.setattr(connect, "CHUNK", chunk)
     assert len(whole) > 20 and make() == whole
+    if kw == dict(j="k for k in range(N_post)"):   # (every pair, in order)
+        assert whole == [(a, b) for a in range(30) for b in range(40)]
 
 
 def test_sample_size_gives_exactly_that_many_distinct_targets():
