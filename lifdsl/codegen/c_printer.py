@@ -18,7 +18,7 @@ from sympy.core.mul import _keep_coeff
 from sympy.printing.c import C99CodePrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 
-from lifdsl.codegen.long_expressions import balanced
+from lifdsl.codegen.long_expressions import balanced, multiplied_power, power_text
 from lifdsl.equations.functions import clip, exprel, rand, randn
 from lifdsl.methods.divided_differences import _TAYLOR_SPREAD, _TAYLOR_TERMS, expdd
 
@@ -201,6 +201,9 @@ class CCodePrinter(C99CodePrinter):
     def _print_Pow(self, expr: sp.Pow) -> str:
         base, ex = expr.base, expr.exp
         b = self._print(base)
+        n = multiplied_power(expr)
+        if n is not None:
+            return power_text(b, n)
         if ex.is_Number:
             value = float(ex)
             if value == 2.0:  # NumPy squares by one multiplication

@@ -26,7 +26,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from lifdsl.codegen.long_expressions import balanced
+from lifdsl.codegen.long_expressions import balanced, multiplied_power, power_text
 from lifdsl.codegen.optimize import affine_parts
 from lifdsl.equations.functions import clip, exprel, rand, randn
 from lifdsl.equations.statements import Assign
@@ -138,6 +138,12 @@ class NumpyCodePrinter(NumPyPrinter):
 
     def _print_Integer(self, expr: sp.Integer) -> str:
         return str(int(expr))
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        n = multiplied_power(expr)
+        if n is not None:
+            return power_text(self._print(expr.base), n)
+        return super()._print_Pow(expr, rational=rational)
 
     def _print_exprel(self, expr: exprel) -> str:
         return f"_exprel({self._print(expr.args[0])})"
@@ -332,6 +338,9 @@ class _BlockPrinter(NumpyCodePrinter):
         return f"numpy.exp({self._print(expr.args[0])})"
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        n = multiplied_power(expr)
+        if n is not None:
+            return power_text(self._print(expr.base), n)
         if self.kind(expr) == _ELEMENT or rational:
             return super()._print_Pow(expr, rational=rational)
         ex = expr.exp
