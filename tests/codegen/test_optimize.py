@@ -202,10 +202,32 @@ def test_method_temporaries_stay_combined_as_the_method_wrote_them():
                sp.preorder_traversal(upd[-1].expr))
 
 
-def test_float32_group_keeps_coefficients_as_expressions():
+def test_float32_group_gets_coefficients_too():
+    """A float32 update is rewritten as a float64 one: coefficients computed once a run in
+    doubles, each rounded to float where it multiplies float32 state (NumPy's weak Python
+    floats, the kernel's ``(float)`` cast), no exp per element or step."""
     G = ld.NeuronGroup(3, CUBA, method="exact", namespace=CUBA_NS, dtype="float32")
-    assert G._coefficients == {}
-    assert any(st.expr.atoms(sp.exp) for st in _update(G))
+    assert not any(st.expr.atoms(sp.exp) for st in _update(G))
+    assert len(G._coefficients) == 6
+
+
+@pytest.mark.skipif(not compiler_available(), reason="needs a C compiler")
+def test_float32_rewritten_update_is_the_same_on_both_targets():
+    out = {}
+    for target in ("numpy", "cython"):
+        ld.seed(3)
+        G = ld.NeuronGroup(200, CUBA, threshold="v > Vt", reset="v = Vr", refractory=5e-3,
+                           method="exact", namespace=CUBA_NS, dtype="float32", dt=1e-4)
+        G.v = "Vr + rand()*(Vt - Vr)"
+        G.ge = "rand()*5*mV"
+        G.gi = "-rand()*5*mV"
+        M = ld.StateMonitor(G, ["v", "ge"], record=True)
+        S = ld.SpikeMonitor(G)
+        ld.Network(G, M, S, target=target).run(0.03)
+        out[target] = (np.asarray(M.v), np.asarray(M.ge), S.i.copy())
+    assert out["numpy"][0].dtype == np.float32 and out["numpy"][2].size > 20
+    for a, b in zip(out["numpy"], out["cython"], strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 # -- numbers -------------------------------------------------------------------------------------

@@ -221,10 +221,10 @@ def test_not_refractory_in_arithmetic_is_the_same_on_both_targets(dtype):
 
 
 def test_generated_numpy_code_computes_constants_once_per_run():
-    """(Speed) A float32 update keeps its coefficients as expressions; the per-step function
-    reads them from the folded values, never calling exp itself."""
-    G = ld.NeuronGroup(2, "dv/dt = -v/tau : 1", method="exact", namespace={"tau": 0.01},
-                       dtype="float32")
+    """(Speed) A nonlinear float32 update keeps its functions of constants as expressions; the
+    per-step function reads them from the folded values, never calling exp itself."""
+    G = ld.NeuronGroup(2, "dv/dt = (exp(-c) - v**2)/tau : 1", method="euler",
+                       namespace={"tau": 0.01, "c": 0.5}, dtype="float32")
     source = G.generated_code("numpy")
     step = source.split("\ndef _fold_state_update")[0]
     assert "def _fold_state_update" in source and "exp" in source
