@@ -32,7 +32,7 @@ from lifdsl import units
 from lifdsl.core.clock import defaultclock
 from lifdsl.core.network import MagicError, MagicNetwork, magic_network, stop
 from lifdsl.core.neurongroup import Subgroup
-from lifdsl.core.netops import NetworkOperation, network_operation
+from lifdsl.core.netops import NetworkOperation as _NetworkOperation
 from lifdsl.units import *
 from lifdsl.units import constants
 from lifdsl.units.constants import *
@@ -127,27 +127,54 @@ for _name in ("linked_var", "EventMonitor", "Function", "implementation", "check
 del _name, _mod
 
 
+class _Brian2Order:
+    """Runners of one slot and order run in the order of Brian2's names of them (Brian2 sorts
+    such ties by name: a ``network_operation`` before ``neurongroup_run_regularly`` before a
+    ``statemonitor``, whatever was made first), not in lifdsl's creation order."""
+
+    def _tie_name(self, runner) -> str:
+        kind, name = runner.kind, self.name
+        if kind == "state_updater":
+            return f"{name}_stateupdater"
+        if kind == "thresholder":
+            return f"{name}_spike_thresholder"
+        if kind == "resetter":
+            return f"{name}_spike_resetter"
+        if kind.startswith("event_"):
+            return f"{name}_{kind[len('event_'):]}_thresholder"
+        if kind.startswith("on_event_"):
+            return f"{name}_{kind[len('on_event_'):]}_resetter"
+        if kind == "regular":   # (Brian2: _run_regularly, _run_regularly_1, ...)
+            k = next(k for k, r in enumerate(self._regular) if r is runner)
+            return f"{name}_run_regularly" + (f"_{k}" if k else "")
+        if kind.endswith("_pathway"):
+            return f"{name}_{runner.name}"
+        if kind in ("summed_zero", "summed_add"):
+            return f"{name}_summed_variable"
+        return name   # monitors, network operations, PoissonInput: the object itself
+
+
 # Brian2's monitors give times in second and rates in Hz whatever the model's units; lifdsl's
 # own give plain floats for a unitless model (``M.t > 5*ms`` must work in a Brian2 script)
-class StateMonitor(_ld.StateMonitor):
+class StateMonitor(_Brian2Order, _ld.StateMonitor):
     """lifdsl's StateMonitor; ``t`` always in second, as Brian2's."""
 
     _units_always = True
 
 
-class EventMonitor(_ld.EventMonitor):
+class EventMonitor(_Brian2Order, _ld.EventMonitor):
     """lifdsl's EventMonitor; ``t`` always in second, as Brian2's."""
 
     _units_always = True
 
 
-class SpikeMonitor(_ld.SpikeMonitor):
+class SpikeMonitor(_Brian2Order, _ld.SpikeMonitor):
     """lifdsl's SpikeMonitor; ``t`` always in second, as Brian2's."""
 
     _units_always = True
 
 
-class PopulationRateMonitor(_ld.PopulationRateMonitor):
+class PopulationRateMonitor(_Brian2Order, _ld.PopulationRateMonitor):
     """lifdsl's PopulationRateMonitor; ``t`` in second and ``rate`` in Hz, as Brian2's."""
 
     _units_always = True
@@ -224,20 +251,41 @@ class Network(_TimedInSeconds, _ld.Network):
     """lifdsl's Network; ``t`` in second, as Brian2's."""
 
 
-class NeuronGroup(_TimedInSeconds, _ld.NeuronGroup):
+class NeuronGroup(_Brian2Order, _TimedInSeconds, _ld.NeuronGroup):
     """lifdsl's NeuronGroup; ``t`` in second, as Brian2's."""
 
 
-class Synapses(_TimedInSeconds, _ld.Synapses):
+class Synapses(_Brian2Order, _TimedInSeconds, _ld.Synapses):
     """lifdsl's Synapses; ``t`` in second, as Brian2's."""
 
 
-class PoissonGroup(_TimedInSeconds, _ld.PoissonGroup):
+class PoissonGroup(_Brian2Order, _TimedInSeconds, _ld.PoissonGroup):
     """lifdsl's PoissonGroup; ``t`` in second, as Brian2's."""
 
 
-class SpikeGeneratorGroup(_TimedInSeconds, _ld.SpikeGeneratorGroup):
+class SpikeGeneratorGroup(_Brian2Order, _TimedInSeconds, _ld.SpikeGeneratorGroup):
     """lifdsl's SpikeGeneratorGroup; ``t`` in second, as Brian2's."""
+
+
+class PoissonInput(_Brian2Order, _ld.PoissonInput):
+    """lifdsl's PoissonInput, scheduled among ties by its name as Brian2's."""
+
+
+class NetworkOperation(_Brian2Order, _NetworkOperation):
+    """lifdsl's NetworkOperation, named ``network_operation``, ``network_operation_1``, ... and
+    scheduled among ties by that name, as Brian2's."""
+
+    _prefix = "network_operation"
+
+
+def network_operation(*args: Any, **kwargs: Any) -> Any:
+    """Brian2's decorator: ``@network_operation`` or ``@network_operation(dt=..., when=...)``
+    (see lifdsl.core.netops.network_operation)."""
+    if len(args) == 1 and callable(args[0]) and not isinstance(args[0], _NetworkOperation):
+        return NetworkOperation(args[0], **kwargs)
+    if args:
+        raise TypeError("network_operation takes the function, or keyword arguments only")
+    return lambda f: NetworkOperation(f, **kwargs)
 
 
 class _MagicNetwork(_Forwarding):

@@ -65,9 +65,14 @@ class Runner:
                              f"got {value!r}")
         self._when = value
 
-    def sort_key(self) -> tuple[int, int, int]:
-        """Position in the schedule."""
-        return (WHENS.index(self._when), self.order, self._rank)
+    def sort_key(self) -> tuple:
+        """Position in the schedule: slot, order, then the owner's name for this runner where it
+        has one (Brian2's object names, under lifdsl.brian2), then creation."""
+        return (WHENS.index(self._when), self.order, self._tie(), self._rank)
+
+    def _tie(self) -> str:
+        name_of = getattr(self.owner, "_tie_name", None)
+        return "" if name_of is None else name_of(self)
 
     def __repr__(self) -> str:
         return f"<{self.kind} of {self.owner.name}: when={self._when!r}, order={self.order}>"
@@ -133,6 +138,12 @@ class SimObject:
     # -- overridden by subclasses ---------------------------------------------------------------
     def _runners(self) -> list[Runner]:
         return []
+
+    def _tie_name(self, runner: Runner) -> str:
+        """What orders this object's ``runner`` among runners of the same slot and order
+        before creation does: nothing here (creation order); lifdsl.brian2's objects give
+        Brian2's names, which Brian2 sorts such ties by."""
+        return ""
 
     def _runner_clocks(self) -> dict[Runner, SimObject]:
         """Runners that run on another object's clock, and that object (a Synapses' pathways

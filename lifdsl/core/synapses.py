@@ -132,6 +132,9 @@ class _SpikePusher(Runner):
         self.pathway = pathway
         self._rank = pathway._rank - 0.5
 
+    def _tie(self) -> str:
+        return self.pathway._tie()
+
     @property
     def _when(self) -> str:
         return self.pathway.when
