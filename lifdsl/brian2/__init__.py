@@ -17,6 +17,8 @@ except ImportError:  # no matplotlib: the numpy names alone, as Brian2 does
 
 import sys as _sys
 import types as _types
+import gc as _gc
+import weakref as _weakref
 
 import functools as _functools
 import operator as _operator
@@ -127,10 +129,27 @@ for _name in ("linked_var", "EventMonitor", "Function", "implementation", "check
 del _name, _mod
 
 
+_LIVE: _weakref.WeakValueDictionary = _weakref.WeakValueDictionary()
+
+
 class _Brian2Order:
-    """Runners of one slot and order run in the order of Brian2's names of them (Brian2 sorts
-    such ties by name: a ``network_operation`` before ``neurongroup_run_regularly`` before a
+    """Brian2's names and their order: an object made without a name gets the first of
+    ``neurongroup``, ``neurongroup_1``, ... that no living object has (Brian2 reuses the names
+    of objects that are gone); runners of one slot and order run in the order of Brian2's
+    names of them (a ``network_operation`` before ``neurongroup_run_regularly`` before a
     ``statemonitor``, whatever was made first), not in lifdsl's creation order."""
+
+    def _named(self) -> None:   # (no __init__ here: the constructors read their caller's scope)
+        _LIVE[id(self)] = self
+
+    def _auto_name(self) -> str:
+        taken = {getattr(o, "name", None) for o in list(_LIVE.values())}
+        if self._prefix not in taken:
+            return self._prefix
+        k = 1
+        while f"{self._prefix}_{k}" in taken:
+            k += 1
+        return f"{self._prefix}_{k}"
 
     def _tie_name(self, runner) -> str:
         kind, name = runner.kind, self.name
@@ -265,6 +284,14 @@ class PoissonGroup(_Brian2Order, _TimedInSeconds, _ld.PoissonGroup):
 
 class SpikeGeneratorGroup(_Brian2Order, _TimedInSeconds, _ld.SpikeGeneratorGroup):
     """lifdsl's SpikeGeneratorGroup; ``t`` in second, as Brian2's."""
+
+
+def start_scope() -> None:
+    """Forget the objects so far (the next run() starts afresh at t = 0), and let the ones no
+    longer used go now, so that their names are free again, as in Brian2 (a loop's objects
+    hold one another in cycles that Python frees only at its next collection)."""
+    _ld.start_scope()
+    _gc.collect()
 
 
 class PoissonInput(_Brian2Order, _ld.PoissonInput):

@@ -110,18 +110,27 @@ class SimObject:
     def __init__(self, name: str | None = None, dt: float | None = None) -> None:
         self._creation = next(_creation)
         if name is None:
-            n = SimObject._names_taken.get(self._prefix, 0)
-            SimObject._names_taken[self._prefix] = n + 1
-            name = f"{self._prefix}_{n}" if n else self._prefix
+            name = self._auto_name()
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"name must be an identifier, got {name!r}")
         self.name = name
+        self._named()
         if dt is not None and (isinstance(dt, (bool, np.bool_, str)) or dt is True):
             raise TypeError(f"dt must be a time in seconds, got {dt!r}")
         self._dt = None if dt is None else float(dt)
         if self._dt is not None and not (self._dt > 0 and np.isfinite(self._dt)):
             raise ValueError(f"dt must be a positive, finite time in seconds, got {dt!r}")
         self.active = True
+
+    def _auto_name(self) -> str:
+        """The name of an object made without one: the prefix, then ``_1``, ``_2``, ... counting
+        every object of that prefix made in this session."""
+        n = SimObject._names_taken.get(self._prefix, 0)
+        SimObject._names_taken[self._prefix] = n + 1
+        return f"{self._prefix}_{n}" if n else self._prefix
+
+    def _named(self) -> None:
+        """Called once the object has its name (lifdsl.brian2 notes its living objects)."""
 
     def add_attribute(self, name: str) -> None:
         """Make ``name`` an attribute of this object (None until set), as Brian2's

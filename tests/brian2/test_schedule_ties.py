@@ -90,3 +90,36 @@ def test_lifdsls_own_objects_keep_creation_order():
     ld.run(3 * ld.defaultclock.dt)
     np.testing.assert_array_equal(M.v[0], [1, 12, 23])
     np.testing.assert_array_equal(M2.v[0], [11, 22, 33])
+
+
+def test_automatic_names_are_brian2s_in_a_fresh_script():
+    """Brian2 2.9.0 ran this loop (start_scope(); G = NeuronGroup(1, 'v : 1');
+    M = StateMonitor(G, 'v', record=0); run(defaultclock.dt), four times), then, after
+    del G, M, a group named 'neurongroup_2' and one without a name: names reuse those of
+    objects that are gone, [('neurongroup', 'statemonitor'), ('neurongroup_1',
+    'statemonitor_1'), ('neurongroup', 'statemonitor'), ('neurongroup_1', 'statemonitor_1'),
+    ('neurongroup_2', 'neurongroup')]."""
+    import subprocess
+    import sys
+
+    script = (
+        "from lifdsl.brian2 import *\n"
+        "import gc\n"
+        "names = []\n"
+        "for k in range(4):\n"
+        "    start_scope()\n"
+        "    G = NeuronGroup(1, 'v : 1')\n"
+        "    M = StateMonitor(G, 'v', record=0)\n"
+        "    run(defaultclock.dt)\n"
+        "    names.append((G.name, M.name))\n"
+        "del G, M\n"
+        "gc.collect()\n"
+        "H = NeuronGroup(1, 'v : 1', name='neurongroup_2')\n"
+        "K = NeuronGroup(1, 'v : 1')\n"
+        "names.append((H.name, K.name))\n"
+        "print(names)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.strip().splitlines()[-1]
+    assert out == str([("neurongroup", "statemonitor"), ("neurongroup_1", "statemonitor_1"),
+                       ("neurongroup", "statemonitor"), ("neurongroup_1", "statemonitor_1"),
+                       ("neurongroup_2", "neurongroup")])
