@@ -198,7 +198,9 @@ def differences(ours: dict, theirs: dict) -> list[str]:
 def repeated_differences(ours: list[dict], theirs: list[dict]) -> list[str]:
     """What disagrees between several runs of each side (a script drawing unseeded random
     numbers): a count or mean disagrees where the means over runs differ by more than both the
-    single-run tolerance and 3 standard errors of their difference."""
+    single-run tolerance and 3 standard errors of their difference. A side whose runs are all
+    equal seeded its own generator (``np.random.seed`` in a Brian2 script, which lifdsl's
+    draws do not follow): its value is one draw, with the other side's run-to-run variance."""
     out = []
     for kind, col in (("spikes", 1), ("states", 1)):
         rows_a = [r.get(kind, []) for r in ours]
@@ -210,7 +212,12 @@ def repeated_differences(ours: list[dict], theirs: list[dict]) -> list[str]:
             a = np.array([x[k][col] for x in rows_a], float)
             b = np.array([x[k][col] for x in rows_b], float)
             diff = abs(a.mean() - b.mean())
-            se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+            va, vb = a.var(ddof=1), b.var(ddof=1)
+            if va == 0 or vb == 0:     # (one side seeded: one path, spread as the other's)
+                va = vb = max(va, vb)
+                se = np.sqrt(va / (a.size if a.var() else 1) + vb / (b.size if b.var() else 1))
+            else:
+                se = np.sqrt(va / a.size + vb / b.size)
             single = (_count_ok(a.mean(), b.mean()) if kind == "spikes" else
                       _mean_ok([0, a.mean(), rows_a[0][k][2]], [0, b.mean(), rows_b[0][k][2]]))
             if not single and diff > 3 * se:

@@ -156,8 +156,18 @@ def exprel_numpy(x):
     """``(exp(x) - 1)/x`` with 1 at 0, elementwise; accurate near 0 through ``expm1``."""
     x = np.asarray(x, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = np.where(x == 0.0, 1.0, np.expm1(x) / np.where(x == 0.0, 1.0, x))
-    return out[()] if out.ndim == 0 else out
+        if x.ndim == 0:
+            out = np.where(x == 0.0, 1.0, np.expm1(x) / np.where(x == 0.0, 1.0, x))
+            return out[()]
+        # (arrays: one expm1 and one division in place, the zeros set after; the same values)
+        zero = x == 0.0
+        out = np.expm1(x)
+        if zero.any():
+            out /= np.where(zero, 1.0, x)
+            out[zero] = 1.0
+        else:
+            out /= x
+    return out
 
 
 #: Terms of the Taylor series used when all nodes lie within _TAYLOR_SPREAD of their mean;

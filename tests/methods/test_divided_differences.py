@@ -134,3 +134,24 @@ def test_builder_numeric_value(nodes, values):
     ref = mp_expdd(numeric) * dt ** (len(nodes) - 1)
     assert np.isfinite(got)
     assert abs((got - ref) / ref) < 1e-10
+
+
+def test_exprel_numpy_arrays_are_the_formula_value_for_value():
+    """exprel_numpy's array path (expm1, one division in place, zeros set after) gives
+    where(x == 0, 1, expm1(x)/x) bit for bit: zeros, nan, infinities, tiny and huge values."""
+    from lifdsl.methods.divided_differences import exprel_numpy
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-800, 800, 5000)
+    x[::5] *= 1e-12
+    x[::7] = 0.0
+    x[::11] = np.nan
+    x[::13] = np.inf
+    x[::17] = -np.inf
+    for v in (x, x[1::7], x.reshape(50, 100), x[np.isfinite(x) & (x != 0)]):
+        with np.errstate(all="ignore"):
+            want = np.where(v == 0.0, 1.0, np.expm1(v) / np.where(v == 0.0, 1.0, v))
+        got = exprel_numpy(v)
+        assert got.dtype == np.float64 and got.shape == v.shape
+        np.testing.assert_array_equal(got, want)
+    assert exprel_numpy(0.0) == 1.0 and isinstance(exprel_numpy(0.0), np.floating)
