@@ -245,6 +245,8 @@ class _BlockPrinter(NumpyCodePrinter):
         self._fold_names: dict[sp.Basic, str] = {}
         self._folding = False
         self._kinds: dict[sp.Basic, str] = {}
+        self.shared: dict[sp.Basic, str] = {}   # per-element calls computed once: their local
+        self.shared_made: list[str] = []         # every such local of the block
 
     # -- what a value depends on ----------------------------------------------------------
     def kind(self, expr: sp.Basic) -> str:
@@ -283,6 +285,10 @@ class _BlockPrinter(NumpyCodePrinter):
 
     # -- printing ---------------------------------------------------------------------------
     def _print(self, expr, **kwargs) -> str:
+        if self.shared and not self._folding:
+            name = self.shared.get(expr)
+            if name is not None:
+                return name
         if (not self._folding and isinstance(expr, sp.Basic) and not expr.is_Atom
                 and not isinstance(expr, sp.logic.boolalg.Boolean)
                 and self.kind(expr) == _CONSTANT):
@@ -369,6 +375,43 @@ def _free_names(statements: Sequence[Assign]) -> list[str]:
 _AT = {"+=": "add", "-=": "subtract", "*=": "multiply", "/=": "divide"}
 
 
+#: functions whose calls NumPy would compute again where a block repeats them (C's compiler
+#: computes such a call once): a repeated call of per-element values is a local of its own
+_SHARED_FUNCTIONS = (sp.exp, exprel, sp.log, sp.sin, sp.cos, sp.tan, sp.tanh, sp.sinh,
+                     sp.cosh)
+
+
+def _calls(expr: sp.Basic) -> list[sp.Basic]:
+    return [e for e in sp.preorder_traversal(expr) if isinstance(e, _SHARED_FUNCTIONS)]
+
+
+def _calls_to_share(statements: Sequence[Assign], k: int, printer: _BlockPrinter
+                    ) -> list[sp.Basic]:
+    """Per-element calls of statement ``k`` (innermost first) not yet shared that statements
+    ``k``, ``k+1``, ... compute more than once before one of them assigns a name the call
+    reads: each is computed once, into a local (the same value: one evaluation, not a
+    rewritten tree, so NumPy keeps the C printer's order of operations)."""
+    out: list[sp.Basic] = []
+    for call in reversed(list(dict.fromkeys(_calls(statements[k].expr)))):
+        if call in printer.shared or printer.kind(call) != "element":
+            continue
+        reads = {s.name for s in call.free_symbols}
+        uses = 0
+        for st in statements[k:]:
+            uses += _calls(st.expr).count(call)
+            if st.target in reads:
+                break   # (its own value was computed before the assignment)
+        if uses > 1:
+            out.append(call)
+    return out
+
+
+def _forget_shared(printer: _BlockPrinter, target: str) -> None:
+    """Shared calls that read ``target`` are stale once it is assigned."""
+    for call in [c for c in printer.shared if target in {s.name for s in c.free_symbols}]:
+        del printer.shared[call]
+
+
 def generate_numpy(
     name: str,
     statements: Sequence[Assign],
@@ -418,7 +461,13 @@ def generate_numpy(
     written_indexed: set[str] = set()
     # in-place statements read their target, except through an index (numpy.add.at does)
     statements = [st if st.target in indexed else st.folded() for st in statements]
-    for st in statements:
+    for k, st in enumerate(statements):
+        for call in _calls_to_share(statements, k, printer):
+            local = f"_call{len(printer.shared_made)}"
+            printer.shared_made.append(local)
+            body.append(f"    {local} = {printer.doprint(call)}")
+            printer.assigned(local, call)
+            printer.shared[call] = local
         late = {s.name for s in st.expr.free_symbols} & written_indexed
         if late:
             raise ValueError(f"{sorted(late)[0]!r} is read after it was written through an "
@@ -447,9 +496,11 @@ def generate_numpy(
             if b != 0:
                 body.append(f"    numpy.add({x}, {printer.doprint(b)}, out={x})")
             printer.assigned(st.target, None)
+            _forget_shared(printer, st.target)
             continue
         body.append(f"    {py_name(st.target)} = {printer.statement(st.expr)}")
         printer.assigned(st.target, st.expr)
+        _forget_shared(printer, st.target)
         if st.target in arrays and st.target not in written:
             written.append(st.target)
     for nm in written:
