@@ -35,6 +35,7 @@ from lifdsl.core.clock import defaultclock
 from lifdsl.core.network import MagicError, MagicNetwork, magic_network, stop
 from lifdsl.core.neurongroup import Subgroup
 from lifdsl.core.netops import NetworkOperation as _NetworkOperation
+from lifdsl.core.netops import operation_decorator as _operation_decorator
 from lifdsl.units import *
 from lifdsl.units import constants
 from lifdsl.units.constants import *
@@ -305,14 +306,7 @@ class NetworkOperation(_Brian2Order, _NetworkOperation):
     _prefix = "network_operation"
 
 
-def network_operation(*args: Any, **kwargs: Any) -> Any:
-    """Brian2's decorator: ``@network_operation`` or ``@network_operation(dt=..., when=...)``
-    (see lifdsl.core.netops.network_operation)."""
-    if len(args) == 1 and callable(args[0]) and not isinstance(args[0], _NetworkOperation):
-        return NetworkOperation(args[0], **kwargs)
-    if args:
-        raise TypeError("network_operation takes the function, or keyword arguments only")
-    return lambda f: NetworkOperation(f, **kwargs)
+network_operation = _operation_decorator(NetworkOperation)
 
 
 class _MagicNetwork(_Forwarding):

@@ -71,8 +71,7 @@ class Runner:
         return (WHENS.index(self._when), self.order, self._tie(), self._rank)
 
     def _tie(self) -> str:
-        name_of = getattr(self.owner, "_tie_name", None)
-        return "" if name_of is None else name_of(self)
+        return self.owner._tie_name(self)
 
     def __repr__(self) -> str:
         return f"<{self.kind} of {self.owner.name}: when={self._when!r}, order={self.order}>"

@@ -323,10 +323,9 @@ class _Work:
 class _Eval:
     """Expressions of one connect call evaluated at outer indices or at pairs."""
 
-    def __init__(self, syn: Synapses, plan: _Plan, namespaces, work: _Work | None = None
-                 ) -> None:
+    def __init__(self, syn: Synapses, plan: _Plan, namespaces) -> None:
         self.syn, self.plan, self.namespaces = syn, plan, namespaces
-        self.work = work if work is not None else _Work()
+        self.work = _Work()
 
     def _at(self, expr, pre, post, n: int, extra=None) -> np.ndarray:
         expr = _sizes(self.syn, expr)
@@ -386,8 +385,8 @@ def _fmt(x: float) -> str:
 # -- the loop ----------------------------------------------------------------------------------
 def _run(syn: Synapses, plan: _Plan, namespaces) -> tuple[np.ndarray, np.ndarray]:
     _check_plan(syn, plan)
-    work = _Work()
-    ev = _Eval(syn, plan, namespaces, work)
+    ev = _Eval(syn, plan, namespaces)
+    work = ev.work
     n_src = syn._src_range[1] - syn._src_range[0]
     n_tgt = syn._tgt_range[1] - syn._tgt_range[0]
     n_outer, n_result = (n_src, n_tgt) if plan.over_pre else (n_tgt, n_src)
@@ -565,10 +564,10 @@ def _aranges(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
 
 
-def _range_blocks(counts: np.ndarray, work: _Work | None = None):
-    """(rows, offsets) of every candidate of ``range`` rows, in blocks of about CHUNK (with
-    ``work``, where every row of a block has as many candidates, in its buffers: valid until
-    the next block)."""
+def _range_blocks(counts: np.ndarray, work: _Work):
+    """(rows, offsets) of every candidate of ``range`` rows, in blocks of about CHUNK (where
+    every row of a block has as many candidates, in ``work``'s buffers: valid until the next
+    block)."""
     cum = np.cumsum(counts)
     start, n = 0, counts.size
     tiled = None                       # (width, rows) of the offsets now in work's buffer
@@ -579,18 +578,13 @@ def _range_blocks(counts: np.ndarray, work: _Work | None = None):
         if part.sum():
             if part[0] == part[-1] and np.all(part == part[0]):   # (range(0, N) for all)
                 width, m = int(part[0]), part.size
-                if work is None:
-                    yield (np.repeat(np.arange(start, stop, dtype=np.int64), width),
-                           np.tile(np.arange(width, dtype=np.int64), m))
-                else:
-                    rows = work.take("_rows", width * m, np.int64)
-                    rows.reshape(m, width)[...] = np.arange(start, stop,
-                                                            dtype=np.int64)[:, None]
-                    offs = work.take("_offs", width * m, np.int64)
-                    if tiled != (width, m):
-                        offs.reshape(m, width)[...] = np.arange(width, dtype=np.int64)
-                        tiled = (width, m)
-                    yield rows, offs
+                rows = work.take("_rows", width * m, np.int64)
+                rows.reshape(m, width)[...] = np.arange(start, stop, dtype=np.int64)[:, None]
+                offs = work.take("_offs", width * m, np.int64)
+                if tiled != (width, m):
+                    offs.reshape(m, width)[...] = np.arange(width, dtype=np.int64)
+                    tiled = (width, m)
+                yield rows, offs
             else:
                 rows = np.repeat(np.arange(start, stop, dtype=np.int64), part)
                 yield rows, _aranges(part)

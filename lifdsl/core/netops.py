@@ -35,11 +35,21 @@ class NetworkOperation(PythonOperation):
             self.function()
 
 
-def network_operation(*args: Any, **kwargs: Any) -> Any:
-    """Decorator making a function a :class:`NetworkOperation`: ``@network_operation`` or
-    ``@network_operation(dt=..., when='end')``."""
-    if len(args) == 1 and callable(args[0]) and not isinstance(args[0], NetworkOperation):
-        return NetworkOperation(args[0], **kwargs)
-    if args:
-        raise TypeError("network_operation takes the function, or keyword arguments only")
-    return lambda f: NetworkOperation(f, **kwargs)
+def operation_decorator(cls: type[NetworkOperation]) -> Callable[..., Any]:
+    """The ``network_operation`` decorator making functions ``cls`` objects:
+    ``@network_operation`` or ``@network_operation(dt=..., when='end')``."""
+
+    def network_operation(*args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and callable(args[0]) and not isinstance(args[0], NetworkOperation):
+            return cls(args[0], **kwargs)
+        if args:
+            raise TypeError("network_operation takes the function, or keyword arguments only")
+        return lambda f: cls(f, **kwargs)
+
+    network_operation.__doc__ = (f"Decorator making a function a :class:`{cls.__name__}`: "
+                                 "``@network_operation`` or ``@network_operation(dt=..., "
+                                 "when='end')``.")
+    return network_operation
+
+
+network_operation = operation_decorator(NetworkOperation)

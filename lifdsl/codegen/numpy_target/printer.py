@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import keyword
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -72,7 +73,7 @@ def ieee_div(a, b):
 
 
 #: below this, the double exp(x) is +0.0 (exp(-745.14) is already under half the smallest
-#: subnormal); NumPy's SIMD exp takes a slow path for each such element (~15 ns, not ~1 ns)
+#: subnormal); NumPy's SIMD exp takes a slow path for each such element (bench/exp_underflow.py)
 _EXP_ZERO_BELOW = -746.0
 
 
@@ -385,21 +386,23 @@ def _calls(expr: sp.Basic) -> list[sp.Basic]:
     return [e for e in sp.preorder_traversal(expr) if isinstance(e, _SHARED_FUNCTIONS)]
 
 
-def _calls_to_share(statements: Sequence[Assign], k: int, printer: _BlockPrinter
+def _calls_to_share(calls: Sequence[list[sp.Basic]], repeated: set[sp.Basic],
+                    statements: Sequence[Assign], k: int, printer: _BlockPrinter
                     ) -> list[sp.Basic]:
-    """Per-element calls of statement ``k`` (innermost first) not yet shared that statements
+    """Per-element calls of statement ``k`` (innermost first; ``calls[j]`` those of statement
+    ``j``, ``repeated`` the ones the block has more than once) not yet shared that statements
     ``k``, ``k+1``, ... compute more than once before one of them assigns a name the call
     reads: each is computed once, into a local (the same value: one evaluation, not a
     rewritten tree, so NumPy keeps the C printer's order of operations)."""
     out: list[sp.Basic] = []
-    for call in reversed(list(dict.fromkeys(_calls(statements[k].expr)))):
-        if call in printer.shared or printer.kind(call) != "element":
+    for call in reversed(list(dict.fromkeys(calls[k]))):
+        if call not in repeated or call in printer.shared or printer.kind(call) != _ELEMENT:
             continue
         reads = {s.name for s in call.free_symbols}
         uses = 0
-        for st in statements[k:]:
-            uses += _calls(st.expr).count(call)
-            if st.target in reads:
+        for j in range(k, len(statements)):
+            uses += calls[j].count(call)
+            if statements[j].target in reads:
                 break   # (its own value was computed before the assignment)
         if uses > 1:
             out.append(call)
@@ -461,8 +464,11 @@ def generate_numpy(
     written_indexed: set[str] = set()
     # in-place statements read their target, except through an index (numpy.add.at does)
     statements = [st if st.target in indexed else st.folded() for st in statements]
+    calls = [_calls(st.expr) for st in statements]
+    counts = Counter(c for cs in calls for c in cs)
+    repeated = {c for c, n in counts.items() if n > 1}
     for k, st in enumerate(statements):
-        for call in _calls_to_share(statements, k, printer):
+        for call in _calls_to_share(calls, repeated, statements, k, printer):
             local = f"_call{len(printer.shared_made)}"
             printer.shared_made.append(local)
             body.append(f"    {local} = {printer.doprint(call)}")
