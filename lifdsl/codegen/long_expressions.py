@@ -47,8 +47,8 @@ def _rebuild(expr: sp.Basic) -> sp.Basic:
 
 def multiplied_power(expr: sp.Pow) -> int | None:
     """3 or 4 where both printers write ``x**n`` of a name ``x`` as products (``(x*x)*x``,
-    ``(x*x)*(x*x)``: a Hodgkin-Huxley ``m**3*h``, ``n**4``) instead of calling ``pow``, which
-    costs ~27 ns in libm where a product costs ~1; None for every other power."""
+    ``(x*x)*(x*x)``: a Hodgkin-Huxley ``m**3*h``, ``n**4``) instead of calling libm's ``pow``
+    where a product is one instruction; None for every other power."""
     ex = expr.exp
     if isinstance(expr.base, sp.Symbol) and ex.is_Integer and int(ex) in (3, 4):
         return int(ex)
